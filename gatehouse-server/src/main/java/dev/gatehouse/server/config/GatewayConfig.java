@@ -1,0 +1,38 @@
+package dev.gatehouse.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration file, parsed and validated (structure, types, references between sections),
+ * but with no file loaded yet: certificates, keys, trust stores and CRLs are loaded when the runtime
+ * state is built from it.
+ *
+ * @param source          the file it was read from ({@code null} for a programmatic config)
+ * @param name            this instance's name in logs (default: the host name)
+ * @param listeners       in file order
+ * @param trustStores     by name, in file order
+ * @param targetGroups    by name, in file order
+ * @param logs            where the logs go
+ * @param shutdownTimeout how long a graceful stop waits for in-flight requests (default 30s);
+ *                        YAML key {@code shutdown_timeout}
+ */
+public record GatewayConfig(
+        Path source,
+        String name,
+        List<ListenerConfig> listeners,
+        Map<String, TrustStoreConfig> trustStores,
+        Map<String, TargetGroupConfig> targetGroups,
+        LogsConfig logs,
+        Duration shutdownTimeout) {
+
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+    public GatewayConfig {
+        listeners = List.copyOf(listeners);
+        trustStores = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(trustStores));
+        targetGroups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(targetGroups));
+    }
+}

@@ -1,0 +1,34 @@
+package dev.gatehouse.server.config;
+
+import java.util.List;
+
+/**
+ * One listening socket.
+ *
+ * @param name                  unique name, used in logs ({@code name})
+ * @param address               {@code address}, e.g. {@code 0.0.0.0:8443}
+ * @param protocol              {@code protocol}: https (default) or http
+ * @param tls                   {@code tls}; required for https, rejected for http
+ * @param mutualAuthentication  {@code mutual_authentication}; mode off when absent
+ * @param rules                 {@code rules}, sorted by priority (lowest first)
+ * @param defaultAction         {@code default_action}; required
+ * @param timeouts              {@code timeouts}; defaults when absent
+ * @param at                    where the listener is defined
+ */
+public record ListenerConfig(
+        String name,
+        TargetAddress address,
+        ListenerProtocol protocol,
+        TlsConfig tls,
+        MutualAuthConfig mutualAuthentication,
+        List<RuleConfig> rules,
+        ActionConfig defaultAction,
+        ListenerTimeouts timeouts,
+        ConfigLocation at) {
+
+    public ListenerConfig {
+        rules = List.copyOf(rules);
+    }
+
+    public enum ListenerProtocol { HTTP, HTTPS }
+}

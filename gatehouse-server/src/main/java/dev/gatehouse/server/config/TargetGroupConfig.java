@@ -1,0 +1,58 @@
+package dev.gatehouse.server.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One entry of {@code target_groups}.
+ *
+ * @param name          its key
+ * @param protocol      {@code protocol}: http (default) or https
+ * @param targets       {@code targets}: at least one {@code host:port}
+ * @param loadBalancing {@code load_balancing}: round_robin (default) or least_outstanding_requests
+ * @param healthCheck   {@code health_check}, or {@code null} for none (every target is healthy)
+ * @param tls           {@code tls} for https targets, or {@code null}
+ * @param timeouts      {@code timeouts}; defaults when absent
+ * @param at            where the group is defined
+ */
+public record TargetGroupConfig(
+        String name,
+        TargetProtocol protocol,
+        List<TargetAddress> targets,
+        LoadBalancing loadBalancing,
+        HealthCheckConfig healthCheck,
+        TargetTlsConfig tls,
+        TargetTimeouts timeouts,
+        ConfigLocation at) {
+
+    public TargetGroupConfig {
+        targets = List.copyOf(targets);
+    }
+
+    public enum TargetProtocol { HTTP, HTTPS }
+
+    public enum LoadBalancing { ROUND_ROBIN, LEAST_OUTSTANDING_REQUESTS }
+
+    /**
+     * {@code health_check}: {@code path} (default /), {@code interval} (10s), {@code timeout} (5s),
+     * {@code healthy_threshold} (3), {@code unhealthy_threshold} (2), {@code success_codes} ("200-399").
+     */
+    public record HealthCheckConfig(String path, Duration interval, Duration timeout, int healthyThreshold,
+                                    int unhealthyThreshold, String successCodes, ConfigLocation at) {}
+
+    /**
+     * {@code tls} of an https target group: {@code trust_store} (name; required), {@code server_name}
+     * (default: the target's host), {@code certificate} and {@code private_key} (both or neither: the
+     * client certificate Gatehouse presents).
+     */
+    public record TargetTlsConfig(String trustStore, String serverName, TlsConfig.CertificateKeyPair clientCertificate,
+                                  ConfigLocation at) {}
+
+    /**
+     * {@code timeouts} of a target group: {@code connect} (default 5s), {@code response} (time to the
+     * first byte of the response head after the request was sent; default 60s).
+     */
+    public record TargetTimeouts(Duration connect, Duration response) {
+        public static final TargetTimeouts DEFAULTS = new TargetTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60));
+    }
+}

@@ -1,0 +1,37 @@
+package dev.gatehouse.server.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code tls} of an https listener.
+ *
+ * @param certificates {@code certificates}: SNI picks by SAN; the first is the default (at least one)
+ * @param policy       {@code policy}: {@code tls12-and-13} (default) or {@code tls13-only}
+ */
+public record TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy) {
+    public TlsConfig {
+        certificates = List.copyOf(certificates);
+    }
+
+    /**
+     * A certificate chain (PEM, leaf first) and its private key (PEM PKCS#8, PKCS#1 or SEC1), paths
+     * resolved against the config file's directory.
+     */
+    public record CertificateKeyPair(Path certificate, ConfigLocation certificateAt,
+                                     Path privateKey, ConfigLocation privateKeyAt) {}
+
+    public enum TlsPolicy {
+        TLS12_AND_13("tls12-and-13"), TLS13_ONLY("tls13-only");
+
+        private final String configName;
+
+        TlsPolicy(String configName) {
+            this.configName = configName;
+        }
+
+        public String configName() {
+            return configName;
+        }
+    }
+}
