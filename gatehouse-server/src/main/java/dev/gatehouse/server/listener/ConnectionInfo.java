@@ -1,0 +1,33 @@
+package dev.gatehouse.server.listener;
+
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the HTTP stage knows of a client connection, computed once when the connection is ready for
+ * HTTP (after the TLS handshake, or at accept for plain http). Immutable; stored on the channel under
+ * {@link #KEY}.
+ *
+ * @param traceId          {@code TID_} + 32 hex digits; also on every access-log line of the connection
+ * @param client           the client's address
+ * @param local            the listener's local address
+ * @param tls              whether the connection is TLS
+ * @param identityHeaders  headers to add to every request of this connection (client identity,
+ *                         encoded once per connection), already named per the listener's renames
+ * @param clientSubject    the verified client subject for logs ({@code null} if none)
+ */
+public record ConnectionInfo(String traceId, InetSocketAddress client, InetSocketAddress local, boolean tls,
+                             List<Map.Entry<String, String>> identityHeaders, String clientSubject) {
+    public static final AttributeKey<ConnectionInfo> KEY = AttributeKey.valueOf(ConnectionInfo.class, "info");
+
+    public ConnectionInfo {
+        identityHeaders = List.copyOf(identityHeaders);
+    }
+
+    /** {@code https} or {@code http}, for X-Forwarded-Proto. */
+    public String scheme() {
+        return tls ? "https" : "http";
+    }
+}
