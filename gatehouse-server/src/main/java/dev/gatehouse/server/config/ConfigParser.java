@@ -1,0 +1,255 @@
+package dev.gatehouse.server.config;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Reads a Gatehouse YAML configuration file into a {@link GatewayConfig}: structure, types, value
+ * ranges, references between sections, and the existence of every file it names. It does not read
+ * certificates, keys or CRLs; building the runtime state does.
+ *
+ * <h2>Errors</h2>
+ * Every problem is a {@link ConfigException} whose message starts {@code file:line: key: } and says
+ * what was expected, e.g.
+ * {@code gatehouse.yaml:12: listeners[0].mutual_authentication.mode: unknown mode 'on' (expected: one of off, passthrough, verify)}.
+ * The first problem found is reported. Errors about the document as a whole (YAML syntax, size,
+ * aliases) use the key {@code <yaml>}.
+ *
+ * <h2>Limits</h2>
+ * A document is at most {@value #MAX_DOCUMENT_BYTES} bytes of UTF-8 and holds at most
+ * {@value #MAX_ALIASES} aliases ({@code *name}), so that a "billion laughs" document is refused
+ * before it is expanded.
+ *
+ * <p>Thread-safe: every call works on its own state.
+ */
+public final class ConfigParser {
+    /** The largest configuration file accepted (1 MiB). */
+    public static final int MAX_DOCUMENT_BYTES = 1 << 20;
+    /** The most YAML aliases a document may use. */
+    public static final int MAX_ALIASES = 20;
+
+    static final String DOCUMENT_KEY = "<yaml>";
+
+    private static final List<String> ROOT_KEYS = List.of(
+            "name", "listeners", "trust_stores", "target_groups", "logs", "shutdown_timeout", "admin");
+
+    private final Path file;
+    private final Path baseDir;
+
+    private ConfigParser(Path file) {
+        this.file = file;
+        Path absolute = file.toAbsolutePath();
+        this.baseDir = absolute.getParent() == null ? absolute : absolute.getParent();
+    }
+
+    /** Reads and validates {@code file}; relative paths in it are resolved against its directory. */
+    public static GatewayConfig parse(Path file) throws ConfigException {
+        ConfigLocation whole = new ConfigLocation(file, 0, DOCUMENT_KEY);
+        byte[] bytes;
+        try {
+            if (Files.isDirectory(file)) {
+                throw new ConfigException(whole, "is a directory (expected: a YAML file)");
+            }
+            long size = Files.size(file);
+            if (size > MAX_DOCUMENT_BYTES) {
+                throw tooLarge(whole, size);
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(whole, "file not found: " + file.toAbsolutePath() + " (expected: a YAML file)");
+        } catch (IOException e) {
+            throw new ConfigException(whole, "cannot read: " + e + " (expected: a readable YAML file)", e);
+        }
+        String yaml;
+        try {
+            yaml = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(whole, "not valid UTF-8 (expected: a UTF-8 text file)", e);
+        }
+        return parse(yaml, file);
+    }
+
+    /**
+     * Parses {@code yaml} as if it had been read from {@code pretendFile}: errors name that file, and
+     * relative paths are resolved against its directory (files named by the config must exist there).
+     */
+    public static GatewayConfig parse(String yaml, Path pretendFile) throws ConfigException {
+        ConfigParser parser = new ConfigParser(pretendFile);
+        return parser.read(parser.compose(yaml));
+    }
+
+    private static ConfigException tooLarge(ConfigLocation whole, long size) {
+        return new ConfigException(whole, "document of " + size + " bytes is too large (expected: at most "
+                + MAX_DOCUMENT_BYTES + " bytes)");
+    }
+
+    /** Parses the YAML into a node tree, enforcing the document limits. */
+    private Node compose(String yaml) throws ConfigException {
+        ConfigLocation whole = new ConfigLocation(file, 0, DOCUMENT_KEY);
+        if (yaml.length() > MAX_DOCUMENT_BYTES) {
+            throw tooLarge(whole, yaml.getBytes(StandardCharsets.UTF_8).length);
+        }
+        LoaderOptions options = new LoaderOptions();
+        options.setMaxAliasesForCollections(MAX_ALIASES);
+        options.setAllowDuplicateKeys(false);
+        options.setAllowRecursiveKeys(false);
+        options.setNestingDepthLimit(32);
+        options.setCodePointLimit(MAX_DOCUMENT_BYTES);
+        Node root;
+        try {
+            // Count aliases on the event stream first: cheap, and it can say on which line the limit
+            // was passed, which the composer's own check cannot.
+            int aliases = 0;
+            for (Iterator<Event> it = new Yaml(options).parse(new StringReader(yaml)).iterator(); it.hasNext(); ) {
+                Event event = it.next();
+                if (event instanceof AliasEvent && ++aliases > MAX_ALIASES) {
+                    throw new ConfigException(new ConfigLocation(file, lineOf(event.getStartMark()), DOCUMENT_KEY),
+                            "more than " + MAX_ALIASES + " aliases (expected: at most " + MAX_ALIASES
+                                    + "; write the values out)");
+                }
+            }
+            root = new Yaml(options).compose(new StringReader(yaml));
+        } catch (MarkedYAMLException e) {
+            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
+            if (e.getContext() != null && e.getProblem() != null) {
+                problem = problem + " " + e.getContext();
+            }
+            throw new ConfigException(new ConfigLocation(file, lineOf(mark), DOCUMENT_KEY),
+                    "YAML syntax error: " + problem.strip() + " (expected: valid YAML; check indentation and quoting)", e);
+        } catch (YAMLException e) {
+            throw new ConfigException(whole, "YAML error: " + e.getMessage() + " (expected: valid YAML)", e);
+        }
+        if (root == null) {
+            throw new ConfigException(new ConfigLocation(file, 1, DOCUMENT_KEY),
+                    "empty document (expected: a mapping with at least 'listeners')");
+        }
+        return root;
+    }
+
+    private static int lineOf(Mark mark) {
+        return mark == null ? 0 : mark.getLine() + 1;
+    }
+
+    private GatewayConfig read(Node rootNode) throws ConfigException {
+        int line = ConfigNode.lineOf(rootNode);
+        ConfigNode document = new ConfigNode(rootNode, new ConfigLocation(file, line, DOCUMENT_KEY));
+        if (!document.isMapping()) {
+            throw document.wrongType("a mapping with at least 'listeners'");
+        }
+        ConfigMapping root = new ConfigNode(rootNode, new ConfigLocation(file, line, ""))
+                .mapping("a mapping", ROOT_KEYS.toArray(String[]::new));
+        if (root.has("admin")) {
+            throw new ConfigException(root.raw("admin").at(), "not supported yet (expected: no admin section;"
+                    + " the admin API is on the roadmap)");
+        }
+
+        String name = defaultName();
+        ConfigNode nameNode = root.optional("name");
+        if (nameNode != null) {
+            name = nameNode.string("this instance's name");
+            if (!name.matches("\\S+")) {
+                throw nameNode.fail("'" + name + "' contains spaces (expected: one word; it is a field of the connection log)");
+            }
+        }
+
+        Duration shutdownTimeout = GatewayConfig.DEFAULT_SHUTDOWN_TIMEOUT;
+        ConfigNode shutdownNode = root.optional("shutdown_timeout");
+        if (shutdownNode != null) {
+            shutdownTimeout = shutdownNode.duration(true);
+        }
+
+        Map<String, TrustStoreConfig> trustStores = new LinkedHashMap<>();
+        ConfigNode trustStoresNode = root.optional("trust_stores");
+        if (trustStoresNode != null) {
+            for (Map.Entry<String, ConfigNode> e : trustStoresNode.freeMapping("a mapping of trust store names to trust stores")
+                    .entries().entrySet()) {
+                trustStores.put(e.getKey(), TrustStoreParser.parse(e.getKey(), e.getValue(), baseDir));
+            }
+        }
+
+        Map<String, TargetGroupConfig> targetGroups = new LinkedHashMap<>();
+        ConfigNode targetGroupsNode = root.optional("target_groups");
+        if (targetGroupsNode != null) {
+            for (Map.Entry<String, ConfigNode> e : targetGroupsNode.freeMapping("a mapping of target group names to target groups")
+                    .entries().entrySet()) {
+                targetGroups.put(e.getKey(), TargetGroupParser.parse(e.getKey(), e.getValue(), baseDir, trustStores.keySet()));
+            }
+        }
+
+        ListenerParser listenerParser = new ListenerParser(baseDir, trustStores.keySet(), targetGroups.keySet());
+        List<ConfigNode> listenerNodes = root.required("listeners", "a list of listeners").list("a list of listeners");
+        if (listenerNodes.isEmpty()) {
+            throw root.raw("listeners").fail("empty list (expected: at least one listener)");
+        }
+        List<ListenerConfig> listeners = new ArrayList<>();
+        for (ConfigNode listenerNode : listenerNodes) {
+            ListenerConfig listener = listenerParser.parse(listenerNode);
+            for (ListenerConfig other : listeners) {
+                if (other.name().equals(listener.name())) {
+                    throw new ConfigException(listener.at().child("name", listener.at().line()),
+                            "duplicate listener name '" + listener.name() + "' (expected: unique; also used by "
+                                    + other.at().key() + " at line " + other.at().line() + ")");
+                }
+                if (ListenerParser.sameSocket(other.address(), listener.address())) {
+                    throw new ConfigException(listener.at().child("address", listener.at().line()),
+                            "address " + listener.address() + " is already used by " + other.at().key()
+                                    + " (" + other.address() + ", line " + other.at().line() + ") (expected: unique)");
+                }
+            }
+            listeners.add(listener);
+        }
+
+        LogsConfig logs = LogsConfig.NONE;
+        ConfigNode logsNode = root.optional("logs");
+        if (logsNode != null) {
+            ConfigMapping logsMap = logsNode.mapping("a mapping with connection and/or access", "connection", "access");
+            ConfigNode connection = logsMap.optional("connection");
+            ConfigNode access = logsMap.optional("access");
+            logs = new LogsConfig(connection == null ? null : connection.path(baseDir),
+                    access == null ? null : access.path(baseDir));
+        }
+
+        return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout);
+    }
+
+    /** This host's name, as logs should call this instance when the config names none. */
+    static String defaultName() {
+        try {
+            String host = InetAddress.getLocalHost().getHostName();
+            if (host != null && !host.isBlank()) {
+                return host;
+            }
+        } catch (IOException ignored) {
+            // fall through: a host without a resolvable name still runs
+        }
+        String env = System.getenv("HOSTNAME");
+        return env != null && !env.isBlank() ? env.strip() : "gatehouse";
+    }
+}

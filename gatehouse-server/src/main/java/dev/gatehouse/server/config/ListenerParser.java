@@ -1,0 +1,226 @@
+package dev.gatehouse.server.config;
+
+import dev.gatehouse.server.config.ListenerConfig.ListenerProtocol;
+import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
+import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
+import dev.gatehouse.server.config.TlsConfig.TlsPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads one entry of {@code listeners} into a {@link ListenerConfig}: its socket, TLS, mutual
+ * authentication and timeouts; rules and actions are read by {@link RuleParser}.
+ */
+final class ListenerParser {
+    private static final Map<String, ListenerProtocol> PROTOCOLS =
+            TargetGroupParser.choices("https", ListenerProtocol.HTTPS, "http", ListenerProtocol.HTTP);
+    private static final Map<String, TlsPolicy> POLICIES =
+            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY);
+    private static final Map<String, MutualAuthMode> MODES = TargetGroupParser.choices(
+            "off", MutualAuthMode.OFF, "passthrough", MutualAuthMode.PASSTHROUGH, "verify", MutualAuthMode.VERIFY);
+
+    private final Path baseDir;
+    private final Set<String> trustStores;
+    private final RuleParser ruleParser;
+
+    ListenerParser(Path baseDir, Set<String> trustStores, Set<String> targetGroups) {
+        this.baseDir = baseDir;
+        this.trustStores = trustStores;
+        this.ruleParser = new RuleParser(targetGroups);
+    }
+
+    ListenerConfig parse(ConfigNode node) throws ConfigException {
+        ConfigMapping map = node.mapping("a listener (a mapping with address and default_action)",
+                "name", "address", "protocol", "proxy_protocol", "tls", "mutual_authentication", "rules",
+                "default_action", "timeouts");
+
+        ConfigNode addressNode = map.required("address", "host:port, e.g. 0.0.0.0:8443");
+        TargetAddress address = TargetGroupParser.address(addressNode, 0);
+        String name = address.toString();
+        ConfigNode nameNode = map.optional("name");
+        if (nameNode != null) {
+            name = nameNode.string("a listener name");
+            if (!name.matches("[A-Za-z0-9._:\\[\\]-]+")) {
+                throw nameNode.fail("'" + name + "' has characters other than letters, digits and . _ - : "
+                        + "(expected: a name such as api or public-8443)");
+            }
+        }
+
+        ListenerProtocol protocol = ListenerProtocol.HTTPS;
+        ConfigNode protocolNode = map.optional("protocol");
+        if (protocolNode != null) {
+            protocol = protocolNode.choice("protocol", PROTOCOLS);
+        }
+
+        ConfigNode proxyProtocol = map.optional("proxy_protocol");
+        if (proxyProtocol != null && proxyProtocol.bool()) {
+            throw proxyProtocol.fail("PROXY protocol is not supported yet (expected: false, or no proxy_protocol;"
+                    + " it is on the roadmap)");
+        }
+
+        TlsConfig tls = null;
+        if (protocol == ListenerProtocol.HTTPS) {
+            tls = tls(map.required("tls", "tls with certificates on an https listener"));
+        } else if (map.has("tls")) {
+            throw map.raw("tls").fail("not allowed on an http listener (expected: protocol: https, or no tls)");
+        }
+
+        MutualAuthConfig mutualAuth = MutualAuthConfig.off(node.at());
+        ConfigNode mutualNode = map.optional("mutual_authentication");
+        if (mutualNode != null) {
+            mutualAuth = mutualAuthentication(mutualNode, protocol);
+        }
+
+        List<RuleConfig> rules = List.of();
+        ConfigNode rulesNode = map.optional("rules");
+        if (rulesNode != null) {
+            rules = ruleParser.rules(rulesNode, mutualAuth);
+        }
+        ActionConfig defaultAction = ruleParser.action(
+                map.required("default_action", "an action: forward, fixed_response, redirect or deny"));
+
+        ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
+        ConfigNode timeoutsNode = map.optional("timeouts");
+        if (timeoutsNode != null) {
+            ConfigMapping t = timeoutsNode.mapping("a mapping with idle and/or request_head", "idle", "request_head");
+            ConfigNode idle = t.optional("idle");
+            ConfigNode head = t.optional("request_head");
+            timeouts = new ListenerTimeouts(
+                    idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
+                    head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false));
+        }
+        return new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction, timeouts, node.at());
+    }
+
+    /**
+     * True when two listener addresses would need the same socket: the same port on the same host, or
+     * on any host when one of them is a wildcard. Port 0 (an ephemeral port) never collides.
+     */
+    static boolean sameSocket(TargetAddress a, TargetAddress b) {
+        if (a.port() != b.port() || a.port() == 0) {
+            return false;
+        }
+        return a.host().equalsIgnoreCase(b.host()) || isWildcard(a.host()) || isWildcard(b.host());
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("*");
+    }
+
+    private TlsConfig tls(ConfigNode node) throws ConfigException {
+        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy");
+        ConfigNode certificatesNode = map.required("certificates", "a list of {certificate, private_key}");
+        List<ConfigNode> items = certificatesNode.list("a list of {certificate, private_key}");
+        if (items.isEmpty()) {
+            throw certificatesNode.fail("empty list (expected: at least one {certificate, private_key})");
+        }
+        List<CertificateKeyPair> pairs = new ArrayList<>();
+        for (ConfigNode item : items) {
+            ConfigMapping pair = item.mapping("a mapping with certificate and private_key", "certificate", "private_key");
+            ConfigNode certificate = pair.required("certificate", "a PEM certificate chain file, leaf first");
+            ConfigNode privateKey = pair.required("private_key", "a PEM private key file");
+            pairs.add(new CertificateKeyPair(certificate.readableFile(baseDir), certificate.at(),
+                    privateKey.readableFile(baseDir), privateKey.at()));
+        }
+        TlsPolicy policy = TlsPolicy.TLS12_AND_13;
+        ConfigNode policyNode = map.optional("policy");
+        if (policyNode != null) {
+            policy = policyNode.choice("policy", POLICIES);
+        }
+        return new TlsConfig(pairs, policy);
+    }
+
+    private MutualAuthConfig mutualAuthentication(ConfigNode node, ListenerProtocol protocol) throws ConfigException {
+        ConfigMapping map = node.mapping("a mapping with mode", "mode", "trust_store", "ignore_client_certificate_expiry",
+                "advertise_trust_store_ca_names", "header_names", "trust_unverified_identity");
+        MutualAuthMode mode = MutualAuthMode.OFF;
+        ConfigNode modeNode = map.optional("mode");
+        if (modeNode != null) {
+            // The raw text: YAML 1.1 would read a bare off as the boolean false.
+            mode = modeNode.choice("mode", MODES);
+            if (protocol == ListenerProtocol.HTTP && mode != MutualAuthMode.OFF) {
+                throw modeNode.fail("mode " + modeNode.text("a mode") + " needs TLS"
+                        + " (expected: off on an http listener, or protocol: https)");
+            }
+        }
+
+        String trustStore = null;
+        ConfigNode trustStoreNode = map.optional("trust_store");
+        if (mode == MutualAuthMode.VERIFY) {
+            trustStore = TargetGroupParser.trustStoreReference(
+                    map.required("trust_store", "the name of a trust store in verify mode"), trustStores);
+        } else if (trustStoreNode != null) {
+            throw trustStoreNode.fail("only used in verify mode (expected: mode: verify, or no trust_store)");
+        }
+
+        boolean ignoreExpiry = verifyOnlyFlag(map, "ignore_client_certificate_expiry", mode);
+        boolean advertise = verifyOnlyFlag(map, "advertise_trust_store_ca_names", mode);
+
+        boolean trustUnverified = false;
+        ConfigNode trustUnverifiedNode = map.optional("trust_unverified_identity");
+        if (trustUnverifiedNode != null) {
+            trustUnverified = trustUnverifiedNode.bool();
+            if (trustUnverified && mode != MutualAuthMode.PASSTHROUGH) {
+                throw trustUnverifiedNode.fail("only used in passthrough mode (expected: false, or mode: passthrough)");
+            }
+        }
+
+        Map<IdentityHeader, String> headerNames = new EnumMap<>(IdentityHeader.class);
+        ConfigNode headersNode = map.optional("header_names");
+        if (headersNode != null) {
+            headerNames = headerNames(headersNode);
+        }
+        return new MutualAuthConfig(mode, trustStore, ignoreExpiry, advertise, headerNames, trustUnverified, node.at());
+    }
+
+    private static boolean verifyOnlyFlag(ConfigMapping map, String key, MutualAuthMode mode) throws ConfigException {
+        ConfigNode flag = map.optional(key);
+        if (flag == null) {
+            return false;
+        }
+        boolean value = flag.bool();
+        if (value && mode != MutualAuthMode.VERIFY) {
+            throw flag.fail("only used in verify mode (expected: false, or mode: verify)");
+        }
+        return value;
+    }
+
+    private static Map<IdentityHeader, String> headerNames(ConfigNode node) throws ConfigException {
+        List<String> keys = new ArrayList<>();
+        for (IdentityHeader header : IdentityHeader.values()) {
+            keys.add(header.configKey());
+        }
+        ConfigMapping map = node.mapping("a mapping of identity headers to new names", keys.toArray(String[]::new));
+        Map<IdentityHeader, String> renames = new EnumMap<>(IdentityHeader.class);
+        for (IdentityHeader header : IdentityHeader.values()) {
+            ConfigNode value = map.optional(header.configKey());
+            if (value == null) {
+                continue;
+            }
+            String name = value.string("an HTTP header name");
+            if (!name.matches(RuleParser.TOKEN)) {
+                throw value.fail("'" + name + "' is not a valid header name (expected: letters, digits and - such as X-Client-Subject)");
+            }
+            renames.put(header, name);
+        }
+        // Each effective name must be distinct, or one header would overwrite another.
+        Map<String, IdentityHeader> byName = new HashMap<>();
+        for (IdentityHeader header : IdentityHeader.values()) {
+            String effective = renames.getOrDefault(header, header.defaultName());
+            IdentityHeader other = byName.putIfAbsent(effective.toLowerCase(Locale.ROOT), header);
+            if (other != null) {
+                IdentityHeader renamed = renames.containsKey(header) ? header : other;
+                throw map.optional(renamed.configKey()).fail("'" + effective + "' would name both "
+                        + other.configKey() + " and " + header.configKey() + " (expected: a distinct name for each header)");
+            }
+        }
+        return renames;
+    }
+}

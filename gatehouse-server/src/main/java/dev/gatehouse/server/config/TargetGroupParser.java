@@ -1,0 +1,194 @@
+package dev.gatehouse.server.config;
+
+import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
+import dev.gatehouse.server.config.TargetGroupConfig.LoadBalancing;
+import dev.gatehouse.server.config.TargetGroupConfig.TargetProtocol;
+import dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts;
+import dev.gatehouse.server.config.TargetGroupConfig.TargetTlsConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads one entry of {@code target_groups} into a {@link TargetGroupConfig}. */
+final class TargetGroupParser {
+    private static final Map<String, TargetProtocol> PROTOCOLS = choices("http", TargetProtocol.HTTP, "https", TargetProtocol.HTTPS);
+    private static final Map<String, LoadBalancing> LOAD_BALANCING = choices(
+            "round_robin", LoadBalancing.ROUND_ROBIN, "least_outstanding_requests", LoadBalancing.LEAST_OUTSTANDING_REQUESTS);
+
+    private TargetGroupParser() {}
+
+    static TargetGroupConfig parse(String name, ConfigNode node, Path baseDir, Set<String> trustStores)
+            throws ConfigException {
+        ConfigMapping map = node.mapping("a target group (a mapping with targets)",
+                "protocol", "targets", "load_balancing", "health_check", "tls", "timeouts");
+
+        TargetProtocol protocol = TargetProtocol.HTTP;
+        ConfigNode protocolNode = map.optional("protocol");
+        if (protocolNode != null) {
+            protocol = protocolNode.choice("protocol", PROTOCOLS);
+        }
+
+        ConfigNode targetsNode = map.required("targets", "a list of host:port");
+        List<ConfigNode> targetNodes = targetsNode.list("a list of host:port");
+        if (targetNodes.isEmpty()) {
+            throw targetsNode.fail("empty list (expected: at least one host:port)");
+        }
+        List<TargetAddress> targets = new ArrayList<>();
+        for (ConfigNode item : targetNodes) {
+            TargetAddress address = address(item, 1);
+            if (targets.contains(address)) {
+                throw item.fail("duplicate target " + address + " (expected: each target once)");
+            }
+            targets.add(address);
+        }
+
+        LoadBalancing loadBalancing = LoadBalancing.ROUND_ROBIN;
+        ConfigNode lbNode = map.optional("load_balancing");
+        if (lbNode != null) {
+            loadBalancing = lbNode.choice("load balancing", LOAD_BALANCING);
+        }
+
+        ConfigNode healthNode = map.optional("health_check");
+        HealthCheckConfig healthCheck = healthNode == null ? null : healthCheck(healthNode);
+
+        TargetTlsConfig tls = null;
+        ConfigNode tlsNode = map.optional("tls");
+        if (protocol == TargetProtocol.HTTPS) {
+            if (tlsNode == null) {
+                throw new ConfigException(map.at().child("tls", map.at().line()),
+                        "missing (expected: tls with a trust_store for an https target group)");
+            }
+            tls = tls(tlsNode, baseDir, trustStores);
+        } else if (map.has("tls")) {
+            throw map.raw("tls").fail("not allowed on an http target group (expected: protocol: https, or no tls)");
+        }
+
+        TargetTimeouts timeouts = TargetTimeouts.DEFAULTS;
+        ConfigNode timeoutsNode = map.optional("timeouts");
+        if (timeoutsNode != null) {
+            ConfigMapping t = timeoutsNode.mapping("a mapping with connect and/or response", "connect", "response");
+            ConfigNode connect = t.optional("connect");
+            ConfigNode response = t.optional("response");
+            timeouts = new TargetTimeouts(
+                    connect == null ? TargetTimeouts.DEFAULTS.connect() : connect.duration(false),
+                    response == null ? TargetTimeouts.DEFAULTS.response() : response.duration(false));
+        }
+        return new TargetGroupConfig(name, protocol, targets, loadBalancing, healthCheck, tls, timeouts, node.at());
+    }
+
+    /** A {@code host:port} with a port of at least {@code minPort}. */
+    static TargetAddress address(ConfigNode node, int minPort) throws ConfigException {
+        String text = node.string("host:port");
+        TargetAddress address;
+        try {
+            address = TargetAddress.fromString(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw node.fail(e.getMessage());
+        }
+        if (address.port() < minPort) {
+            throw node.fail("port out of range: " + address.port() + " (expected: " + minPort + "-65535)");
+        }
+        return address;
+    }
+
+    private static HealthCheckConfig healthCheck(ConfigNode node) throws ConfigException {
+        ConfigMapping map = node.mapping("a health check (a mapping)", "path", "interval", "timeout",
+                "healthy_threshold", "unhealthy_threshold", "success_codes");
+        String path = "/";
+        ConfigNode pathNode = map.optional("path");
+        if (pathNode != null) {
+            path = pathNode.string("a path starting with /");
+            if (!path.startsWith("/")) {
+                throw pathNode.fail("'" + path + "' does not start with / (expected: a path starting with /)");
+            }
+        }
+        ConfigNode intervalNode = map.optional("interval");
+        Duration interval = intervalNode == null ? Duration.ofSeconds(10) : intervalNode.duration(false);
+        ConfigNode timeoutNode = map.optional("timeout");
+        Duration timeout = timeoutNode == null ? Duration.ofSeconds(5) : timeoutNode.duration(false);
+        if (timeout.compareTo(interval) > 0) {
+            ConfigNode blame = timeoutNode != null ? timeoutNode : intervalNode;
+            throw blame.fail("timeout " + timeout.toMillis() + "ms is longer than interval " + interval.toMillis()
+                    + "ms (expected: timeout <= interval)");
+        }
+        ConfigNode healthyNode = map.optional("healthy_threshold");
+        int healthy = healthyNode == null ? 3 : healthyNode.intValue(1, 10);
+        ConfigNode unhealthyNode = map.optional("unhealthy_threshold");
+        int unhealthy = unhealthyNode == null ? 2 : unhealthyNode.intValue(1, 10);
+        String successCodes = "200-399";
+        ConfigNode codesNode = map.optional("success_codes");
+        if (codesNode != null) {
+            successCodes = codesNode.string("status codes such as \"200\" or \"200-299,302\"").replace(" ", "");
+            checkSuccessCodes(codesNode, successCodes);
+        }
+        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, node.at());
+    }
+
+    private static void checkSuccessCodes(ConfigNode node, String codes) throws ConfigException {
+        String expected = " (expected: status codes 100-599 such as \"200\" or \"200-299,302\")";
+        for (String part : codes.split(",", -1)) {
+            String[] range = part.split("-", -1);
+            if (range.length > 2 || !part.matches("\\d{3}(-\\d{3})?")) {
+                throw node.fail("bad status code or range '" + part + "'" + expected);
+            }
+            int low = Integer.parseInt(range[0]);
+            int high = Integer.parseInt(range[range.length - 1]);
+            if (low < 100 || high > 599 || low > high) {
+                throw node.fail("bad status code or range '" + part + "'" + expected);
+            }
+        }
+    }
+
+    private static TargetTlsConfig tls(ConfigNode node, Path baseDir, Set<String> trustStores) throws ConfigException {
+        ConfigMapping map = node.mapping("a mapping with trust_store", "trust_store", "server_name", "certificate", "private_key");
+        ConfigNode trustStoreNode = map.required("trust_store", "the name of a trust store");
+        String trustStore = trustStoreReference(trustStoreNode, trustStores);
+        ConfigNode serverNameNode = map.optional("server_name");
+        String serverName = serverNameNode == null ? null : serverNameNode.string("a host name");
+        TlsConfig.CertificateKeyPair clientCertificate = null;
+        ConfigNode certificate = map.optional("certificate");
+        ConfigNode privateKey = map.optional("private_key");
+        if (certificate != null && privateKey == null) {
+            throw new ConfigException(map.at().child("private_key", map.at().line()),
+                    "missing (expected: certificate and private_key together, or neither)");
+        }
+        if (privateKey != null && certificate == null) {
+            throw new ConfigException(map.at().child("certificate", map.at().line()),
+                    "missing (expected: certificate and private_key together, or neither)");
+        }
+        if (certificate != null) {
+            clientCertificate = new TlsConfig.CertificateKeyPair(certificate.readableFile(baseDir), certificate.at(),
+                    privateKey.readableFile(baseDir), privateKey.at());
+        }
+        return new TargetTlsConfig(trustStore, serverName, clientCertificate, node.at());
+    }
+
+    /** The name in {@code node}, which must be one of {@code trustStores}. */
+    static String trustStoreReference(ConfigNode node, Set<String> trustStores) throws ConfigException {
+        String name = node.string("the name of a trust store");
+        if (!trustStores.contains(name)) {
+            throw node.fail("unknown trust store '" + name + "' (expected: " + nameList("trust_stores", trustStores) + ")");
+        }
+        return name;
+    }
+
+    /** "one of a, b" or "a name defined under section (none are)". */
+    static String nameList(String section, Set<String> names) {
+        return names.isEmpty() ? "a name defined under " + section + " (none is)"
+                : "one of " + String.join(", ", names) + " (defined under " + section + ")";
+    }
+
+    static <E> Map<String, E> choices(Object... pairs) {
+        Map<String, E> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            @SuppressWarnings("unchecked")
+            E value = (E) pairs[i + 1];
+            map.put((String) pairs[i], value);
+        }
+        return map;
+    }
+}
