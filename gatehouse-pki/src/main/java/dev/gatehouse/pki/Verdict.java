@@ -1,0 +1,109 @@
+package dev.gatehouse.pki;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The verifier's judgement of one presented chain: {@code Success} or a {@link FailureCode}, a human
+ * explanation naming the certificate (subject, serial) and the failed check, every step with its
+ * outcome, and the validated (or best attempted) path from leaf to anchor.
+ *
+ * <p>Immutable and thread-safe; verdicts are shared through the verdict cache.
+ */
+public final class Verdict {
+    /** Outcome of one step. */
+    public enum Outcome {
+        PASS, FAIL, SKIPPED;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** One check: its name (e.g. {@code validity}), outcome and a one-line detail. */
+    public record Step(String name, Outcome outcome, String detail) {
+        public Step {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(outcome, "outcome");
+            Objects.requireNonNull(detail, "detail");
+        }
+
+        public boolean passed() {
+            return outcome == Outcome.PASS;
+        }
+    }
+
+    private final FailureCode failure;
+    private final String explanation;
+    private final List<Step> steps;
+    private final List<X509Certificate> path;
+    private final boolean timeSensitive;
+    private final List<String> warnings;
+
+    private Verdict(FailureCode failure, String explanation, List<Step> steps, List<X509Certificate> path,
+            boolean timeSensitive, List<String> warnings) {
+        this.failure = failure;
+        this.explanation = Objects.requireNonNull(explanation, "explanation");
+        this.steps = List.copyOf(steps);
+        this.path = List.copyOf(path);
+        this.timeSensitive = timeSensitive;
+        this.warnings = List.copyOf(warnings);
+    }
+
+    public static Verdict success(String explanation, List<Step> steps, List<X509Certificate> path, List<String> warnings) {
+        return new Verdict(null, explanation, steps, path, false, warnings);
+    }
+
+    public static Verdict failure(FailureCode code, String explanation, List<Step> steps, List<X509Certificate> path) {
+        return new Verdict(Objects.requireNonNull(code, "code"), explanation, steps, path, code.timeDependent(), List.of());
+    }
+
+    /** A copy whose caching must re-check time (a time-dependent check decided the outcome somewhere). */
+    Verdict withTimeSensitive(boolean sensitive) {
+        return sensitive == timeSensitive ? this : new Verdict(failure, explanation, steps, path, sensitive, warnings);
+    }
+
+    public boolean isSuccess() {
+        return failure == null;
+    }
+
+    /** Empty on success. */
+    public Optional<FailureCode> failureCode() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** {@code Success} or the code's log name, e.g. {@code ClientCertExpired}. */
+    public String status() {
+        return failure == null ? "Success" : failure.logName();
+    }
+
+    public String explanation() {
+        return explanation;
+    }
+
+    public List<Step> steps() {
+        return steps;
+    }
+
+    /** Leaf first, anchor last; on failure, the best attempted path (may be empty or partial). */
+    public List<X509Certificate> path() {
+        return path;
+    }
+
+    /** Non-fatal observations, e.g. a CRL past its nextUpdate that was still used. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** Whether the outcome depended on the time of verification in a way a cache cannot re-check. */
+    public boolean timeSensitive() {
+        return timeSensitive;
+    }
+
+    @Override
+    public String toString() {
+        return status() + ": " + explanation;
+    }
+}
