@@ -36,4 +36,12 @@ public final class HttpStage {
     public void configureHttp2(ChannelPipeline pipeline, ConnectionInfo connection) {
         throw new UnsupportedOperationException("HTTP stage not built yet");
     }
+
+    /** Graceful stop: HTTP/1.1 responses get {@code Connection: close}, idle connections close, HTTP/2 gets GOAWAY. */
+    public void drain() {}
+
+    /** Requests of this stage not finished yet. */
+    public int inFlight() {
+        return 0;
+    }
 }
