@@ -41,7 +41,7 @@ final class ConfigMapping {
                 throw new ConfigException(keyAt, "duplicate key (expected: each key once; first at line "
                         + values.get(key).at().line() + ")");
             }
-            values.put(key, new ConfigNode(tuple.getValueNode(), at.child(key, ConfigNode.lineOf(tuple.getValueNode()))));
+            values.put(key, new ConfigNode(tuple.getValueNode(), keyAt));
         }
         return new ConfigMapping(at, values);
     }

@@ -137,12 +137,16 @@ public final class ConfigParser {
             root = new Yaml(options).compose(new StringReader(yaml));
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            ConfigLocation where = new ConfigLocation(file, lineOf(mark), DOCUMENT_KEY);
+            if (e.getContext() != null && e.getContext().startsWith("expected a single document")) {
+                throw new ConfigException(where, "a second YAML document (expected: one document; remove the ---)", e);
+            }
             String problem = e.getProblem() != null ? e.getProblem() : e.getContext();
             if (e.getContext() != null && e.getProblem() != null) {
-                problem = problem + " " + e.getContext();
+                problem = problem + ", " + e.getContext();
             }
-            throw new ConfigException(new ConfigLocation(file, lineOf(mark), DOCUMENT_KEY),
-                    "YAML syntax error: " + problem.strip() + " (expected: valid YAML; check indentation and quoting)", e);
+            throw new ConfigException(where, "YAML syntax error: " + problem.strip()
+                    + " (expected: valid YAML; check indentation and quoting)", e);
         } catch (YAMLException e) {
             throw new ConfigException(whole, "YAML error: " + e.getMessage() + " (expected: valid YAML)", e);
         }

@@ -208,15 +208,47 @@ final class RuleParser {
                 for (int b = prefix; b < bits; b++) {
                     network[b / 8] &= (byte) ~(0x80 >> (b % 8));
                 }
-                String suggestion;
-                try {
-                    suggestion = InetAddress.getByAddress(network).getHostAddress() + "/" + prefix;
-                } catch (UnknownHostException e) {
-                    throw new AssertionError(e);
-                }
+                String suggestion = format(network) + "/" + prefix;
                 throw node.fail("'" + text + "' has host bits set (expected: " + suggestion + ")");
             }
         }
+    }
+
+    /** An address in its usual text form: dotted quad, or IPv6 with the longest run of zero groups as {@code ::}. */
+    private static String format(byte[] address) {
+        if (address.length == 4) {
+            return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
+        }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((address[2 * i] & 0xff) << 8) | (address[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = Math.max(i, j);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
     }
 
     /** Parses an IP literal without ever asking DNS; {@code null} if it is not one. */

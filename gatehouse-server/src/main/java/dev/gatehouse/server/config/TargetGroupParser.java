@@ -176,9 +176,9 @@ final class TargetGroupParser {
         return name;
     }
 
-    /** "one of a, b" or "a name defined under section (none are)". */
+    /** What a reference to one of {@code names} may be, for an error message. */
     static String nameList(String section, Set<String> names) {
-        return names.isEmpty() ? "a name defined under " + section + " (none is)"
+        return names.isEmpty() ? "a name defined under " + section + ", which defines none"
                 : "one of " + String.join(", ", names) + " (defined under " + section + ")";
     }
 

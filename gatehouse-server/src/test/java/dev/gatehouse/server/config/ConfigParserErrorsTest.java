@@ -1,0 +1,275 @@
+package dev.gatehouse.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Broken configurations, each with the exact {@code file:line: key: } its error must start with and
+ * the gist of what the message must say.
+ */
+class ConfigParserErrorsTest {
+    /** A valid config to break: lines 1-11. */
+    static final String BASE = """
+            listeners:
+              - name: api
+                address: 127.0.0.1:8443
+                tls:
+                  certificates:
+                    - certificate: certs/api.pem
+                      private_key: certs/api.key
+                default_action: { forward: app }
+            target_groups:
+              app:
+                targets: ["127.0.0.1:9001"]
+            """;
+
+    /** A valid config with a verify listener and a trust store: lines 1-16. */
+    static final String VERIFY = """
+            listeners:
+              - name: api
+                address: 127.0.0.1:8443
+                tls:
+                  certificates:
+                    - certificate: certs/api.pem
+                      private_key: certs/api.key
+                mutual_authentication:
+                  mode: verify
+                  trust_store: partners
+                default_action: { deny: {} }
+            trust_stores:
+              partners:
+                ca_certificates: certs/ca.pem
+            target_groups:
+              app: { targets: ["127.0.0.1:9001"] }
+            """;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void certificates() throws IOException {
+        Files.createDirectories(dir.resolve("certs"));
+        for (String name : new String[] {"api.pem", "api.key", "ca.pem"}) {
+            Files.writeString(dir.resolve("certs").resolve(name), "dummy");
+        }
+    }
+
+    static Stream<Arguments> brokenConfigs() {
+        return Stream.of(
+                broken("YAML syntax error", BASE.replace("address: 127.0.0.1:8443", "address: a: b"),
+                        3, "<yaml>", "YAML syntax error: mapping values are not allowed here"),
+                broken("unterminated flow list", "listeners: [\n  {address: x\n", 3, "<yaml>", "YAML syntax error"),
+                broken("two documents", BASE + "---\nname: x\n", 12, "<yaml>",
+                        "a second YAML document (expected: one document; remove the ---)"),
+                broken("document is a list", "- a\n- b\n", 1, "<yaml>",
+                        "wrong type: a list (expected: a mapping with at least 'listeners')"),
+                broken("unknown top-level key", BASE + "listener: {}\n", 12, "listener",
+                        "unknown key (expected: one of name, listeners, trust_stores, target_groups, logs, shutdown_timeout, admin)"),
+                broken("unknown listener key", BASE.replace("    tls:", "    tsl: {}\n    tls:"), 4, "listeners[0].tsl",
+                        "unknown key (expected: one of name, address, protocol, proxy_protocol, tls, mutual_authentication,"
+                                + " rules, default_action, timeouts)"),
+                broken("duplicate key", BASE.replace("    tls:", "    address: 127.0.0.1:1\n    tls:"), 4,
+                        "listeners[0].address", "duplicate key (expected: each key once; first at line 3)"),
+                broken("listeners is a mapping", "listeners: { api: {} }\n", 1, "listeners",
+                        "wrong type: a mapping (expected: a list of listeners)"),
+                broken("listeners missing", "target_groups: {}\nname: x\n", 1, "listeners",
+                        "missing (expected: a list of listeners)"),
+                broken("listeners empty", "listeners: []\n", 1, "listeners", "empty list (expected: at least one listener)"),
+                broken("address missing", BASE.replace("    address: 127.0.0.1:8443\n", ""), 2,
+                        "listeners[0].address", "missing (expected: host:port"),
+                broken("port out of range", BASE.replace("127.0.0.1:8443", "127.0.0.1:70000"), 3,
+                        "listeners[0].address", "port out of range: 70000 (expected: 0-65535)"),
+                broken("tls missing on https", BASE.replace("""
+                            tls:
+                              certificates:
+                                - certificate: certs/api.pem
+                                  private_key: certs/api.key
+                        """, ""), 2, "listeners[0].tls", "missing (expected: tls with certificates on an https listener)"),
+                broken("certificates missing", BASE.replace("""
+                              certificates:
+                                - certificate: certs/api.pem
+                                  private_key: certs/api.key
+                        """, "      policy: tls13-only\n"), 4, "listeners[0].tls.certificates",
+                        "missing (expected: a list of {certificate, private_key})"),
+                broken("certificate file missing", BASE.replace("certs/api.pem", "certs/nope.pem"), 6,
+                        "listeners[0].tls.certificates[0].certificate", "file not found: DIR/certs/nope.pem"),
+                broken("private key path is a directory", BASE.replace("certs/api.key", "certs"), 7,
+                        "listeners[0].tls.certificates[0].private_key", "not a regular file: DIR/certs"),
+                broken("bad tls policy", BASE.replace("      certificates:", "      policy: tls11\n      certificates:"), 5,
+                        "listeners[0].tls.policy", "unknown policy 'tls11' (expected: one of tls12-and-13, tls13-only)"),
+                broken("default_action missing", BASE.replace("    default_action: { forward: app }\n", ""), 2,
+                        "listeners[0].default_action", "missing (expected: an action: forward, fixed_response, redirect or deny)"),
+                broken("trust_store missing in verify mode", VERIFY.replace("      trust_store: partners\n", ""), 8,
+                        "listeners[0].mutual_authentication.trust_store", "missing (expected: the name of a trust store in verify mode)"),
+                broken("unknown trust store", VERIFY.replace("trust_store: partners", "trust_store: partner"), 10,
+                        "listeners[0].mutual_authentication.trust_store",
+                        "unknown trust store 'partner' (expected: one of partners (defined under trust_stores))"),
+                broken("bad mode", VERIFY.replace("mode: verify", "mode: strict"), 9,
+                        "listeners[0].mutual_authentication.mode", "unknown mode 'strict' (expected: one of off, passthrough, verify)"),
+                broken("mode true is not off", VERIFY.replace("mode: verify", "mode: true"), 9,
+                        "listeners[0].mutual_authentication.mode", "unknown mode 'true'"),
+                broken("duplicate listener name", BASE.replace("target_groups:", """
+                          - name: api
+                            address: 127.0.0.1:8080
+                            protocol: http
+                            default_action: { deny: {} }
+                        target_groups:"""), 9, "listeners[1].name",
+                        "duplicate listener name 'api' (expected: unique; also used by listeners[0] at line 2)"),
+                broken("duplicate listener address", BASE.replace("target_groups:", """
+                          - name: other
+                            address: 0.0.0.0:8443
+                            protocol: http
+                            default_action: { deny: {} }
+                        target_groups:"""), 9, "listeners[1].address",
+                        "address 0.0.0.0:8443 is already used by listeners[0] (127.0.0.1:8443, line 2) (expected: unique)"),
+                broken("duplicate rule priority", withRules(BASE, """
+                        rules:
+                          - { priority: 10, then: { forward: app } }
+                          - { priority: 10, when: { path: /x }, then: { deny: {} } }
+                        """), 10, "listeners[0].rules[1].priority",
+                        "duplicate priority 10 (expected: unique within the listener; also used by listeners[0].rules[0] at line 9)"),
+                broken("unknown target group", BASE.replace("forward: app", "forward: ap"), 8,
+                        "listeners[0].default_action.forward",
+                        "unknown target group 'ap' (expected: one of app (defined under target_groups))"),
+                broken("unknown weighted target group", BASE.replace("forward: app",
+                                "forward: [{target_group: app, weight: 1}, {target_group: b, weight: 2}]"), 8,
+                        "listeners[0].default_action.forward[1].target_group", "unknown target group 'b'"),
+                broken("weight out of range", BASE.replace("forward: app", "forward: [{target_group: app, weight: 1000}]"), 8,
+                        "listeners[0].default_action.forward[0].weight", "1000 is out of range (expected: 0-999)"),
+                broken("two actions", BASE.replace("{ forward: app }", "{ forward: app, deny: {} }"), 8,
+                        "listeners[0].default_action.deny", "a second action after forward (expected: exactly one of"),
+                broken("no action", BASE.replace("{ forward: app }", "{}"), 8, "listeners[0].default_action",
+                        "no action (expected: one of forward, fixed_response, redirect, deny)"),
+                broken("fixed_response status out of range", BASE.replace("{ forward: app }",
+                        "{ fixed_response: { status: 700 } }"), 8, "listeners[0].default_action.fixed_response.status",
+                        "700 is out of range (expected: 200-599)"),
+                broken("redirect status", BASE.replace("{ forward: app }", "{ redirect: { status: 303, host: x } }"), 8,
+                        "listeners[0].default_action.redirect.status", "303 is out of range (expected: 301-302)"),
+                broken("redirect loop", BASE.replace("{ forward: app }", "{ redirect: { status: 301 } }"), 8,
+                        "listeners[0].default_action.redirect", "loop (expected: at least one of protocol, host, port, path, query)"),
+                broken("wrong type for status", BASE.replace("{ forward: app }", "{ deny: { status: [403] } }"), 8,
+                        "listeners[0].default_action.deny.status", "wrong type: a list (expected: an integer 400-599)"),
+                broken("tls on http listener", BASE.replace("    tls:", "    protocol: http\n    tls:"), 5,
+                        "listeners[0].tls", "not allowed on an http listener (expected: protocol: https, or no tls)"),
+                broken("mutual auth on http listener", """
+                        listeners:
+                          - address: 127.0.0.1:8080
+                            protocol: http
+                            mutual_authentication: { mode: passthrough }
+                            default_action: { deny: {} }
+                        """, 4, "listeners[0].mutual_authentication.mode",
+                        "mode passthrough needs TLS (expected: off on an http listener, or protocol: https)"),
+                broken("client_certificate rule on passthrough", VERIFY.replace("""
+                              mode: verify
+                              trust_store: partners
+                        """, """
+                              mode: passthrough
+                            rules:
+                              - priority: 1
+                                when:
+                                  client_certificate: { subject: ["CN=ops"] }
+                                then: { deny: {} }
+                        """), 13, "listeners[0].rules[0].when.client_certificate",
+                        "not verified in passthrough mode, so anyone could match (expected: mode verify,"
+                                + " or trust_unverified_identity: true on the listener)"),
+                broken("client_certificate rule on off listener", withRules(BASE, """
+                        rules:
+                          - priority: 1
+                            when: { client_certificate: { san_dns: [a.example.com] } }
+                            then: { forward: app }
+                        """), 10, "listeners[0].rules[0].when.client_certificate",
+                        "no client certificate is requested on this listener"),
+                broken("header_names key not an identity header", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_forwarded_for: X-Client }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_forwarded_for",
+                        "unknown key (expected: one of x_amzn_mtls_clientcert, x_amzn_mtls_clientcert_serial_number,"),
+                broken("header rename collides", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_subject: X-Amzn-Mtls-Clientcert-Issuer }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_subject",
+                        "'X-Amzn-Mtls-Clientcert-Issuer' would name both x_amzn_mtls_clientcert_issuer and x_amzn_mtls_clientcert_subject"),
+                broken("empty targets", BASE.replace("[\"127.0.0.1:9001\"]", "[]"), 11, "target_groups.app.targets",
+                        "empty list (expected: at least one host:port)"),
+                broken("target port 0", BASE.replace("127.0.0.1:9001", "127.0.0.1:0"), 11, "target_groups.app.targets[0]",
+                        "port out of range: 0 (expected: 1-65535)"),
+                broken("bad load balancing", BASE + "    load_balancing: random\n", 12, "target_groups.app.load_balancing",
+                        "unknown load balancing 'random' (expected: one of round_robin, least_outstanding_requests)"),
+                broken("https target group without tls", BASE + "    protocol: https\n", 10, "target_groups.app.tls",
+                        "missing (expected: tls with a trust_store for an https target group)"),
+                broken("bad CIDR", withRules(BASE, """
+                        rules:
+                          - priority: 1
+                            when: { source_ip: ["10.0.0.0/8", "10.0.0.300/8"] }
+                            then: { forward: app }
+                        """), 10, "listeners[0].rules[0].when.source_ip[1]",
+                        "'10.0.0.300/8' is not an IP address or CIDR block"),
+                broken("CIDR with host bits", withRules(BASE, """
+                        rules:
+                          - priority: 1
+                            when: { source_ip: ["10.1.2.3/8"] }
+                            then: { forward: app }
+                        """), 10, "listeners[0].rules[0].when.source_ip[0]",
+                        "'10.1.2.3/8' has host bits set (expected: 10.0.0.0/8)"),
+                broken("IPv6 CIDR with host bits", withRules(BASE, """
+                        rules:
+                          - priority: 1
+                            when:
+                              source_ip:
+                                - 2001:db8::1/32
+                            then: { forward: app }
+                        """), 12, "listeners[0].rules[0].when.source_ip[0]",
+                        "'2001:db8::1/32' has host bits set (expected: 2001:db8::/32)"),
+                broken("forward with no target groups defined", "listeners:\n  - address: 127.0.0.1:80\n    protocol: http\n"
+                                + "    default_action: { forward: app }\n", 4, "listeners[0].default_action.forward",
+                        "unknown target group 'app' (expected: a name defined under target_groups, which defines none)"),
+                broken("proxy_protocol true", BASE.replace("    tls:", "    proxy_protocol: true\n    tls:"), 4,
+                        "listeners[0].proxy_protocol", "PROXY protocol is not supported yet"),
+                broken("admin section", BASE + "admin:\n  address: 127.0.0.1:9901\n", 12, "admin",
+                        "not supported yet (expected: no admin section"),
+                broken("bare number duration", BASE.replace("    tls:", "    timeouts: { idle: 30 }\n    tls:"), 4,
+                        "listeners[0].timeouts.idle", "'30' has no unit (expected: a duration such as 250ms, 5s, 2m, 1h"),
+                broken("yes is not a boolean", BASE.replace("    tls:", "    proxy_protocol: yes\n    tls:"), 4,
+                        "listeners[0].proxy_protocol", "'yes' is not a boolean (expected: true or false)"),
+                broken("max_chain_depth out of range", VERIFY.replace("ca_certificates: certs/ca.pem",
+                        "ca_certificates: certs/ca.pem\n    max_chain_depth: 11"), 15, "trust_stores.partners.max_chain_depth",
+                        "11 is out of range (expected: 2-10)"),
+                broken("trust store without CA file", VERIFY.replace("ca_certificates: certs/ca.pem", "revocation_lists: []"),
+                        13, "trust_stores.partners.ca_certificates", "missing (expected: a PEM bundle of CA certificates)"),
+                broken("CRL file missing", VERIFY.replace("ca_certificates: certs/ca.pem",
+                        "ca_certificates: certs/ca.pem\n    revocation_lists: [certs/ca.pem, crl/partners.crl]"), 15,
+                        "trust_stores.partners.revocation_lists[1]", "file not found: DIR/crl/partners.crl"),
+                broken("name with spaces", "name: my gateway\n" + BASE, 1, "name",
+                        "'my gateway' contains spaces (expected: one word"));
+    }
+
+    static String withRules(String base, String rules) {
+        return base.replace("    default_action:", rules.indent(4) + "    default_action:");
+    }
+
+    static Arguments broken(String name, String yaml, int line, String key, String gist) {
+        return Arguments.of(name, yaml, line, key, gist);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenConfigs")
+    void brokenConfigIsRefusedWithFileLineAndKey(String name, String yaml, int line, String key, String gist) {
+        Path file = dir.resolve("gatehouse.yaml");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse(yaml, file));
+        assertThat(e).as("%s should be refused", name).isNotNull();
+        assertThat(e.getMessage())
+                .startsWith(file + ":" + line + ": " + key + ": ")
+                .contains(gist.replace("DIR", dir.toString()));
+        assertThat(e.location()).isEqualTo(new ConfigLocation(file, line, key));
+    }
+}
