@@ -1,14 +1,50 @@
 package dev.gatehouse.cli;
 
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.config.GatewayConfig;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code gatehouse validate}: check a configuration file. */
-@Command(name = "validate", mixinStandardHelpOptions = true, description = "check a configuration file.")
+/**
+ * {@code gatehouse validate --config FILE}: checks a configuration file the way {@code serve} would at
+ * start, without opening any socket. Prints {@code FILE: OK (...)} and exits 0, or prints the first
+ * problem ({@code gatehouse: file:line: key: problem (expected: ...)}) to stderr and exits 2.
+ */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = "check a configuration file; errors name file:line and the key.",
+        footer = {"", "EXAMPLES", "  gatehouse validate --config /etc/gatehouse/gatehouse.yaml"})
 final class ValidateCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the YAML configuration file")
+    Path config;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        System.err.println("gatehouse validate: not built yet");
-        return Main.EXIT_USAGE;
+        GatewayConfig checked;
+        try {
+            checked = check(config);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("gatehouse: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        spec.commandLine().getOut().println(config + ": OK (" + checked.listeners().size() + " listeners, "
+                + checked.targetGroups().size() + " target groups, " + checked.trustStores().size() + " trust stores)");
+        return Main.EXIT_OK;
+    }
+
+    /** Everything {@code serve} checks before it binds a socket; the first problem is thrown. */
+    static GatewayConfig check(Path file) throws ConfigException {
+        GatewayConfig config = ConfigParser.parse(file);
+        // TODO(runtime): build the RuntimeState too (load certificates, keys, trust stores and CRLs, which
+        // reports key/certificate mismatches at the ConfigLocations recorded in the config), so that
+        // validate refuses everything serve would.
+        return config;
     }
 }
