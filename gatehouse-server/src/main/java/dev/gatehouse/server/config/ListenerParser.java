@@ -5,7 +5,6 @@ import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
 import dev.gatehouse.server.config.TlsConfig.TlsPolicy;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;

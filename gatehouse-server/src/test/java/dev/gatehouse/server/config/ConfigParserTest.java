@@ -364,6 +364,46 @@ class ConfigParserTest {
     }
 
     @Test
+    void trustUnverifiedIdentityAllowsClientCertificateRulesOnPassthrough() throws Exception {
+        ListenerConfig listener = parse("""
+                listeners:
+                  - address: 127.0.0.1:8443
+                    tls:
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                    mutual_authentication: { mode: passthrough, trust_unverified_identity: true }
+                    rules:
+                      - priority: 1
+                        when: { client_certificate: { fingerprint_sha256: ["%s"], serial: ["03A5B1"] } }
+                        then: { deny: { status: 401 } }
+                    default_action: { deny: {} }
+                """.formatted("ab".repeat(32))).listeners().get(0);
+        assertThat(listener.mutualAuthentication().trustUnverifiedIdentity()).isTrue();
+        assertThat(listener.rules().get(0).when().clientCertificate().fingerprintSha256()).containsExactly("ab".repeat(32));
+        assertThat(listener.rules().get(0).when().clientCertificate().serial()).containsExactly("03A5B1");
+        assertThat(listener.rules().get(0).then()).isEqualTo(new ActionConfig.Deny(401));
+    }
+
+    @Test
+    void aFewAliasesAreFine() throws Exception {
+        GatewayConfig config = parse("""
+                listeners:
+                  - address: 127.0.0.1:8443
+                    tls: &tls
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                    default_action: &deny { deny: {} }
+                  - address: 127.0.0.1:8444
+                    tls: *tls
+                    default_action: *deny
+                """);
+        // An alias keeps the line of its anchor but gets the key path of where it is used.
+        assertThat(config.listeners().get(1).tls()).isEqualTo(new TlsConfig(List.of(new TlsConfig.CertificateKeyPair(dir.resolve("certs/api.pem"),
+                        new ConfigLocation(file, 4, "listeners[1].tls.certificates[0].certificate"),
+                        dir.resolve("certs/api.key"), new ConfigLocation(file, 4, "listeners[1].tls.certificates[0].private_key"))),
+                TlsPolicy.TLS12_AND_13));
+        assertThat(config.listeners().get(1).defaultAction()).isEqualTo(new ActionConfig.Deny(403));
+    }
+
+    @Test
     void errorsCarryTheirLocation() {
         assertThatThrownBy(() -> parse("listeners: []\n"))
                 .isInstanceOfSatisfying(ConfigException.class, e ->
