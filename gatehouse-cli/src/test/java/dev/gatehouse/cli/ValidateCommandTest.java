@@ -2,6 +2,7 @@ package dev.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.pki.testing.HeldCertificate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,13 +43,14 @@ class ValidateCommandTest {
     private PrintStream originalErr;
 
     @BeforeEach
-    void setUp() throws IOException {
+    void setUp() throws Exception {
         file = dir.resolve("gatehouse.yaml");
-        Files.createDirectories(dir.resolve("certs"));
-        // Contents are not read by validate's parser: the runtime builder loads them.
-        for (String name : new String[] {"api.pem", "api.key", "ca.pem"}) {
-            Files.writeString(dir.resolve("certs").resolve(name), "dummy");
-        }
+        Path certs = Files.createDirectories(dir.resolve("certs"));
+        // Real certificates, so the good config also passes once validate loads them as serve does.
+        HeldCertificate ca = HeldCertificate.builder().commonName("Partner CA").ca(1).build();
+        ca.writeTo(certs, "ca");
+        HeldCertificate.builder().commonName("api.example.com").addSanDns("api.example.com").serverAuth()
+                .signedBy(ca).build().writeTo(certs, "api", ca);
         originalOut = System.out;
         originalErr = System.err;
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
