@@ -1,14 +1,63 @@
 package dev.gatehouse.cli;
 
+import dev.gatehouse.server.Gateway;
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.config.GatewayConfig;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
-/** {@code gatehouse serve}: run the gateway. */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "run the gateway.")
+/**
+ * {@code gatehouse serve --config FILE}: runs the gateway until SIGTERM or SIGINT, then stops
+ * gracefully and exits 0. SIGHUP is logged and ignored (reload is not built yet; the JVM's default
+ * would kill the gateway).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the gateway. SIGTERM/SIGINT stop it gracefully (exit 0).",
+        footer = {"", "EXAMPLES", "  gatehouse serve --config gatehouse.yaml"})
 final class ServeCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "the YAML configuration")
+    Path config;
+
     @Override
     public Integer call() {
-        System.err.println("gatehouse serve: not built yet");
-        return Main.EXIT_USAGE;
+        GatewayConfig parsed;
+        Gateway gateway;
+        try {
+            parsed = ConfigParser.parse(config);
+            gateway = Gateway.start(parsed);
+        } catch (ConfigException e) {
+            System.err.println("gatehouse: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Signal.handle(new Signal("HUP"), s -> log.warn("SIGHUP received and ignored: configuration reload is not supported yet"));
+        System.err.println("gatehouse: serving " + config + " (" + parsed.listeners().size() + " listeners); "
+                + "SIGTERM or Ctrl-C stops");
+        awaitUninterruptibly(stop);
+        log.info("stopping: no new connections; waiting up to {} for in-flight requests", parsed.shutdownTimeout());
+        gateway.stop(parsed.shutdownTimeout());
+        return Main.EXIT_OK;
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep waiting for a signal
+            }
+        }
     }
 }

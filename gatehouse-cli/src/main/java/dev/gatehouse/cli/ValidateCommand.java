@@ -42,9 +42,8 @@ final class ValidateCommand implements Callable<Integer> {
     /** Everything {@code serve} checks before it binds a socket; the first problem is thrown. */
     static GatewayConfig check(Path file) throws ConfigException {
         GatewayConfig config = ConfigParser.parse(file);
-        // TODO(runtime): build the RuntimeState too (load certificates, keys, trust stores and CRLs, which
-        // reports key/certificate mismatches at the ConfigLocations recorded in the config), so that
-        // validate refuses everything serve would.
+        // Load certificates, keys, trust stores and CRLs as serve would, so validate refuses all it refuses.
+        dev.gatehouse.server.Gateway.check(config);
         return config;
     }
 }

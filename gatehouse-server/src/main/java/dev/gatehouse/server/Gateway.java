@@ -1,0 +1,240 @@
+package dev.gatehouse.server;
+
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.GatewayConfig;
+import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.listener.ListenerInitializer;
+import dev.gatehouse.server.listener.ListenerRuntime;
+import dev.gatehouse.server.observe.LogFile;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running gateway: its listeners bound, serving the current {@link RuntimeState}.
+ *
+ * <h2>Starting</h2>
+ * {@link #start} builds the runtime state (loading every certificate, key, trust store and CRL), then
+ * binds every listener. Any failure closes whatever was opened and throws: there is never a
+ * half-started gateway.
+ *
+ * <h2>Stopping</h2>
+ * {@link #stop} stops accepting, lets in-flight requests finish (bounded by the grace period), then
+ * closes the remaining connections, the target pools and the logs.
+ *
+ * <h2>Threading</h2>
+ * One group of event loops (one per core) accepts and serves client connections; target connections
+ * run on the event loop of the client connection they serve. Handlers read the state through one
+ * {@link AtomicReference}: a new state (reload) affects new connections only.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    private final GatewayConfig config;
+    private final EventLoopGroup eventLoops;
+    private final AtomicReference<RuntimeState> state;
+    private final Map<String, Channel> serverChannels;
+    private final ChannelGroup clients;
+    private final LogFile accessLog;
+    private final LogFile connectionLog;
+    private volatile boolean stopped;
+
+    private Gateway(GatewayConfig config, EventLoopGroup eventLoops, AtomicReference<RuntimeState> state,
+                    Map<String, Channel> serverChannels, ChannelGroup clients, LogFile accessLog, LogFile connectionLog) {
+        this.config = config;
+        this.eventLoops = eventLoops;
+        this.state = state;
+        this.serverChannels = serverChannels;
+        this.clients = clients;
+        this.accessLog = accessLog;
+        this.connectionLog = connectionLog;
+    }
+
+    /**
+     * Builds the runtime state and binds every listener.
+     *
+     * @throws ConfigException a file cannot be loaded, a key does not match, an address cannot be bound;
+     *                         nothing is left listening
+     */
+    public static Gateway start(GatewayConfig config) throws ConfigException {
+        int threads = Integer.getInteger("gatehouse.eventLoops", Runtime.getRuntime().availableProcessors());
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> serverChannelType = epoll ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(threads, io);
+        ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        LogFile access = null;
+        LogFile connections = null;
+        RuntimeState built = null;
+        Map<String, Channel> bound = new LinkedHashMap<>();
+        try {
+            access = openLog(config, config.logs().access(), "logs.access");
+            connections = openLog(config, config.logs().connection(), "logs.connection");
+            built = RuntimeState.build(config, loops, access, connections);
+            AtomicReference<RuntimeState> state = new AtomicReference<>(built);
+            for (ListenerConfig l : config.listeners()) {
+                String name = l.name();
+                ServerBootstrap b = new ServerBootstrap()
+                        .group(loops)
+                        .channel(serverChannelType)
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                        .childHandler(new ListenerInitializer(() -> state.get().listener(name), clients));
+                InetSocketAddress address = new InetSocketAddress(l.address().host(), l.address().port());
+                try {
+                    Channel ch = b.bind(address).syncUninterruptibly().channel();
+                    bound.put(name, ch);
+                } catch (Exception e) {
+                    throw new ConfigException(l.at().child("address", l.at().line()),
+                            "cannot listen on " + l.address() + ": " + e.getMessage(), e);
+                }
+                log.info("listener {} on {} ({}{})", name, bound.get(name).localAddress(),
+                        l.protocol().name().toLowerCase(java.util.Locale.ROOT),
+                        l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
+                                .name().toLowerCase(java.util.Locale.ROOT));
+            }
+            return new Gateway(config, loops, state, Map.copyOf(bound), clients, access, connections);
+        } catch (ConfigException | RuntimeException e) {
+            for (Channel ch : bound.values()) {
+                ch.close().syncUninterruptibly();
+            }
+            if (built != null) {
+                built.close();
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            closeQuietly(access);
+            closeQuietly(connections);
+            throw e;
+        }
+    }
+
+    /**
+     * Loads every file {@code config} names and builds a runtime state from it, then discards it: what
+     * {@link #start} would do short of binding addresses and opening logs. For {@code gatehouse validate}.
+     */
+    public static void check(GatewayConfig config) throws ConfigException {
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            RuntimeState.build(config, loops, null, null).close();
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static LogFile openLog(GatewayConfig config, java.nio.file.Path path, String key) throws ConfigException {
+        if (path == null) {
+            return null;
+        }
+        try {
+            return LogFile.open(path);
+        } catch (IOException e) {
+            throw new ConfigException(new dev.gatehouse.server.config.ConfigLocation(config.source(), 0, key),
+                    "cannot open " + path + ": " + e);
+        }
+    }
+
+    /** The port a listener is bound to (useful with port 0). */
+    public int boundPort(String listener) {
+        Channel ch = serverChannels.get(listener);
+        if (ch == null) {
+            throw new IllegalArgumentException("no listener named '" + listener + "' (expected one of: "
+                    + serverChannels.keySet() + ")");
+        }
+        return ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    /** The state serving new connections. */
+    public RuntimeState state() {
+        return state.get();
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /**
+     * Graceful stop: stop accepting, let in-flight requests finish for at most {@code grace}, then close
+     * every connection, the target pools and the logs. Idempotent.
+     */
+    public synchronized void stop(Duration grace) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        for (Channel ch : serverChannels.values()) {
+            ch.close().syncUninterruptibly();
+        }
+        RuntimeState current = state.get();
+        for (ListenerRuntime l : current.listeners().values()) {
+            l.http().drain();
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (System.nanoTime() < deadline && inFlight(current) > 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int left = inFlight(current);
+        if (left > 0) {
+            log.warn("stopping with {} requests still in flight after {}", left, grace);
+        }
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        current.close();
+        eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        closeQuietly(accessLog);
+        closeQuietly(connectionLog);
+        log.info("stopped");
+    }
+
+    private static int inFlight(RuntimeState s) {
+        int n = 0;
+        for (ListenerRuntime l : s.listeners().values()) {
+            n += l.http().inFlight();
+        }
+        return n;
+    }
+
+    /** {@link #stop} with the configured {@code shutdown_timeout}. */
+    @Override
+    public void close() {
+        stop(config.shutdownTimeout());
+    }
+
+    private static void closeQuietly(LogFile f) {
+        if (f != null) {
+            try {
+                f.close();
+            } catch (IOException e) {
+                log.warn("cannot close {}: {}", f.path(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.gatehouse.server;
+
+import dev.gatehouse.pki.CertificateVerifier;
+import dev.gatehouse.pki.PkiException;
+import dev.gatehouse.pki.TrustStore;
+import dev.gatehouse.pki.TrustStoreLimits;
+import dev.gatehouse.pki.VerificationParameters;
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.GatewayConfig;
+import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.MutualAuthConfig;
+import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
+import dev.gatehouse.server.config.TargetGroupConfig;
+import dev.gatehouse.server.config.TrustStoreConfig;
+import dev.gatehouse.server.http.HttpStage;
+import dev.gatehouse.server.listener.ListenerRuntime;
+import dev.gatehouse.server.observe.ConnectionLog;
+import dev.gatehouse.server.observe.LogFile;
+import dev.gatehouse.server.target.TargetGroups;
+import dev.gatehouse.server.tls.ClientCertificateJudge;
+import dev.gatehouse.server.tls.ServerTls;
+import io.netty.channel.EventLoopGroup;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One immutable snapshot of everything the gateway serves with: per listener its TLS contexts, trust
+ * store verifiers and HTTP stage; the target groups. Built completely off the event loop from a
+ * validated {@link GatewayConfig}, or not at all: a failure throws a {@link ConfigException} naming the
+ * file, line and key, and leaves nothing open.
+ */
+public final class RuntimeState implements AutoCloseable {
+    private final GatewayConfig config;
+    private final Map<String, ListenerRuntime> listeners;
+    private final Map<String, TrustStore> trustStores;
+    private final TargetGroups targetGroups;
+
+    private RuntimeState(GatewayConfig config, Map<String, ListenerRuntime> listeners,
+                         Map<String, TrustStore> trustStores, TargetGroups targetGroups) {
+        this.config = config;
+        this.listeners = listeners;
+        this.trustStores = trustStores;
+        this.targetGroups = targetGroups;
+    }
+
+    /**
+     * Loads every file the configuration names and builds the state.
+     *
+     * @param eventLoops    the gateway's event loops (target connections share them)
+     * @param accessLog     where access-log lines go, or {@code null}
+     * @param connectionLog where connection-log lines go, or {@code null}
+     */
+    public static RuntimeState build(GatewayConfig config, EventLoopGroup eventLoops, LogFile accessLog,
+                                     LogFile connectionLog) throws ConfigException {
+        rejectUnsupported(config);
+        Map<String, TrustStore> stores = new LinkedHashMap<>();
+        for (TrustStoreConfig ts : config.trustStores().values()) {
+            stores.put(ts.name(), loadTrustStore(ts));
+        }
+        TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops);
+        try {
+            ConnectionLog connections = new ConnectionLog(connectionLog, config.name());
+            Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
+            for (ListenerConfig l : config.listeners()) {
+                ServerTls tls = null;
+                if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
+                    tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));
+                }
+                HttpStage http = HttpStage.create(config, l, groups, accessLog);
+                listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
+            }
+            return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);
+        } catch (ConfigException | RuntimeException e) {
+            groups.close();
+            throw e;
+        }
+    }
+
+    private static ClientCertificateJudge judge(MutualAuthConfig mtls, Map<String, TrustStore> stores) {
+        if (mtls.mode() == MutualAuthMode.OFF) {
+            return null;
+        }
+        if (mtls.mode() == MutualAuthMode.PASSTHROUGH) {
+            return ClientCertificateJudge.passthrough();
+        }
+        TrustStore store = stores.get(mtls.trustStore());
+        VerificationParameters params = VerificationParameters.client().withIgnoreLeafExpiry(mtls.ignoreClientCertificateExpiry());
+        CertificateVerifier verifier = new CertificateVerifier();
+        return ClientCertificateJudge.verifying(chain -> verifier.verify(store, java.util.Arrays.asList(chain), params),
+                store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames());
+    }
+
+    private static TrustStore loadTrustStore(TrustStoreConfig ts) throws ConfigException {
+        try {
+            TrustStoreLimits limits = TrustStoreLimits.DEFAULTS
+                    .withMaxChainDepth(ts.maxChainDepth())
+                    .withMaxCaCertificates(ts.maxCaCertificates())
+                    .withMaxRevocationEntries((int) Math.min(Integer.MAX_VALUE, ts.maxRevocationEntries()));
+            return TrustStore.load(ts.caCertificates(), ts.revocationLists(), limits, TrustStore.Use.CLIENT_VERIFICATION);
+        } catch (PkiException e) {
+            // Name the CRL's own location when the problem is in one of them.
+            for (int i = 0; i < ts.revocationLists().size(); i++) {
+                if (e.getMessage() != null && e.getMessage().contains(ts.revocationLists().get(i).toString())) {
+                    throw new ConfigException(ts.revocationListsAt().get(i), e.getMessage(), e);
+                }
+            }
+            throw new ConfigException(ts.caCertificatesAt(), e.getMessage(), e);
+        }
+    }
+
+    /** Keys of features that are parsed but not built yet: rejected, never ignored. */
+    private static void rejectUnsupported(GatewayConfig config) throws ConfigException {
+        for (TargetGroupConfig g : config.targetGroups().values()) {
+            if (g.healthCheck() != null) {
+                throw new ConfigException(g.healthCheck().at(), "health checks are not supported yet");
+            }
+            if (g.protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
+                throw new ConfigException(g.at().child("protocol", g.at().line()),
+                        "https target groups are not supported yet");
+            }
+        }
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /** The listener's runtime, by name ({@code null} if there is no such listener). */
+    public ListenerRuntime listener(String name) {
+        return listeners.get(name);
+    }
+
+    public Map<String, ListenerRuntime> listeners() {
+        return listeners;
+    }
+
+    public Map<String, TrustStore> trustStores() {
+        return trustStores;
+    }
+
+    public TargetGroups targetGroups() {
+        return targetGroups;
+    }
+
+    /** Closes what this state owns that outlives connections (target pools, health checks). */
+    @Override
+    public void close() {
+        targetGroups.close();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.gatehouse.server.headers;
+
+import dev.gatehouse.clientcert.ForwardedClientCert;
+import dev.gatehouse.pki.ClientIdentity;
+import dev.gatehouse.server.config.IdentityHeader;
+import dev.gatehouse.server.config.MutualAuthConfig;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The identity headers of one connection, computed once when its handshake ends (never per request):
+ * names per the listener's renames, values in the byte-exact forms of DESIGN.md.
+ */
+public final class IdentityHeaderValues {
+    private IdentityHeaderValues() {}
+
+    /** Verify mode: serial, issuer, subject, validity and the URL-encoded PEM leaf. */
+    public static List<Map.Entry<String, String>> verified(MutualAuthConfig config, ClientIdentity identity) {
+        List<Map.Entry<String, String>> h = new ArrayList<>(5);
+        h.add(Map.entry(config.headerName(IdentityHeader.SERIAL_NUMBER), identity.serialNumber()));
+        h.add(Map.entry(config.headerName(IdentityHeader.ISSUER), identity.issuer()));
+        h.add(Map.entry(config.headerName(IdentityHeader.SUBJECT), identity.subject()));
+        h.add(Map.entry(config.headerName(IdentityHeader.VALIDITY), identity.validity()));
+        h.add(Map.entry(config.headerName(IdentityHeader.LEAF),
+                ForwardedClientCert.encodeUrlPem(List.of(der(identity.leaf())))));
+        return List.copyOf(h);
+    }
+
+    /** Passthrough mode: the whole chain as presented, URL-encoded PEM. */
+    public static List<Map.Entry<String, String>> passthrough(MutualAuthConfig config, X509Certificate[] presented) {
+        List<byte[]> ders = new ArrayList<>(presented.length);
+        for (X509Certificate c : presented) {
+            ders.add(der(c));
+        }
+        return List.of(Map.entry(config.headerName(IdentityHeader.CLIENTCERT), ForwardedClientCert.encodeUrlPem(ders)));
+    }
+
+    private static byte[] der(X509Certificate c) {
+        try {
+            return c.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("certificate cannot be encoded: " + e.getMessage(), e);
+        }
+    }
+}

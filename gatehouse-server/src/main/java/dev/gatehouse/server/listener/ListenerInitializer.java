@@ -1,0 +1,72 @@
+package dev.gatehouse.server.listener;
+
+import dev.gatehouse.server.observe.ConnectionLog;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Sets up the pipeline of every accepted client connection. Reads like the way a connection goes:
+ * <ol>
+ *   <li>{@code sni}: reads the ClientHello's server name and puts in the {@link SslHandler} of the
+ *       matching certificate (bounded by the listener's {@code request_head} timeout);</li>
+ *   <li>{@code handshake}: when the handshake ends, writes the connection-log line (success or the
+ *       failure code), computes the connection's identity once, then</li>
+ *   <li>hands the connection to the listener's HTTP stage: HTTP/2 if ALPN chose {@code h2}, else
+ *       HTTP/1.1.</li>
+ * </ol>
+ * Plain-http listeners skip the first two steps (their connection-log line has {@code -} for every
+ * TLS field).
+ */
+public final class ListenerInitializer extends ChannelInitializer<Channel> {
+    private final Supplier<ListenerRuntime> current;
+    private final ChannelGroup clients;
+
+    /**
+     * @param current the listener's runtime of the current state (read once per connection)
+     * @param clients every accepted connection is added here (closed on stop)
+     */
+    public ListenerInitializer(Supplier<ListenerRuntime> current, ChannelGroup clients) {
+        this.current = current;
+        this.clients = clients;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        long acceptedAt = System.nanoTime();
+        ListenerRuntime listener = current.get();
+        clients.add(ch);
+        String traceId = TraceIds.next();
+        ChannelPipeline p = ch.pipeline();
+        if (listener.tls() != null) {
+            long handshakeTimeoutMillis = listener.config().timeouts().requestHead().toMillis();
+            p.addLast("sni", new SniHandler(listener.tls().sni(), 0, handshakeTimeoutMillis) {
+                @Override
+                protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
+                    SslHandler h = super.newSslHandler(context, allocator);
+                    h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+                    return h;
+                }
+            });
+            p.addLast("handshake", new TlsHandshakeHandler(listener, traceId, acceptedAt));
+        } else {
+            InetSocketAddress client = (InetSocketAddress) ch.remoteAddress();
+            InetSocketAddress local = (InetSocketAddress) ch.localAddress();
+            listener.connectionLog().write(new ConnectionLog.Entry(Instant.now(), client.getAddress().getHostAddress(),
+                    client.getPort(), local.getPort(), null, null, -1, null, null, null, null, traceId, null,
+                    listener.config().address().toString()));
+            ConnectionInfo info = new ConnectionInfo(traceId, client, local, false, List.of(), null);
+            ch.attr(ConnectionInfo.KEY).set(info);
+            listener.http().configureHttp1(p, info);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.gatehouse.server.observe;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+
+/**
+ * The connection log: one line per client connection, fields separated by one space, in this order
+ * (DESIGN.md):
+ * <pre>
+ * timestamp client_ip client_port listener_port tls_protocol tls_cipher tls_handshake_latency
+ * leaf_client_cert_subject leaf_client_cert_validity leaf_client_cert_serial_number tls_verify_status
+ * conn_trace_id tls_keyexchange gateway listener_address
+ * </pre>
+ * {@code -} stands for any field that does not apply. The subject is quoted.
+ */
+public final class ConnectionLog {
+    /** ISO 8601 UTC with microseconds: {@code 2023-10-04T17:05:15.514108Z}. */
+    public static final DateTimeFormatter TIMESTAMP = new DateTimeFormatterBuilder()
+            .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
+            .appendFraction(ChronoField.MICRO_OF_SECOND, 6, 6, true)
+            .appendLiteral('Z')
+            .toFormatter()
+            .withZone(ZoneOffset.UTC);
+
+    private final LogFile file;
+    private final String gateway;
+
+    /** @param file where lines go, or {@code null} to write none */
+    public ConnectionLog(LogFile file, String gateway) {
+        this.file = file;
+        this.gateway = field(gateway);
+    }
+
+    /** One connection's facts, as the listener stage knows them when the handshake has ended. */
+    public record Entry(Instant time, String clientIp, int clientPort, int listenerPort, String tlsProtocol,
+                        String tlsCipher, long handshakeNanos, String leafSubject, String leafValidity,
+                        String leafSerial, String verifyStatus, String traceId, String keyExchange,
+                        String listenerAddress) {}
+
+    public void write(Entry e) {
+        if (file != null) {
+            file.append(format(e));
+        }
+    }
+
+    public String format(Entry e) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append(TIMESTAMP.format(e.time())).append(' ')
+                .append(field(e.clientIp())).append(' ')
+                .append(e.clientPort()).append(' ')
+                .append(e.listenerPort()).append(' ')
+                .append(field(e.tlsProtocol())).append(' ')
+                .append(field(e.tlsCipher())).append(' ');
+        if (e.handshakeNanos() < 0) {
+            sb.append('-');
+        } else {
+            long millis = Math.round(e.handshakeNanos() / 1_000_000.0);
+            sb.append(millis / 1000).append('.');
+            long frac = millis % 1000;
+            if (frac < 100) {
+                sb.append('0');
+            }
+            if (frac < 10) {
+                sb.append('0');
+            }
+            sb.append(frac);
+        }
+        sb.append(' ');
+        if (e.leafSubject() == null) {
+            sb.append('-');
+        } else {
+            sb.append('"').append(quoted(e.leafSubject())).append('"');
+        }
+        sb.append(' ').append(field(e.leafValidity()))
+                .append(' ').append(field(e.leafSerial()))
+                .append(' ').append(field(e.verifyStatus()))
+                .append(' ').append(field(e.traceId()))
+                .append(' ').append(field(e.keyExchange()))
+                .append(' ').append(gateway)
+                .append(' ').append(field(e.listenerAddress()));
+        return sb.toString();
+    }
+
+    /** A field that may not contain spaces: {@code -} when absent, spaces replaced otherwise. */
+    private static String field(String s) {
+        if (s == null || s.isEmpty()) {
+            return "-";
+        }
+        return s.indexOf(' ') >= 0 ? s.replace(' ', '_') : s;
+    }
+
+    private static String quoted(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
+                if (sb == null) {
+                    sb = new StringBuilder(s.length() + 8).append(s, 0, i);
+                }
+                if (c == '"' || c == '\\') {
+                    sb.append('\\').append(c);
+                } else {
+                    sb.append(String.format("\\x%02X", (int) c));
+                }
+            } else if (sb != null) {
+                sb.append(c);
+            }
+        }
+        return sb == null ? s : sb.toString();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.gatehouse.server.tls;
+
+import dev.gatehouse.pki.Verdict;
+import io.netty.handler.ssl.OpenSslCertificateException;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Judges the client certificate during the handshake: in verify mode with the trust store's verifier,
+ * in passthrough mode not at all (every certificate is accepted and forwarded as presented).
+ *
+ * <h2>How a verdict reaches the connection log</h2>
+ * The TLS stack only learns "pass" or an X.509 error number (which picks the alert). The full
+ * {@link Verdict} is parked here per engine, and the listener's handshake handler takes it with
+ * {@link #takeJudgement} when the handshake completes or fails.
+ *
+ * <h2>Threading</h2>
+ * Called on the connection's event loop during the handshake; the verifier is thread-safe and its
+ * cache makes a returning client's chain cost a hash lookup.
+ */
+public final class ClientCertificateJudge extends X509ExtendedTrustManager {
+    private static final X509Certificate[] NONE = new X509Certificate[0];
+
+    /** Judges one presented chain (leaf first); thread-safe. */
+    @FunctionalInterface
+    public interface ChainVerifier {
+        Verdict verify(X509Certificate[] presented);
+    }
+
+    private final ChainVerifier verifier;          // null: passthrough
+    private final X509Certificate[] advertised;
+    private final Map<SSLEngine, Judgement> verdicts = new ConcurrentHashMap<>();
+
+    private ClientCertificateJudge(ChainVerifier verifier, X509Certificate[] advertised) {
+        this.verifier = verifier;
+        this.advertised = advertised;
+    }
+
+    /** Verify mode: every chain is judged by {@code verifier}; CA names advertised only if {@code advertise}. */
+    public static ClientCertificateJudge verifying(ChainVerifier verifier, X509Certificate[] anchors, boolean advertise) {
+        return new ClientCertificateJudge(verifier, advertise ? anchors.clone() : NONE);
+    }
+
+    /** Passthrough mode: a certificate is requested and accepted unverified; no CA names advertised. */
+    public static ClientCertificateJudge passthrough() {
+        return new ClientCertificateJudge(null, NONE);
+    }
+
+    public boolean verifies() {
+        return verifier != null;
+    }
+
+    /** What was presented and what the verifier said of it. */
+    public record Judgement(X509Certificate[] presented, Verdict verdict) {}
+
+    /** Removes and returns the judgement of the handshake on {@code engine}, or {@code null} if none was reached. */
+    public Judgement takeJudgement(SSLEngine engine) {
+        return verdicts.remove(engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        if (verifier == null) {
+            return;
+        }
+        Verdict verdict = verifier.verify(chain);
+        if (engine != null) {
+            verdicts.put(engine, new Judgement(chain, verdict));
+        }
+        if (!verdict.isSuccess()) {
+            if (TlsProvider.isBoringSsl()) {
+                throw new OpenSslCertificateException(verdict.explanation(), FailureAlerts.verifyError(verdict.failureCode().orElseThrow()));
+            }
+            throw new CertificateException(verdict.explanation());
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        checkClientTrusted(chain, authType, (SSLEngine) null);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        checkClientTrusted(chain, authType, (SSLEngine) null);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        throw new CertificateException("a listener does not verify servers");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        throw new CertificateException("a listener does not verify servers");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("a listener does not verify servers");
+    }
+
+    /** What goes into the CertificateRequest's certificate_authorities: empty unless advertising is on. */
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return advertised.clone();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.gatehouse.server.tls;
+
+import dev.gatehouse.pki.Pem;
+import dev.gatehouse.pki.PkiException;
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.TlsConfig;
+import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.internal.tcnative.SSL;
+import io.netty.internal.tcnative.SSLContext;
+import io.netty.util.DomainWildcardMappingBuilder;
+import io.netty.util.Mapping;
+import java.security.PrivateKey;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The server side of one https listener's TLS: a context per configured certificate, and the SNI
+ * mapping that picks one by the client's server name (the first certificate is the default, also for
+ * clients that send no or an unknown name).
+ *
+ * <p>Built once per runtime state, off the event loop. All contexts of a listener share the same
+ * client-certificate policy ({@link ClientCertificateJudge}).
+ */
+public final class ServerTls {
+    private final Mapping<String, SslContext> sni;
+    private final List<SslContext> contexts;
+    private final ClientCertificateJudge judge;
+
+    private ServerTls(Mapping<String, SslContext> sni, List<SslContext> contexts, ClientCertificateJudge judge) {
+        this.sni = sni;
+        this.contexts = contexts;
+        this.judge = judge;
+    }
+
+    /**
+     * Loads every certificate and key of {@code tls} and builds the contexts.
+     *
+     * @param judge the client-certificate policy, or {@code null} for mode {@code off}
+     * @throws ConfigException naming the file and key of a certificate or key that cannot be loaded or
+     *                         that do not belong together
+     */
+    public static ServerTls build(TlsConfig tls, ClientCertificateJudge judge) throws ConfigException {
+        List<SslContext> contexts = new ArrayList<>();
+        DomainWildcardMappingBuilder<SslContext> mapping = null;
+        for (CertificateKeyPair pair : tls.certificates()) {
+            List<X509Certificate> chain;
+            try {
+                chain = Pem.readCertificates(pair.certificate());
+            } catch (PkiException e) {
+                throw new ConfigException(pair.certificateAt(), e.getMessage());
+            }
+            if (chain.isEmpty()) {
+                throw new ConfigException(pair.certificateAt(), pair.certificate() + " holds no certificate");
+            }
+            PrivateKey key;
+            try {
+                key = Pem.readPrivateKey(pair.privateKey());
+            } catch (PkiException e) {
+                throw new ConfigException(pair.privateKeyAt(), e.getMessage());
+            }
+            if (!Pem.keyMatches(key, chain.get(0))) {
+                throw new ConfigException(pair.privateKeyAt(), "the private key in " + pair.privateKey()
+                        + " does not match the certificate in " + pair.certificate() + " (subject "
+                        + chain.get(0).getSubjectX500Principal().getName() + ")");
+            }
+            SslContext ctx;
+            try {
+                ctx = context(key, chain, tls.policy(), judge);
+            } catch (Exception e) {
+                throw new ConfigException(pair.certificateAt(), "cannot use " + pair.certificate() + " with "
+                        + pair.privateKey() + ": " + e.getMessage(), e);
+            }
+            contexts.add(ctx);
+            if (mapping == null) {
+                mapping = new DomainWildcardMappingBuilder<>(ctx);
+            }
+            for (String name : dnsNames(chain.get(0))) {
+                mapping.add(name, ctx);
+            }
+        }
+        return new ServerTls(mapping.build(), List.copyOf(contexts), judge);
+    }
+
+    /** The SNI mapping: host name to context, the first certificate's context for anything else. */
+    public Mapping<String, SslContext> sni() {
+        return sni;
+    }
+
+    public SslContext defaultContext() {
+        return contexts.get(0);
+    }
+
+    /** The client-certificate policy, or {@code null} when the listener's mode is {@code off}. */
+    public ClientCertificateJudge judge() {
+        return judge;
+    }
+
+    private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig.TlsPolicy policy,
+                                      ClientCertificateJudge judge) throws Exception {
+        SslProvider provider = TlsProvider.server();
+        SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(new X509Certificate[0]))
+                .sslProvider(provider)
+                .protocols(policy == TlsConfig.TlsPolicy.TLS13_ONLY ? new String[] {"TLSv1.3"}
+                        : new String[] {"TLSv1.3", "TLSv1.2"})
+                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
+        if (judge != null) {
+            b.trustManager(judge).clientAuth(judge.verifies() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+            // Every connection's certificate is judged afresh: no session cache, no tickets.
+            b.sessionCacheSize(1).sessionTimeout(1);
+        }
+        if (provider == SslProvider.OPENSSL) {
+            b.option(OpenSslContextOption.GROUPS, new String[] {"X25519", "P-256", "P-384"});
+        }
+        SslContext ctx = b.build();
+        if (judge != null && ctx instanceof ReferenceCountedOpenSslContext openssl) {
+            disableResumption(openssl);
+        }
+        return ctx;
+    }
+
+    @SuppressWarnings("deprecation") // sslCtxPointer is the only way to reach SSL_CTX options.
+    private static void disableResumption(ReferenceCountedOpenSslContext ctx) {
+        long ptr = ctx.sslCtxPointer();
+        SSLContext.setOptions(ptr, SSL.SSL_OP_NO_TICKET);
+        SSLContext.setNumTickets(ptr, 0);
+        SSLContext.setSessionCacheMode(ptr, SSL.SSL_SESS_CACHE_OFF);
+        ctx.sessionContext().setSessionCacheEnabled(false);
+    }
+
+    private static Set<String> dnsNames(X509Certificate cert) {
+        Set<String> names = new LinkedHashSet<>();
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (((Integer) san.get(0)) == 2) {
+                        names.add(((String) san.get(1)).toLowerCase(java.util.Locale.ROOT));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // No usable SANs: the certificate is only reachable as the default.
+        }
+        return names;
+    }
+}

@@ -1,0 +1,36 @@
+package dev.gatehouse.server.tls;
+
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which TLS implementation handshakes run on: BoringSSL (netty-tcnative) when it loads, else the JDK's,
+ * with one warning that names what is lost.
+ */
+public final class TlsProvider {
+    private static final Logger log = LoggerFactory.getLogger(TlsProvider.class);
+    private static volatile boolean warned;
+
+    private TlsProvider() {}
+
+    /** {@link SslProvider#OPENSSL} (BoringSSL) when available, else {@link SslProvider#JDK}. */
+    public static SslProvider server() {
+        if (OpenSsl.isAvailable()) {
+            return SslProvider.OPENSSL;
+        }
+        if (!warned) {
+            warned = true;
+            log.warn("BoringSSL (netty-tcnative) could not be loaded ({}); falling back to the JDK TLS provider. "
+                    + "Lost: the TLS alert of each client-certificate failure code (the JDK sends its own alerts), "
+                    + "OpenSSL cipher and key-exchange names in the connection log, and handshake speed.",
+                    OpenSsl.unavailabilityCause() == null ? "unknown reason" : OpenSsl.unavailabilityCause().toString());
+        }
+        return SslProvider.JDK;
+    }
+
+    public static boolean isBoringSsl() {
+        return OpenSsl.isAvailable();
+    }
+}
