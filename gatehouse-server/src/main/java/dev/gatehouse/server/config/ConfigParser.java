@@ -214,20 +214,7 @@ public final class ConfigParser {
         }
         List<ListenerConfig> listeners = new ArrayList<>();
         for (ConfigNode listenerNode : listenerNodes) {
-            ListenerConfig listener = listenerParser.parse(listenerNode);
-            for (ListenerConfig other : listeners) {
-                if (other.name().equals(listener.name())) {
-                    throw new ConfigException(listener.at().child("name", listener.at().line()),
-                            "duplicate listener name '" + listener.name() + "' (expected: unique; also used by "
-                                    + other.at().key() + " at line " + other.at().line() + ")");
-                }
-                if (ListenerParser.sameSocket(other.address(), listener.address())) {
-                    throw new ConfigException(listener.at().child("address", listener.at().line()),
-                            "address " + listener.address() + " is already used by " + other.at().key()
-                                    + " (" + other.address() + ", line " + other.at().line() + ") (expected: unique)");
-                }
-            }
-            listeners.add(listener);
+            listeners.add(listenerParser.parse(listenerNode));
         }
 
         LogsConfig logs = LogsConfig.NONE;

@@ -28,6 +28,8 @@ final class ListenerParser {
     private final Path baseDir;
     private final Set<String> trustStores;
     private final RuleParser ruleParser;
+    /** The listeners read so far, to refuse a second one with the same name or socket. */
+    private final List<ListenerConfig> earlier = new ArrayList<>();
 
     ListenerParser(Path baseDir, Set<String> trustStores, Set<String> targetGroups) {
         this.baseDir = baseDir;
@@ -35,6 +37,7 @@ final class ListenerParser {
         this.ruleParser = new RuleParser(targetGroups);
     }
 
+    /** The next listener of the document; refuses a name or socket of a listener read before. */
     ListenerConfig parse(ConfigNode node) throws ConfigException {
         ConfigMapping map = node.mapping("a listener (a mapping with address and default_action)",
                 "name", "address", "protocol", "proxy_protocol", "tls", "mutual_authentication", "rules",
@@ -49,6 +52,22 @@ final class ListenerParser {
             if (!name.matches("[A-Za-z0-9._:\\[\\]-]+")) {
                 throw nameNode.fail("'" + name + "' has characters other than letters, digits and . _ - : "
                         + "(expected: a name such as api or public-8443)");
+            }
+        }
+
+        for (ListenerConfig other : earlier) {
+            if (other.name().equals(name)) {
+                if (nameNode == null) {
+                    throw new ConfigException(map.at().child("name", map.at().line()), "missing, and the default"
+                            + " name '" + name + "' is taken by " + other.at().key() + " at line " + other.at().line()
+                            + " (expected: a name on each listener)");
+                }
+                throw nameNode.fail("duplicate listener name '" + name + "' (expected: unique; also used by "
+                        + other.at().key() + " at line " + other.at().line() + ")");
+            }
+            if (sameSocket(other.address(), address)) {
+                throw addressNode.fail("address " + address + " is already used by " + other.at().key()
+                        + " (" + other.address() + ", line " + other.at().line() + ") (expected: unique)");
             }
         }
 
@@ -95,7 +114,10 @@ final class ListenerParser {
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false));
         }
-        return new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction, timeouts, node.at());
+        ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
+                timeouts, node.at());
+        earlier.add(listener);
+        return listener;
     }
 
     /**

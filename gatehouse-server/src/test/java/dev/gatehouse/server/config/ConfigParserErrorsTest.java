@@ -130,8 +130,14 @@ class ConfigParserErrorsTest {
                             address: 0.0.0.0:8443
                             protocol: http
                             default_action: { deny: {} }
-                        target_groups:"""), 9, "listeners[1].address",
+                        target_groups:"""), 10, "listeners[1].address",
                         "address 0.0.0.0:8443 is already used by listeners[0] (127.0.0.1:8443, line 2) (expected: unique)"),
+                broken("two unnamed listeners on ephemeral ports", """
+                        listeners:
+                          - { address: 127.0.0.1:0, protocol: http, default_action: { deny: {} } }
+                          - { address: 127.0.0.1:0, protocol: http, default_action: { deny: {} } }
+                        """, 3, "listeners[1].name", "missing, and the default name '127.0.0.1:0' is taken by"
+                                + " listeners[0] at line 2 (expected: a name on each listener)"),
                 broken("duplicate rule priority", withRules(BASE, """
                         rules:
                           - { priority: 10, then: { forward: app } }
