@@ -7,12 +7,12 @@ package dev.gatehouse.clientcert;
  * breaks the RFC added "for display and formatting purposes only" removed). It is a published test
  * vector, not a certificate any test relies on being valid now.
  */
-final class Rfc9440Example {
+public final class Rfc9440Example {
 
     private Rfc9440Example() {
     }
 
-    static final String LEAF_BASE64 =
+    public static final String LEAF_BASE64 =
             "MIIBqDCCAU6gAwIBAgIBBzAKBggqhkjOPQQDAjA6MRswGQYDVQQKDBJMZXQncyBB"
             + "dXRoZW50aWNhdGUxGzAZBgNVBAMMEkxBIEludGVybWVkaWF0ZSBDQTAeFw0yMDAx"
             + "MTQyMjU1MzNaFw0yMTAxMjMyMjU1MzNaMA0xCzAJBgNVBAMMAkJDMFkwEwYHKoZI"
@@ -23,7 +23,7 @@ final class Rfc9440Example {
             + "bGUuY29tMAoGCCqGSM49BAMCA0gAMEUCIBHda/r1vaL6G3VliL4/Di6YK0Q6bMje"
             + "SkC3dFCOOB8TAiEAx/kHSB4urmiZ0NX5r5XarmPk0wmuydBVoU4hBVZ1yhk=";
 
-    static final String INTERMEDIATE_BASE64 =
+    public static final String INTERMEDIATE_BASE64 =
             "MIIB5jCCAYugAwIBAgIBFjAKBggqhkjOPQQDAjBWMQswCQYDVQQGEwJVUzEbMBkG"
             + "A1UECgwSTGV0J3MgQXV0aGVudGljYXRlMSowKAYDVQQDDCFMZXQncyBBdXRoZW50"
             + "aWNhdGUgUm9vdCBBdXRob3JpdHkwHhcNMjAwMTE0MjEzMjMwWhcNMzAwMTExMjEz"
@@ -36,7 +36,7 @@ final class Rfc9440Example {
             + "mIAtDIwg9D7gC1xzxBl4r28EzmSO1pcCIQCJUShpSXO9HDIQMUgH69fNDEMHXD3R"
             + "RX5gP7kuu2KGMg==";
 
-    static final String ROOT_BASE64 =
+    public static final String ROOT_BASE64 =
             "MIICBjCCAaygAwIBAgIJAKS0yiqKtlhoMAoGCCqGSM49BAMCMFYxCzAJBgNVBAYT"
             + "AlVTMRswGQYDVQQKDBJMZXQncyBBdXRoZW50aWNhdGUxKjAoBgNVBAMMIUxldCdz"
             + "IEF1dGhlbnRpY2F0ZSBSb290IEF1dGhvcml0eTAeFw0yMDAxMTQyMTI1NDVaFw00"
@@ -50,15 +50,15 @@ final class Rfc9440Example {
             + "YGMg1Qyrkx4CIB4ivz3wQcQkGhcsUZ1SOImd/lq1Q0FLf09rGfLQPWDc";
 
     /** The appendix's "Certificate Chain (with client certificate first)", as PEM text. */
-    static final String CHAIN_PEM = pem(LEAF_BASE64) + pem(INTERMEDIATE_BASE64) + pem(ROOT_BASE64);
+    public static final String CHAIN_PEM = pem(LEAF_BASE64) + pem(INTERMEDIATE_BASE64) + pem(ROOT_BASE64);
 
     /** The appendix's {@code Client-Cert} value. */
-    static final String CLIENT_CERT = ":" + LEAF_BASE64 + ":";
+    public static final String CLIENT_CERT = ":" + LEAF_BASE64 + ":";
 
     /** The appendix's {@code Client-Cert-Chain} value. */
-    static final String CLIENT_CERT_CHAIN = ":" + INTERMEDIATE_BASE64 + ":, :" + ROOT_BASE64 + ":";
+    public static final String CLIENT_CERT_CHAIN = ":" + INTERMEDIATE_BASE64 + ":, :" + ROOT_BASE64 + ":";
 
-    static String pem(String base64) {
+    public static String pem(String base64) {
         StringBuilder sb = new StringBuilder("-----BEGIN CERTIFICATE-----\n");
         for (int i = 0; i < base64.length(); i += 64) {
             sb.append(base64, i, Math.min(base64.length(), i + 64)).append('\n');

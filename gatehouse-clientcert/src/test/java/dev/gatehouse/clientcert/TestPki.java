@@ -35,7 +35,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * Certificates generated at test time (nothing checked in can expire): a certificate with its key,
  * issued by another or self-signed, valid from an hour ago for a day.
  */
-final class TestPki {
+public final class TestPki {
 
     private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime() & 0xffffff);
 
@@ -43,9 +43,9 @@ final class TestPki {
     }
 
     /** A certificate and its private key. */
-    static final class Held {
-        final X509Certificate certificate;
-        final KeyPair keys;
+    public static final class Held {
+        public final X509Certificate certificate;
+        public final KeyPair keys;
 
         Held(X509Certificate certificate, KeyPair keys) {
             this.certificate = certificate;
@@ -53,7 +53,7 @@ final class TestPki {
         }
     }
 
-    static KeyPair rsa(int bits) {
+    public static KeyPair rsa(int bits) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
             g.initialize(bits);
@@ -63,7 +63,7 @@ final class TestPki {
         }
     }
 
-    static KeyPair ec(String curve) {
+    public static KeyPair ec(String curve) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
             g.initialize(new ECGenParameterSpec(curve));
@@ -73,11 +73,11 @@ final class TestPki {
         }
     }
 
-    static Held selfSigned(String dn, KeyPair keys, boolean ca, GeneralName... sans) {
+    public static Held selfSigned(String dn, KeyPair keys, boolean ca, GeneralName... sans) {
         return build(new X500Principal(dn), keys, new X500Principal(dn), keys.getPrivate(), ca, sans);
     }
 
-    static Held issue(Held issuer, String dn, KeyPair keys, boolean ca, GeneralName... sans) {
+    public static Held issue(Held issuer, String dn, KeyPair keys, boolean ca, GeneralName... sans) {
         return build(new X500Principal(dn), keys, issuer.certificate.getSubjectX500Principal(),
                 issuer.keys.getPrivate(), ca, sans);
     }
@@ -109,7 +109,7 @@ final class TestPki {
      * A presented chain of {@code length} certificates, leaf first, ending with a self-signed root;
      * keys drawn from {@code keyPool}; names and SANs with characters that need quoting or escaping.
      */
-    static List<X509Certificate> randomChain(Random random, int length, List<KeyPair> keyPool) {
+    public static List<X509Certificate> randomChain(Random random, int length, List<KeyPair> keyPool) {
         List<Held> issuedRootFirst = new ArrayList<>();
         for (int i = 0; i < length; i++) {
             KeyPair keys = keyPool.get(random.nextInt(keyPool.size()));
@@ -143,7 +143,7 @@ final class TestPki {
     }
 
     /** PKCS#8 PEM of a private key, as nginx reads it. */
-    static String privateKeyPem(PrivateKey key) {
+    public static String privateKeyPem(PrivateKey key) {
         StringWriter w = new StringWriter();
         w.write("-----BEGIN PRIVATE KEY-----\n");
         w.write(Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded()));
@@ -152,7 +152,7 @@ final class TestPki {
     }
 
     /** An SSL context presenting {@code chain} (with {@code key}) and trusting {@code anchor}. */
-    static SSLContext sslContext(PrivateKey key, List<X509Certificate> chain, X509Certificate anchor) {
+    public static SSLContext sslContext(PrivateKey key, List<X509Certificate> chain, X509Certificate anchor) {
         try {
             char[] password = "test".toCharArray();
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
