@@ -2,46 +2,211 @@ package dev.gatehouse.server.http;
 
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.ListenerTimeouts;
+import dev.gatehouse.server.headers.ForwardedHeaders;
+import dev.gatehouse.server.headers.SpoofableHeaders;
 import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.observe.AccessLog;
 import dev.gatehouse.server.observe.LogFile;
+import dev.gatehouse.server.routing.Router;
 import dev.gatehouse.server.target.TargetGroups;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The HTTP stage of one listener, built once per runtime state: decodes requests, strips spoofable
- * headers, routes, forwards to targets and streams responses back, writes the access log.
+ * The HTTP stage of one listener, built once per runtime state: decodes requests (HTTP/1.1 or HTTP/2),
+ * strips spoofable and hop-by-hop headers, routes, forwards to targets over pooled HTTP/1.1 connections
+ * and streams responses back, writes the access log.
  *
- * <p>PLACEHOLDER: the real implementation replaces this class; the listener stage calls only the
- * factory and the two {@code configure} methods.
+ * <h2>What the listener stage calls</h2>
+ * <ul>
+ *   <li>{@link #create} once per listener and runtime state (off the event loop);</li>
+ *   <li>{@link #configureHttp1} on a connection ready for HTTP/1.1 (after TLS, or at accept for plain
+ *       http), {@link #configureHttp2} when ALPN chose {@code h2} (or for h2c with prior knowledge). Both
+ *       append to the pipeline and turn the channel's auto-read off (HTTP/1.1) or on (HTTP/2: the
+ *       streams' own auto-read is off, which is what withholds their window updates);</li>
+ *   <li>on a graceful stop: {@link #drain()}, then wait until {@link #inFlight()} is 0 (or the
+ *       configured {@code shutdown_timeout} passed), then close the remaining connections.</li>
+ * </ul>
+ *
+ * <h2>Pipelines</h2>
+ * HTTP/1.1: {@code http-timeouts} ({@link ClientTimeouts}) → {@code http-codec} ({@link HttpServerCodec},
+ * 16 KiB request line, 64 KiB head) → {@code http-proxy} ({@link ProxyHandler}).
+ * HTTP/2: {@code h2-idle} → {@code h2-codec} ({@link Http2FrameCodec}, {@value #MAX_CONCURRENT_STREAMS}
+ * concurrent streams) → {@code h2-mux} ({@link Http2MultiplexHandler}) → {@code h2-guard}; each stream:
+ * {@link Http2StreamFrameToHttpObjectCodec} → {@link ProxyHandler}. The same proxy handler serves both.
+ *
+ * <h2>Threading</h2>
+ * Thread-safe. Per-request work happens on the client channel's event loop; the target connection uses
+ * the same loop. {@link #drain()} and {@link #inFlight()} may be called from any thread.
  */
 public final class HttpStage {
-    private HttpStage() {}
+    /** Concurrent streams per HTTP/2 connection ({@code SETTINGS_MAX_CONCURRENT_STREAMS}). */
+    public static final int MAX_CONCURRENT_STREAMS = 100;
+    /** Receive window of one HTTP/2 stream: what a stream may buffer before its reader catches up. */
+    public static final int STREAM_WINDOW = 128 * 1024;
+    /** Receive window of one HTTP/2 connection (all streams). */
+    public static final int CONNECTION_WINDOW = 4 * 1024 * 1024;
+    /** Longest request line (414 beyond) and longest header line (431 beyond). */
+    public static final int MAX_LINE = 16 * 1024;
+    /** Longest request head: request line and headers (431 beyond). */
+    public static final int MAX_HEAD = 64 * 1024;
+    static final int MAX_CHUNK = 64 * 1024;
+
+    /** User event fired on every connection by {@link #drain()}. */
+    static final Object DRAIN = new Object() {
+        @Override
+        public String toString() {
+            return "DRAIN";
+        }
+    };
+
+    private final ListenerConfig listener;
+    private final SpoofableHeaders spoofable;
+    private final Router router;
+    private final AccessLog accessLog;
+    private final long idleNanos;
+    private final long headNanos;
+    private final long shutdownMillis;
+    private final LongAdder inFlight = new LongAdder();
+    private final ChannelGroup connections;
+    private volatile boolean draining;
+
+    private HttpStage(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
+        this.listener = listener;
+        this.spoofable = SpoofableHeaders.of(config);
+        this.router = Router.build(listener, groups);
+        this.accessLog = new AccessLog(accessLog, listener.name());
+        ListenerTimeouts t = listener.timeouts() == null ? ListenerTimeouts.DEFAULTS : listener.timeouts();
+        this.idleNanos = t.idle().toNanos();
+        this.headNanos = t.requestHead().toNanos();
+        Duration shutdown = config.shutdownTimeout() == null ? GatewayConfig.DEFAULT_SHUTDOWN_TIMEOUT
+                : config.shutdownTimeout();
+        this.shutdownMillis = shutdown.toMillis();
+        this.connections = new DefaultChannelGroup("http-" + listener.name(), GlobalEventExecutor.INSTANCE);
+    }
 
     /**
      * @param config    the whole configuration (identity header names of every listener are stripped)
      * @param listener  the listener this stage serves
      * @param groups    the target groups of the runtime state
      * @param accessLog where access-log lines go, or {@code null} for none
+     * @throws IllegalArgumentException when the listener's rules cannot be built (unknown target group,
+     *                                  a condition not supported yet), naming the rule
      */
     public static HttpStage create(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
-        return new HttpStage();
+        return new HttpStage(config, listener, groups, accessLog);
     }
 
     /** Installs HTTP/1.1 handling on a connection ready for HTTP (after TLS, or at accept). */
     public void configureHttp1(ChannelPipeline pipeline, ConnectionInfo connection) {
-        throw new UnsupportedOperationException("HTTP stage not built yet");
+        Channel ch = pipeline.channel();
+        ch.config().setAutoRead(false);
+        connections.add(ch);
+        pipeline.addLast("http-timeouts", new ClientTimeouts(idleNanos, headNanos));
+        pipeline.addLast("http-codec", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(MAX_LINE)
+                .setMaxHeaderSize(MAX_HEAD)
+                .setMaxChunkSize(MAX_CHUNK)));
+        pipeline.addLast("http-proxy", new ProxyHandler(this, connection, new ForwardedHeaders(connection), false));
+        if (draining) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DRAIN));
+        }
     }
 
-    /** Installs HTTP/2 handling on a TLS connection that negotiated {@code h2}. */
+    /** Installs HTTP/2 handling on a TLS connection that negotiated {@code h2} (or h2c with prior knowledge). */
     public void configureHttp2(ChannelPipeline pipeline, ConnectionInfo connection) {
-        throw new UnsupportedOperationException("HTTP stage not built yet");
+        Channel ch = pipeline.channel();
+        ch.config().setAutoRead(true);
+        connections.add(ch);
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+                        .initialWindowSize(STREAM_WINDOW)
+                        .maxHeaderListSize(MAX_HEAD))
+                .gracefulShutdownTimeoutMillis(shutdownMillis)
+                .build();
+        ForwardedHeaders forwarded = new ForwardedHeaders(connection);
+        pipeline.addLast("h2-idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
+        pipeline.addLast("h2-codec", codec);
+        pipeline.addLast("h2-mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.config().setAutoRead(false);
+                stream.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast("http-proxy", new ProxyHandler(HttpStage.this, connection, forwarded, true));
+            }
+        }));
+        pipeline.addLast("h2-guard", new Http2ConnectionGuard(codec, CONNECTION_WINDOW));
+        if (draining) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DRAIN));
+        }
     }
 
-    /** Graceful stop: HTTP/1.1 responses get {@code Connection: close}, idle connections close, HTTP/2 gets GOAWAY. */
-    public void drain() {}
+    /**
+     * Starts a graceful stop of this stage's connections: from now on HTTP/1.1 responses carry
+     * {@code Connection: close} and their connection closes after them, idle HTTP/1.1 connections close
+     * now, HTTP/2 connections get GOAWAY (streams already open finish; the connection closes when they
+     * have, or after {@code shutdown_timeout}). Requests in flight are not interrupted: wait for
+     * {@link #inFlight()} to reach 0. Idempotent; any thread.
+     */
+    public void drain() {
+        draining = true;
+        for (Channel ch : connections) {
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DRAIN));
+        }
+    }
 
-    /** Requests of this stage not finished yet. */
+    /** Whether {@link #drain()} was called. */
+    public boolean draining() {
+        return draining;
+    }
+
+    /**
+     * Requests of this stage received and not finished yet (response fully written, or the exchange
+     * abandoned). Any thread; cheap enough to poll every few milliseconds during a stop.
+     */
     public int inFlight() {
-        return 0;
+        return (int) inFlight.sum();
+    }
+
+    public String listenerName() {
+        return listener.name();
+    }
+
+    SpoofableHeaders spoofable() {
+        return spoofable;
+    }
+
+    Router router() {
+        return router;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
+    }
+
+    void requestStarted() {
+        inFlight.increment();
+    }
+
+    void requestFinished() {
+        inFlight.decrement();
     }
 }

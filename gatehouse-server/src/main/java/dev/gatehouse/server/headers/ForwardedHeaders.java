@@ -1,0 +1,62 @@
+package dev.gatehouse.server.headers;
+
+import dev.gatehouse.server.listener.ConnectionInfo;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The headers Gatehouse adds to every forwarded request of one client connection: the connection's
+ * identity headers (already encoded and named by the listener stage), {@code X-Forwarded-For} (the
+ * client address appended to any value the client sent), {@code X-Forwarded-Proto} and
+ * {@code X-Forwarded-Port} (set). Built once per connection, so a request costs only the header writes.
+ */
+public final class ForwardedHeaders {
+    public static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    public static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    public static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+
+    private final AsciiString[] identityNames;
+    private final String[] identityValues;
+    private final String clientIp;
+    private final AsciiString proto;
+    private final AsciiString port;
+
+    public ForwardedHeaders(ConnectionInfo connection) {
+        List<Map.Entry<String, String>> identity = connection.identityHeaders();
+        identityNames = new AsciiString[identity.size()];
+        identityValues = new String[identity.size()];
+        for (int i = 0; i < identity.size(); i++) {
+            identityNames[i] = AsciiString.of(identity.get(i).getKey());
+            identityValues[i] = identity.get(i).getValue();
+        }
+        clientIp = connection.client().getAddress() == null ? connection.client().getHostString()
+                : connection.client().getAddress().getHostAddress();
+        proto = AsciiString.cached(connection.scheme());
+        port = AsciiString.of(Integer.toString(connection.local().getPort()));
+    }
+
+    /** Adds the headers to a request whose spoofable and hop-by-hop headers were already removed. */
+    public void addTo(HttpHeaders headers) {
+        for (int i = 0; i < identityNames.length; i++) {
+            headers.set(identityNames[i], identityValues[i]);
+        }
+        List<String> prior = headers.getAll(X_FORWARDED_FOR);
+        if (prior.isEmpty()) {
+            headers.set(X_FORWARDED_FOR, clientIp);
+        } else {
+            StringBuilder sb = new StringBuilder(64);
+            for (String p : prior) {
+                sb.append(p).append(", ");
+            }
+            headers.set(X_FORWARDED_FOR, sb.append(clientIp).toString());
+        }
+        headers.set(X_FORWARDED_PROTO, proto);
+        headers.set(X_FORWARDED_PORT, port);
+    }
+
+    public String clientIp() {
+        return clientIp;
+    }
+}

@@ -1,0 +1,128 @@
+package dev.gatehouse.server.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client-side timeouts of an HTTP/1.1 connection, in front of the decoder: a connection with no
+ * request in flight and no byte received for {@code idle} is closed; a request head that has not fully
+ * arrived {@code requestHead} after its first byte gets {@code 408} and the connection is closed.
+ *
+ * <p>One timer per connection, re-armed lazily: it fires at the earliest deadline it was asked for and
+ * re-checks the current phase, so a request costs no timer at all when its head arrives in one read
+ * (the common case).
+ *
+ * <h2>Threading</h2>
+ * Event loop only.
+ */
+final class ClientTimeouts extends ChannelDuplexHandler {
+    private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\n"
+            + "content-length: 43\r\nconnection: close\r\n\r\n408 Request Timeout: request head too slow\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
+    private static final int IDLE = 0;
+    private static final int HEAD = 1;
+    private static final int BUSY = 2;
+
+    private final long idleNanos;
+    private final long headNanos;
+    private ChannelHandlerContext ctx;
+    private int phase = IDLE;
+    private long since;
+    private ScheduledFuture<?> timer;
+    private long timerDeadline;
+    private final Runnable check = this::check;
+
+    ClientTimeouts(long idleNanos, long headNanos) {
+        this.idleNanos = idleNanos;
+        this.headNanos = headNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        since = System.nanoTime();
+        arm(since + idleNanos);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancel();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancel();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (phase == IDLE && msg instanceof ByteBuf) {
+            phase = HEAD;
+            since = System.nanoTime();
+        }
+        ctx.fireChannelRead(msg);
+        if (phase == HEAD) {
+            arm(since + headNanos);
+        }
+    }
+
+    /** The request head was decoded. */
+    void requestStarted() {
+        phase = BUSY;
+    }
+
+    /** The response was sent; the connection waits for the next request. */
+    void requestFinished() {
+        phase = IDLE;
+        since = System.nanoTime();
+        arm(since + idleNanos);
+    }
+
+    private void arm(long deadline) {
+        if (timer != null) {
+            if (deadline - timerDeadline >= 0) {
+                return; // the earlier timer will re-check and re-arm
+            }
+            timer.cancel(false);
+        }
+        timerDeadline = deadline;
+        timer = ctx.executor().schedule(check, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancel() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void check() {
+        timer = null;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (phase == IDLE) {
+            if (now - (since + idleNanos) >= 0) {
+                ctx.close();
+            } else {
+                arm(since + idleNanos);
+            }
+        } else if (phase == HEAD) {
+            if (now - (since + headNanos) >= 0) {
+                phase = BUSY;
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                arm(since + headNanos);
+            }
+        }
+    }
+}

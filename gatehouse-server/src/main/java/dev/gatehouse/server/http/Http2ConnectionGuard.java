@@ -1,0 +1,58 @@
+package dev.gatehouse.server.http;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * Connection-level duties of an HTTP/2 client connection: opens the connection flow-control window
+ * (streams keep their own, smaller windows), closes the connection after {@code idle} without an active
+ * stream, and answers a drain with GOAWAY (closing an {@link Http2FrameCodec} channel sends GOAWAY and
+ * waits for the open streams, up to the graceful-shutdown timeout).
+ */
+final class Http2ConnectionGuard extends ChannelDuplexHandler {
+    private final Http2FrameCodec codec;
+    private final int connectionWindow;
+
+    Http2ConnectionGuard(Http2FrameCodec codec, int connectionWindow) {
+        this.codec = codec;
+        this.connectionWindow = connectionWindow;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        try {
+            int delta = connectionWindow - codec.connection().local().flowController()
+                    .windowSize(codec.connection().connectionStream());
+            if (delta > 0) {
+                codec.connection().local().flowController()
+                        .incrementWindowSize(codec.connection().connectionStream(), delta);
+                ctx.flush();
+            }
+        } catch (Http2Exception e) {
+            ctx.fireExceptionCaught(e);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (codec.connection().numActiveStreams() == 0) {
+                ctx.channel().close();
+            }
+            return;
+        }
+        if (evt == HttpStage.DRAIN) {
+            ctx.channel().close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

@@ -1,0 +1,189 @@
+package dev.gatehouse.server.observe;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * The access log of one listener: one line per request, handed to a {@link LogFile} (never written from
+ * the event loop). The line format is documented in {@code docs/access-log.md}:
+ *
+ * <pre>
+ * time trace_id client listener protocol method "host" "path" status bytes_received bytes_sent rule target
+ * total_seconds target_seconds "client_subject" "reason"
+ * </pre>
+ *
+ * <h2>Threading</h2>
+ * Thread-safe: {@link #write} formats on the calling thread (an event loop) into a string and queues it.
+ * An {@link Entry} is owned by one exchange handler and reused for its requests.
+ */
+public final class AccessLog {
+    private final LogFile file;
+    private final String listener;
+
+    /** @param file where lines go, or {@code null} for none */
+    public AccessLog(LogFile file, String listenerName) {
+        this.file = file;
+        this.listener = listenerName;
+    }
+
+    public boolean enabled() {
+        return file != null;
+    }
+
+    /** Formats and queues the line of {@code e}. */
+    public void write(Entry e) {
+        if (file == null) {
+            return;
+        }
+        file.append(format(e));
+    }
+
+    /** The line of {@code e} (without line end). */
+    public String format(Entry e) {
+        StringBuilder sb = e.line;
+        sb.setLength(0);
+        e.appendTime(sb);
+        sb.append(' ').append(e.traceId);
+        sb.append(' ').append(e.client);
+        sb.append(' ').append(listener);
+        sb.append(' ').append(e.protocol == null ? "-" : e.protocol);
+        sb.append(' ');
+        token(sb, e.method);
+        sb.append(' ');
+        quoted(sb, e.host);
+        sb.append(' ');
+        quoted(sb, e.path);
+        sb.append(' ').append(e.status <= 0 ? "-" : Integer.toString(e.status));
+        sb.append(' ').append(e.bytesReceived);
+        sb.append(' ').append(e.bytesSent);
+        sb.append(' ').append(e.rule == null ? "-" : e.rule);
+        sb.append(' ').append(e.target == null ? "-" : e.target);
+        sb.append(' ');
+        seconds(sb, e.endNanos - e.startNanos);
+        sb.append(' ');
+        if (e.targetStartNanos == 0) {
+            sb.append('-');
+        } else {
+            seconds(sb, (e.targetEndNanos == 0 ? e.endNanos : e.targetEndNanos) - e.targetStartNanos);
+        }
+        sb.append(' ');
+        quoted(sb, e.clientSubject);
+        sb.append(' ');
+        quoted(sb, e.reason);
+        return sb.toString();
+    }
+
+    private static void token(StringBuilder sb, String s) {
+        if (s == null || s.isEmpty()) {
+            sb.append('-');
+            return;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c == '"' || c == 0x7f) {
+                quoted(sb, s);
+                return;
+            }
+        }
+        sb.append(s);
+    }
+
+    /** {@code "value"} with {@code "} and {@code \} escaped and control characters as {@code \xHH}; {@code -} if absent. */
+    static void quoted(StringBuilder sb, String s) {
+        if (s == null) {
+            sb.append('-');
+            return;
+        }
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                sb.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
+            } else {
+                sb.append(c);
+            }
+        }
+        sb.append('"');
+    }
+
+    /** Seconds with microsecond precision, e.g. {@code 0.001234}. */
+    static void seconds(StringBuilder sb, long nanos) {
+        if (nanos < 0) {
+            nanos = 0;
+        }
+        long micros = nanos / 1_000;
+        sb.append(micros / 1_000_000).append('.');
+        String frac = Long.toString(micros % 1_000_000);
+        for (int i = frac.length(); i < 6; i++) {
+            sb.append('0');
+        }
+        sb.append(frac);
+    }
+
+    /** The facts of one request, filled in by the HTTP stage as the exchange goes. */
+    public static final class Entry {
+        final StringBuilder line = new StringBuilder(256);
+        private long cachedSecond = Long.MIN_VALUE;
+        private String cachedPrefix;
+
+        public String traceId;
+        /** {@code ip:port} of the client. */
+        public String client;
+        public String clientSubject;
+
+        public long wallMicros;
+        public long startNanos;
+        public long endNanos;
+        public long targetStartNanos;
+        public long targetEndNanos;
+        public String protocol;
+        public String method;
+        public String host;
+        public String path;
+        public int status;
+        public long bytesReceived;
+        public long bytesSent;
+        public String rule;
+        public String target;
+        public String reason;
+
+        /** Starts a new request: the time is taken now. */
+        public void start(long nowNanos) {
+            Instant now = Instant.now();
+            wallMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+            startNanos = nowNanos;
+            endNanos = 0;
+            targetStartNanos = 0;
+            targetEndNanos = 0;
+            protocol = null;
+            method = null;
+            host = null;
+            path = null;
+            status = 0;
+            bytesReceived = 0;
+            bytesSent = 0;
+            rule = null;
+            target = null;
+            reason = null;
+        }
+
+        void appendTime(StringBuilder sb) {
+            long second = Math.floorDiv(wallMicros, 1_000_000L);
+            if (second != cachedSecond) {
+                LocalDateTime t = LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC);
+                cachedPrefix = String.format("%04d-%02d-%02dT%02d:%02d:%02d", t.getYear(), t.getMonthValue(),
+                        t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
+                cachedSecond = second;
+            }
+            sb.append(cachedPrefix).append('.');
+            String frac = Long.toString(Math.floorMod(wallMicros, 1_000_000L));
+            for (int i = frac.length(); i < 6; i++) {
+                sb.append('0');
+            }
+            sb.append(frac).append('Z');
+        }
+    }
+}

@@ -1,0 +1,175 @@
+package dev.gatehouse.server.routing;
+
+import dev.gatehouse.server.config.RuleConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds the {@link Condition}s of a rule's {@code when}. Patterns use {@code *} (any run of characters)
+ * and {@code ?} (one character); hosts and header values match case-insensitively, paths and query values
+ * case-sensitively; a host's port is ignored.
+ */
+final class Conditions {
+    private Conditions() {}
+
+    static Condition[] of(RuleConfig.Conditions when, String where) {
+        List<Condition> out = new ArrayList<>();
+        if (when == null) {
+            return new Condition[0];
+        }
+        if (!when.host().isEmpty()) {
+            List<String> patterns = lower(when.host());
+            out.add((req, path, conn) -> {
+                String host = req.headers().get(HttpHeaderNames.HOST);
+                if (host == null) {
+                    return false;
+                }
+                int colon = host.lastIndexOf(':');
+                if (colon > 0 && host.indexOf(']') < colon) {
+                    host = host.substring(0, colon);
+                }
+                return anyMatch(patterns, host.toLowerCase(Locale.ROOT));
+            });
+        }
+        if (!when.path().isEmpty()) {
+            List<String> patterns = when.path();
+            out.add((req, path, conn) -> anyMatch(patterns, path));
+        }
+        if (!when.method().isEmpty()) {
+            List<String> methods = when.method();
+            out.add((req, path, conn) -> methods.contains(req.method().name()));
+        }
+        for (Map.Entry<String, List<String>> h : when.header().entrySet()) {
+            String name = h.getKey();
+            List<String> patterns = lower(h.getValue());
+            out.add((req, path, conn) -> {
+                for (String v : req.headers().getAll(name)) {
+                    if (anyMatch(patterns, v.toLowerCase(Locale.ROOT))) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+        for (Map.Entry<String, List<String>> q : when.query().entrySet()) {
+            String key = q.getKey();
+            List<String> patterns = q.getValue();
+            out.add((req, path, conn) -> {
+                List<String> values = new QueryStringDecoder(req.uri()).parameters().get(key);
+                if (values == null) {
+                    return false;
+                }
+                for (String v : values) {
+                    if (anyMatch(patterns, v)) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+        if (!when.sourceIp().isEmpty()) {
+            List<Cidr> blocks = new ArrayList<>();
+            for (String s : when.sourceIp()) {
+                blocks.add(Cidr.parse(s, where));
+            }
+            out.add((req, path, conn) -> {
+                InetAddress a = conn.client().getAddress();
+                if (a == null) {
+                    return false;
+                }
+                byte[] bytes = a.getAddress();
+                for (Cidr c : blocks) {
+                    if (c.contains(bytes)) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+        if (when.clientCertificate() != null) {
+            throw new IllegalArgumentException(where + ": rules on client_certificate are not supported yet");
+        }
+        return out.toArray(new Condition[0]);
+    }
+
+    private static List<String> lower(List<String> in) {
+        List<String> out = new ArrayList<>(in.size());
+        for (String s : in) {
+            out.add(s.toLowerCase(Locale.ROOT));
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean anyMatch(List<String> patterns, String value) {
+        for (String p : patterns) {
+            if (glob(p, 0, value, 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code *} matches any run of characters, {@code ?} exactly one. */
+    static boolean glob(String p, int pi, String s, int si) {
+        int star = -1;
+        int mark = 0;
+        while (si < s.length()) {
+            if (pi < p.length() && (p.charAt(pi) == '?' || p.charAt(pi) == s.charAt(si))) {
+                pi++;
+                si++;
+            } else if (pi < p.length() && p.charAt(pi) == '*') {
+                star = pi++;
+                mark = si;
+            } else if (star >= 0) {
+                pi = star + 1;
+                si = ++mark;
+            } else {
+                return false;
+            }
+        }
+        while (pi < p.length() && p.charAt(pi) == '*') {
+            pi++;
+        }
+        return pi == p.length();
+    }
+
+    private record Cidr(byte[] network, int bits) {
+        static Cidr parse(String s, String where) {
+            int slash = s.indexOf('/');
+            String addr = slash < 0 ? s : s.substring(0, slash);
+            byte[] bytes = NetUtil.createByteArrayFromIpAddressString(addr);
+            if (bytes == null) {
+                throw new IllegalArgumentException(where + ": bad source_ip " + s + " (expected: an address or CIDR block)");
+            }
+            int bits = slash < 0 ? bytes.length * 8 : Integer.parseInt(s.substring(slash + 1));
+            if (bits < 0 || bits > bytes.length * 8) {
+                throw new IllegalArgumentException(where + ": bad prefix length in " + s);
+            }
+            return new Cidr(bytes, bits);
+        }
+
+        boolean contains(byte[] a) {
+            if (a.length != network.length) {
+                return false;
+            }
+            int full = bits / 8;
+            for (int i = 0; i < full; i++) {
+                if (a[i] != network[i]) {
+                    return false;
+                }
+            }
+            int rest = bits % 8;
+            if (rest == 0) {
+                return true;
+            }
+            int mask = (0xFF << (8 - rest)) & 0xFF;
+            return (a[full] & mask) == (network[full] & mask);
+        }
+    }
+}

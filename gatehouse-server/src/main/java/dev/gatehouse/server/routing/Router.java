@@ -1,0 +1,109 @@
+package dev.gatehouse.server.routing;
+
+import dev.gatehouse.server.config.ActionConfig;
+import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.RuleConfig;
+import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.target.TargetGroup;
+import dev.gatehouse.server.target.TargetGroups;
+import io.netty.handler.codec.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The route table of one listener, built once per configuration: its rules in priority order (lowest
+ * first; the first whose every condition matches decides), then the {@code default_action}.
+ *
+ * <p>Thread-safe and immutable; {@link #route} allocates nothing beyond what conditions need.
+ */
+public final class Router {
+    private final Rule[] rules;
+    private final Route fallback;
+
+    private record Rule(Condition[] conditions, Route route) {}
+
+    private Router(Rule[] rules, Route fallback) {
+        this.rules = rules;
+        this.fallback = fallback;
+    }
+
+    /**
+     * Builds the table of {@code listener}, resolving target group names against {@code groups}.
+     *
+     * @throws IllegalArgumentException naming the rule, for a reference to an unknown group or a condition
+     *                                  that is not supported yet
+     */
+    public static Router build(ListenerConfig listener, TargetGroups groups) {
+        List<Rule> rules = new ArrayList<>();
+        List<RuleConfig> sorted = new ArrayList<>(listener.rules());
+        sorted.sort((a, b) -> Integer.compare(a.priority(), b.priority()));
+        for (RuleConfig r : sorted) {
+            String where = "listener " + listener.name() + ", rule " + r.priority();
+            Condition[] conditions = Conditions.of(r.when(), where);
+            rules.add(new Rule(conditions, new Route(Integer.toString(r.priority()), action(r.then(), groups, where))));
+        }
+        Route fallback = new Route(Route.DEFAULT, action(listener.defaultAction(), groups,
+                "listener " + listener.name() + ", default_action"));
+        return new Router(rules.toArray(new Rule[0]), fallback);
+    }
+
+    /** The route of {@code request}. */
+    public Route route(HttpRequest request, ConnectionInfo connection) {
+        if (rules.length == 0) {
+            return fallback;
+        }
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        for (Rule rule : rules) {
+            boolean all = true;
+            for (Condition c : rule.conditions) {
+                if (!c.matches(request, path, connection)) {
+                    all = false;
+                    break;
+                }
+            }
+            if (all) {
+                return rule.route;
+            }
+        }
+        return fallback;
+    }
+
+    static Action action(ActionConfig config, TargetGroups groups, String where) {
+        if (config instanceof ActionConfig.Forward f) {
+            List<TargetGroup> list = new ArrayList<>();
+            int[] cumulative = new int[f.targetGroups().size()];
+            int sum = 0;
+            for (int i = 0; i < f.targetGroups().size(); i++) {
+                ActionConfig.WeightedTargetGroup w = f.targetGroups().get(i);
+                TargetGroup g = groups.group(w.targetGroup());
+                if (g == null) {
+                    throw new IllegalArgumentException(where + ": unknown target group " + w.targetGroup());
+                }
+                if (w.weight() < 0) {
+                    throw new IllegalArgumentException(where + ": weight " + w.weight() + " (expected: >= 0)");
+                }
+                list.add(g);
+                sum += w.weight();
+                cumulative[i] = sum;
+            }
+            if (list.isEmpty() || sum <= 0) {
+                throw new IllegalArgumentException(where + ": forward needs a target group with a weight above 0");
+            }
+            return new Action.Forward(List.copyOf(list), cumulative);
+        }
+        if (config instanceof ActionConfig.FixedResponse r) {
+            return new Action.FixedResponse(r.status(), r.contentType() == null ? "text/plain" : r.contentType(),
+                    r.body());
+        }
+        if (config instanceof ActionConfig.Redirect r) {
+            return new Action.Redirect(r.status() == 0 ? 301 : r.status(), r.protocol(), r.host(), r.port(), r.path(),
+                    r.query());
+        }
+        if (config instanceof ActionConfig.Deny d) {
+            return new Action.Deny(d.status() == 0 ? 403 : d.status());
+        }
+        throw new IllegalArgumentException(where + ": unsupported action " + config);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.gatehouse.server.target;
+
+import dev.gatehouse.server.config.TargetAddress;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One target of a group: its address, its connection pools (one per event loop) and its load.
+ *
+ * <h2>Passive failure marking</h2>
+ * A target that refuses a connection (or does not answer the connect in time) is passed over by the
+ * load balancer for {@link #BENCH_NANOS}, unless every target of the group is in that state. Health
+ * checks (a later issue) will replace this guess with knowledge.
+ */
+public final class Target {
+    /** How long a target that failed to connect is skipped. */
+    public static final long BENCH_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final TargetAddress address;
+    private final InetSocketAddress socketAddress;
+    private final String logName;
+    private final int index;
+    private final int connectTimeoutMillis;
+    private final AtomicInteger outstanding = new AtomicInteger();
+    private final ConcurrentHashMap<EventLoop, TargetPool> pools = new ConcurrentHashMap<>();
+    private volatile long benchedUntil;
+    private volatile boolean closed;
+
+    Target(TargetAddress address, int index, int connectTimeoutMillis) {
+        this.address = address;
+        this.index = index;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        // Resolved once, off the event loops (the group is built by the runtime builder).
+        InetSocketAddress resolved = new InetSocketAddress(address.host(), address.port());
+        this.socketAddress = resolved;
+        this.logName = resolved.isUnresolved() ? address.toString()
+                : TargetAddress.of(resolved.getAddress().getHostAddress(), address.port()).toString();
+    }
+
+    public TargetAddress address() {
+        return address;
+    }
+
+    InetSocketAddress socketAddress() {
+        return socketAddress;
+    }
+
+    /** {@code ip:port} as written in the access log. */
+    public String logName() {
+        return logName;
+    }
+
+    int index() {
+        return index;
+    }
+
+    /** Requests sent to this target and not finished yet. */
+    public int outstanding() {
+        return outstanding.get();
+    }
+
+    /** An exchange starts using this target (least-outstanding-requests balancing counts these). */
+    public void requestStarted() {
+        outstanding.incrementAndGet();
+    }
+
+    public void requestFinished() {
+        outstanding.decrementAndGet();
+    }
+
+    boolean benched(long now) {
+        long until = benchedUntil;
+        return until != 0 && now - until < 0;
+    }
+
+    void connectFailed() {
+        benchedUntil = System.nanoTime() + BENCH_NANOS;
+    }
+
+    /**
+     * The pool of this target on {@code loop}, created on first use. {@code channelType} is the socket
+     * channel class that matches the loop's transport (NIO or epoll).
+     */
+    public TargetPool pool(EventLoop loop, Class<? extends Channel> channelType) {
+        TargetPool p = pools.get(loop);
+        if (p == null) {
+            TargetPool created = new TargetPool(this, loop, channelType, connectTimeoutMillis);
+            p = pools.putIfAbsent(loop, created);
+            if (p == null) {
+                p = created;
+                if (closed) {
+                    created.close();
+                }
+            }
+        }
+        return p;
+    }
+
+    void close() {
+        closed = true;
+        for (TargetPool p : pools.values()) {
+            p.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return address.toString();
+    }
+}

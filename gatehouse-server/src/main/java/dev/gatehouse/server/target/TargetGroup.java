@@ -1,0 +1,105 @@
+package dev.gatehouse.server.target;
+
+import dev.gatehouse.server.config.TargetGroupConfig;
+import dev.gatehouse.server.config.TargetGroupConfig.LoadBalancing;
+import dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A named set of targets and the way requests are spread over them.
+ *
+ * <h2>Picking</h2>
+ * {@link #pick()} chooses the first target of a request ({@code round_robin}: in turn;
+ * {@code least_outstanding_requests}: the one with the fewest requests in flight, ties in turn), passing
+ * over targets that recently refused connections. {@link #next(Target)} chooses the target to try after
+ * one that could not be connected: the following one in order, so that each target is tried at most once
+ * per request. Both are lock-free and safe from any thread.
+ */
+public final class TargetGroup {
+    private final String name;
+    private final List<Target> targets;
+    private final LoadBalancing loadBalancing;
+    private final TargetTimeouts timeouts;
+    private final AtomicInteger turn = new AtomicInteger();
+
+    TargetGroup(TargetGroupConfig config) {
+        this.name = config.name();
+        this.loadBalancing = config.loadBalancing() == null ? LoadBalancing.ROUND_ROBIN : config.loadBalancing();
+        this.timeouts = config.timeouts() == null ? TargetTimeouts.DEFAULTS : config.timeouts();
+        int connectMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeouts.connect().toMillis()));
+        List<Target> list = new ArrayList<>(config.targets().size());
+        for (int i = 0; i < config.targets().size(); i++) {
+            list.add(new Target(config.targets().get(i), i, connectMillis));
+        }
+        this.targets = List.copyOf(list);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("target group " + name + " has no targets (expected: at least one)");
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<Target> targets() {
+        return targets;
+    }
+
+    public int size() {
+        return targets.size();
+    }
+
+    public TargetTimeouts timeouts() {
+        return timeouts;
+    }
+
+    public LoadBalancing loadBalancing() {
+        return loadBalancing;
+    }
+
+    /** The target for a new request. */
+    public Target pick() {
+        int n = targets.size();
+        int start = Math.floorMod(turn.getAndIncrement(), n);
+        if (n == 1) {
+            return targets.get(0);
+        }
+        long now = System.nanoTime();
+        if (loadBalancing == LoadBalancing.LEAST_OUTSTANDING_REQUESTS) {
+            Target best = null;
+            int bestLoad = Integer.MAX_VALUE;
+            for (int i = 0; i < n; i++) {
+                Target t = targets.get((start + i) % n);
+                if (t.benched(now)) {
+                    continue;
+                }
+                int load = t.outstanding();
+                if (load < bestLoad) {
+                    best = t;
+                    bestLoad = load;
+                }
+            }
+            return best != null ? best : targets.get(start);
+        }
+        for (int i = 0; i < n; i++) {
+            Target t = targets.get((start + i) % n);
+            if (!t.benched(now)) {
+                return t;
+            }
+        }
+        return targets.get(start);
+    }
+
+    /** The target to try after {@code previous} failed to connect. */
+    public Target next(Target previous) {
+        return targets.get((previous.index() + 1) % targets.size());
+    }
+
+    void close() {
+        for (Target t : targets) {
+            t.close();
+        }
+    }
+}

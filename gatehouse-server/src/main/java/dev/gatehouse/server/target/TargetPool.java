@@ -1,0 +1,146 @@
+package dev.gatehouse.server.target;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.resolver.NoopAddressResolverGroup;
+import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The keep-alive connections of one target on one event loop.
+ *
+ * <h2>Threading</h2>
+ * A pool belongs to one event loop: it is only used from that loop (the client channels served there
+ * use it), so it has no locks and no volatile fields. A request never hands a connection across loops.
+ *
+ * <h2>Idle connections</h2>
+ * At most {@link #MAX_IDLE} connections are kept; each is closed after {@link #IDLE_TIMEOUT_NANOS} unused
+ * (a sweep runs while the pool holds any), or as soon as the target closes it (idle connections keep a
+ * read pending, so a FIN is seen at once and the connection never reaches a request).
+ */
+public final class TargetPool {
+    /** Idle connections kept per target and event loop. */
+    public static final int MAX_IDLE = 64;
+    /** Idle connections are closed after this long, below the keep-alive timeout of common servers. */
+    public static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    static final int MAX_RESPONSE_LINE = 16 * 1024;
+    static final int MAX_RESPONSE_HEAD = 64 * 1024;
+    static final int MAX_CHUNK = 64 * 1024;
+
+    private final Target target;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final ArrayDeque<TargetConnection> idle = new ArrayDeque<>();
+    private ScheduledFuture<?> sweep;
+    private boolean closed;
+
+    TargetPool(Target target, EventLoop loop, Class<? extends Channel> channelType, int connectTimeoutMillis) {
+        this.target = target;
+        this.loop = loop;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(channelType)
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("http-codec", new HttpClientCodec(new HttpDecoderConfig()
+                                .setMaxInitialLineLength(MAX_RESPONSE_LINE)
+                                .setMaxHeaderSize(MAX_RESPONSE_HEAD)
+                                .setMaxChunkSize(MAX_CHUNK), false, false));
+                        ch.pipeline().addLast("target", new TargetConnection(TargetPool.this));
+                    }
+                });
+    }
+
+    Target target() {
+        return target;
+    }
+
+    /**
+     * Hands {@code listener} a connection: an idle one that is still open, else a new one. Must be called
+     * on this pool's event loop; the listener may be called back before this method returns.
+     */
+    public void acquire(TargetListener listener) {
+        TargetConnection c;
+        while ((c = idle.pollLast()) != null) {
+            if (c.channel().isActive()) {
+                c.attach(listener, true);
+                listener.targetConnected(c);
+                return;
+            }
+        }
+        ChannelFuture f = bootstrap.connect(target.socketAddress());
+        f.addListener((ChannelFutureListener) future -> {
+            if (future.isSuccess()) {
+                TargetConnection conn = future.channel().pipeline().get(TargetConnection.class);
+                conn.attach(listener, false);
+                listener.targetConnected(conn);
+            } else {
+                target.connectFailed();
+                listener.targetConnectFailed(target, future.cause());
+            }
+        });
+    }
+
+    void offer(TargetConnection c) {
+        if (closed || idle.size() >= MAX_IDLE || !loop.inEventLoop()) {
+            c.channel().close();
+            return;
+        }
+        c.idleSince = System.nanoTime();
+        idle.addLast(c);
+        c.read(); // notice a close by the target while idle
+        if (sweep == null) {
+            sweep = loop.schedule(this::sweep, IDLE_TIMEOUT_NANOS / 2, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void remove(TargetConnection c) {
+        idle.remove(c);
+    }
+
+    private void sweep() {
+        sweep = null;
+        long now = System.nanoTime();
+        TargetConnection c;
+        while ((c = idle.peekFirst()) != null && now - c.idleSince >= IDLE_TIMEOUT_NANOS) {
+            idle.pollFirst();
+            c.channel().close();
+        }
+        if (!idle.isEmpty() && !closed) {
+            sweep = loop.schedule(this::sweep, IDLE_TIMEOUT_NANOS / 2, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Idle connections now (for tests and metrics; call on the pool's loop). */
+    public int idleCount() {
+        return idle.size();
+    }
+
+    void close() {
+        loop.execute(() -> {
+            closed = true;
+            TargetConnection c;
+            while ((c = idle.pollFirst()) != null) {
+                c.channel().close();
+            }
+            if (sweep != null) {
+                sweep.cancel(false);
+                sweep = null;
+            }
+        });
+    }
+}
