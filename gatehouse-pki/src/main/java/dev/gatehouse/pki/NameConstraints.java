@@ -84,7 +84,11 @@ final class NameConstraints {
                     // minimum/maximum: RFC 5280 requires minimum 0 and no maximum.
                     throw new Der.DerException("GeneralSubtree with minimum or maximum");
                 }
-                (t == 0 ? permitted : excluded).add(generalName(fields.get(0)));
+                GeneralName base = generalName(fields.get(0));
+                if (base.type == GeneralName.DNS && base.text().startsWith(".")) {
+                    throw new Der.DerException("DNS name constraint with a leading period: " + base.text());
+                }
+                (t == 0 ? permitted : excluded).add(base);
             }
         }
         return new NameConstraints(permitted, excluded);
@@ -142,8 +146,18 @@ final class NameConstraints {
             }
         }
         for (GeneralName name : names) {
+            boolean supported = name.type == GeneralName.DNS || name.type == GeneralName.RFC822
+                    || name.type == GeneralName.URI || name.type == GeneralName.IP || name.type == GeneralName.DIRECTORY;
+            if (!supported) {
+                for (GeneralName c : concat(permitted, excluded)) {
+                    if (c.type == name.type) {
+                        return name.describe() + " is of a name form whose constraints this verifier does not process";
+                    }
+                }
+                continue;
+            }
             for (GeneralName ex : excluded) {
-                if (ex.type == name.type && matches(name, ex)) {
+                if (ex.type == name.type && (matches(name, ex) || wildcardCovers(name, ex))) {
                     return name.describe() + " is in the excluded subtree " + ex.describe();
                 }
             }
@@ -163,6 +177,22 @@ final class NameConstraints {
             }
         }
         return null;
+    }
+
+    private static List<GeneralName> concat(List<GeneralName> a, List<GeneralName> b) {
+        List<GeneralName> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    /** A wildcard DNS name {@code *.example.com} may stand for a name inside an excluded subtree. */
+    static boolean wildcardCovers(GeneralName name, GeneralName excluded) {
+        if (name.type != GeneralName.DNS || !name.text().startsWith("*.")) {
+            return false;
+        }
+        String base = name.text().substring(2).toLowerCase(Locale.ROOT);
+        String c = excluded.text().toLowerCase(Locale.ROOT);
+        return c.endsWith("." + base) && c.indexOf('.') == c.length() - base.length() - 1;
     }
 
     static boolean matches(GeneralName name, GeneralName constraint) throws Der.DerException {

@@ -121,6 +121,10 @@ final class PathChecks {
         return CertificateNames.subject(c) + " (serial " + CertificateNames.serialHex(c) + ")";
     }
 
+    static boolean selfIssued(X509Certificate c) {
+        return c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
+    }
+
     private static String role(List<X509Certificate> path, int i) {
         return i == 0 ? "leaf" : i == path.size() - 1 ? "anchor" : "intermediate";
     }
@@ -130,8 +134,14 @@ final class PathChecks {
         for (int i = 0; i < path.size(); i++) {
             sb.append(i == 0 ? "" : " <- ").append(CertificateNames.subject(path.get(i)));
         }
-        String p = sb + " (" + path.size() + " certificates, at most " + maxDepth + ")";
-        if (path.size() > maxDepth) {
+        int counted = path.size();
+        for (int i = 1; i < path.size() - 1; i++) {
+            if (selfIssued(path.get(i))) {
+                counted--; // key rollover certificates do not lengthen a path (RFC 5280 6.1.4)
+            }
+        }
+        String p = sb + " (" + counted + " certificates, at most " + maxDepth + ")";
+        if (counted > maxDepth) {
             throw new Failure(FailureCode.CLIENT_CERT_MAX_CHAIN_DEPTH_EXCEEDED,
                     "path " + p + " is longer than the maximum chain depth");
         }
@@ -173,7 +183,10 @@ final class PathChecks {
         String alg = key.getAlgorithm();
         if (key instanceof RSAPublicKey rsa) {
             int bits = rsa.getModulus().bitLength();
-            return bits < 2048 ? "RSA key of " + bits + " bits (expected: at least 2048)" : null;
+            if (bits < 2048 || bits % 8 != 0) {
+                return "RSA key of " + bits + " bits (expected: at least 2048, a multiple of 8)";
+            }
+            return null;
         }
         if (alg.equals("EC")) {
             try {
@@ -202,11 +215,11 @@ final class PathChecks {
             X509Certificate c = path.get(i);
             Instant notBefore = c.getNotBefore().toInstant();
             Instant notAfter = c.getNotAfter().toInstant();
-            if (now.isBefore(notBefore)) {
+            if (now.isBefore(notBefore.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))) {
                 throw new Failure(FailureCode.CLIENT_CERT_NOT_YET_VALID,
                         role(path, i) + " " + describe(c) + ": not valid before " + notBefore + " (checked at " + now + ")");
             }
-            if (now.isAfter(notAfter) && !(i == 0 && params.ignoreLeafExpiry())) {
+            if (now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).isAfter(notAfter) && !(i == 0 && params.ignoreLeafExpiry())) {
                 throw new Failure(FailureCode.CLIENT_CERT_EXPIRED,
                         role(path, i) + " " + describe(c) + ": expired at " + notAfter + " (checked at " + now + ")");
             }
@@ -220,22 +233,9 @@ final class PathChecks {
         int last = path.size() - 1;
         for (int i = 0; i < path.size(); i++) {
             X509Certificate c = path.get(i);
-            boolean anchor = i == last;
-            if (anchor && i > 0) {
-                continue; // the anchor is trusted as configured
-            }
-            if (c.getVersion() != 3) {
-                throw new Failure(FailureCode.CLIENT_CERT_INVALID,
-                        role(path, i) + " " + describe(c) + ": X.509 v" + c.getVersion() + " (expected: v3)");
-            }
-            Set<String> critical = c.getCriticalExtensionOIDs();
-            if (critical != null) {
-                for (String oid : critical) {
-                    if (!KNOWN_EXTENSIONS.contains(oid)) {
-                        throw new Failure(FailureCode.CLIENT_CERT_INVALID,
-                                role(path, i) + " " + describe(c) + ": unknown critical extension " + oid);
-                    }
-                }
+            String problem = CertificateProfile.problem(c, i == 0, i == last && i > 0);
+            if (problem != null) {
+                throw new Failure(FailureCode.CLIENT_CERT_INVALID, role(path, i) + " " + describe(c) + ": " + problem);
             }
         }
         // Issuers: CA:TRUE, keyCertSign, path length.
