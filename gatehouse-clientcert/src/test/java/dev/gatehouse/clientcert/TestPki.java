@@ -21,13 +21,26 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
+import org.bouncycastle.asn1.x509.CertificatePolicies;
+import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.PolicyInformation;
+import org.bouncycastle.asn1.x509.PolicyQualifierInfo;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -74,16 +87,27 @@ public final class TestPki {
     }
 
     public static Held selfSigned(String dn, KeyPair keys, boolean ca, GeneralName... sans) {
-        return build(new X500Principal(dn), keys, new X500Principal(dn), keys.getPrivate(), ca, sans);
+        return build(new X500Principal(dn), keys, new X500Principal(dn), keys, ca, false, sans);
     }
 
     public static Held issue(Held issuer, String dn, KeyPair keys, boolean ca, GeneralName... sans) {
         return build(new X500Principal(dn), keys, issuer.certificate.getSubjectX500Principal(),
-                issuer.keys.getPrivate(), ca, sans);
+                issuer.keys, ca, false, sans);
     }
 
-    private static Held build(X500Principal subject, KeyPair keys, X500Principal issuer, PrivateKey signer,
-                              boolean ca, GeneralName... sans) {
+    /**
+     * As a public or enterprise CA typically issues: with subject and authority key identifiers, a
+     * CRL distribution point, authority information access and a certificate policy.
+     */
+    public static Held issueTypical(Held issuer, String dn, KeyPair keys, boolean ca) {
+        X500Principal issuerName = issuer == null ? new X500Principal(dn) : issuer.certificate.getSubjectX500Principal();
+        KeyPair issuerKeys = issuer == null ? keys : issuer.keys;
+        return build(new X500Principal(dn), keys, issuerName, issuerKeys, ca, true);
+    }
+
+    private static Held build(X500Principal subject, KeyPair keys, X500Principal issuer, KeyPair issuerKeys,
+                              boolean ca, boolean typical, GeneralName... sans) {
+        PrivateKey signer = issuerKeys.getPrivate();
         try {
             Instant now = Instant.now();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer,
@@ -93,6 +117,27 @@ public final class TestPki {
             b.addExtension(Extension.keyUsage, true, ca
                     ? new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign)
                     : new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+            if (typical) {
+                JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+                b.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(keys.getPublic()));
+                b.addExtension(Extension.authorityKeyIdentifier, false,
+                        utils.createAuthorityKeyIdentifier(issuerKeys.getPublic()));
+                GeneralName crl = new GeneralName(GeneralName.uniformResourceIdentifier,
+                        "http://crl.pki.example.com/issuing-ca-01/latest.crl");
+                b.addExtension(Extension.cRLDistributionPoints, false, new CRLDistPoint(new DistributionPoint[] {
+                    new DistributionPoint(new DistributionPointName(new GeneralNames(crl)), null, null)}));
+                b.addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(new AccessDescription[] {
+                    new AccessDescription(AccessDescription.id_ad_caIssuers, new GeneralName(
+                            GeneralName.uniformResourceIdentifier, "http://aia.pki.example.com/issuing-ca-01.cer")),
+                    new AccessDescription(AccessDescription.id_ad_ocsp, new GeneralName(
+                            GeneralName.uniformResourceIdentifier, "http://ocsp.pki.example.com"))}));
+                b.addExtension(Extension.certificatePolicies, false, new CertificatePolicies(new PolicyInformation(
+                        new ASN1ObjectIdentifier("1.3.6.1.4.1.55555.1.2.3"), new DERSequence(
+                        new PolicyQualifierInfo("https://pki.example.com/cps")))));
+                if (!ca) {
+                    b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+                }
+            }
             if (sans.length > 0) {
                 b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans));
             }
