@@ -1,14 +1,186 @@
 package dev.gatehouse.cli;
 
+import dev.gatehouse.pki.CertificateNames;
+import dev.gatehouse.pki.CertificateVerifier;
+import dev.gatehouse.pki.Pem;
+import dev.gatehouse.pki.PkiException;
+import dev.gatehouse.pki.TrustStore;
+import dev.gatehouse.pki.TrustStoreLimits;
+import dev.gatehouse.pki.Verdict;
+import dev.gatehouse.pki.VerificationParameters;
+import dev.gatehouse.pki.VerificationParameters.Purpose;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code gatehouse verify}: explain a certificate step by step with the gateway's verifier. */
-@Command(name = "verify", mixinStandardHelpOptions = true, description = "explain a certificate step by step with the gateway's verifier.")
+/**
+ * {@code gatehouse verify}: explain a certificate step by step with the gateway's verifier.
+ *
+ * <p>Exit codes: 0 {@code Success}; 1 the certificate fails verification; 2 usage or input error
+ * (missing file, unparsable PEM, a trust store the gateway would refuse).
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Explain a certificate step by step with the gateway's verifier.",
+        footer = {"", "Examples:",
+                "  gatehouse verify --trust-store partners-ca.pem client.pem",
+                "  gatehouse verify --trust-store ca.pem --crl ca.crl --format json client.pem",
+                "  gatehouse verify --trust-store ca.pem --purpose server --hostname api.example.com server.pem"})
 final class VerifyCommand implements Callable<Integer> {
+    enum Format { text, json }
+
+    enum PurposeOption { client, server, any }
+
+    @Option(names = "--trust-store", required = true, paramLabel = "BUNDLE.pem",
+            description = "PEM bundle of trust anchors (CA certificates).")
+    Path trustStore;
+
+    @Option(names = "--intermediates", paramLabel = "PEM", description = "Extra intermediate certificates for path building.")
+    Path intermediates;
+
+    @Option(names = "--crl", paramLabel = "CRL", description = "CRL (PEM or DER) of a CA of the trust store; repeatable.")
+    List<Path> crls = new ArrayList<>();
+
+    @Option(names = "--purpose", defaultValue = "client", paramLabel = "client|server|any",
+            description = "Required purpose of the leaf (default: ${DEFAULT-VALUE}).")
+    PurposeOption purpose;
+
+    @Option(names = "--hostname", paramLabel = "NAME", description = "For --purpose server: the DNS name or IP the leaf must name.")
+    String hostname;
+
+    @Option(names = "--at", paramLabel = "RFC3339-TIME", description = "Verify as of this time, e.g. 2025-01-31T12:00:00Z (default: now).")
+    String at;
+
+    @Option(names = "--max-depth", paramLabel = "N", description = "Certificates in the path, leaf and anchor included (default: 4).")
+    Integer maxDepth;
+
+    @Option(names = "--ignore-expiry", description = "Accept a leaf past its notAfter (ignore_client_certificate_expiry).")
+    boolean ignoreExpiry;
+
+    @Option(names = "--format", defaultValue = "text", paramLabel = "text|json", description = "Output format (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Parameters(index = "0", paramLabel = "CERT.pem", description = "The leaf certificate, optionally followed by intermediates.")
+    Path certificate;
+
     @Override
     public Integer call() {
-        System.err.println("gatehouse verify: not built yet");
-        return Main.EXIT_USAGE;
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        Instant time = null;
+        if (at != null) {
+            try {
+                time = OffsetDateTime.parse(at).toInstant();
+            } catch (DateTimeParseException e) {
+                err.println("gatehouse verify: --at: " + at + " (expected: an RFC 3339 time such as 2025-01-31T12:00:00Z)");
+                return Main.EXIT_USAGE;
+            }
+        }
+        if (maxDepth != null && maxDepth < 1) {
+            err.println("gatehouse verify: --max-depth: " + maxDepth + " (expected: >= 1)");
+            return Main.EXIT_USAGE;
+        }
+        if (hostname != null && purpose != PurposeOption.server) {
+            err.println("gatehouse verify: --hostname applies to --purpose server only");
+            return Main.EXIT_USAGE;
+        }
+        Purpose p = switch (purpose) {
+            case client -> Purpose.CLIENT;
+            case server -> Purpose.SERVER;
+            case any -> Purpose.ANY;
+        };
+        TrustStore store;
+        List<X509Certificate> presented;
+        List<X509Certificate> extra = List.of();
+        try {
+            store = TrustStore.load(trustStore, crls, TrustStoreLimits.DEFAULTS,
+                    p == Purpose.CLIENT ? TrustStore.Use.CLIENT_VERIFICATION : TrustStore.Use.TARGET_VERIFICATION);
+            presented = Pem.readCertificates(certificate);
+            if (intermediates != null) {
+                extra = Pem.readCertificates(intermediates);
+            }
+        } catch (PkiException e) {
+            err.println("gatehouse verify: " + e.getMessage());
+            return Main.EXIT_USAGE;
+        }
+        VerificationParameters params = new VerificationParameters(p, hostname, time, maxDepth, ignoreExpiry);
+        Verdict verdict = new CertificateVerifier().verify(store, presented, extra, params);
+        out.print(format == Format.json ? json(verdict) : text(verdict));
+        out.flush();
+        return verdict.isSuccess() ? Main.EXIT_OK : Main.EXIT_INVALID;
+    }
+
+    static String text(Verdict v) {
+        StringBuilder sb = new StringBuilder();
+        for (Verdict.Step s : v.steps()) {
+            sb.append(String.format("%-18s %-7s %s%n", s.name(), s.outcome().label(), s.detail()));
+        }
+        for (String w : v.warnings()) {
+            sb.append("warning: ").append(w).append(System.lineSeparator());
+        }
+        if (!v.path().isEmpty()) {
+            sb.append("path:").append(System.lineSeparator());
+            for (X509Certificate c : v.path()) {
+                sb.append("  ").append(CertificateNames.subject(c)).append(" (serial ")
+                        .append(CertificateNames.serialHex(c)).append(')').append(System.lineSeparator());
+            }
+        }
+        if (!v.isSuccess()) {
+            sb.append("explanation: ").append(v.explanation()).append(System.lineSeparator());
+        }
+        sb.append("status: ").append(v.status()).append(System.lineSeparator());
+        return sb.toString();
+    }
+
+    static String json(Verdict v) {
+        StringBuilder sb = new StringBuilder("{\"status\":").append(quote(v.status()))
+                .append(",\"explanation\":").append(quote(v.explanation())).append(",\"steps\":[");
+        for (int i = 0; i < v.steps().size(); i++) {
+            Verdict.Step s = v.steps().get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(s.name()))
+                    .append(",\"result\":").append(quote(s.outcome().label()))
+                    .append(",\"detail\":").append(quote(s.detail())).append('}');
+        }
+        sb.append("],\"path\":[");
+        for (int i = 0; i < v.path().size(); i++) {
+            X509Certificate c = v.path().get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"subject\":").append(quote(CertificateNames.subject(c)))
+                    .append(",\"serial\":").append(quote(CertificateNames.serialHex(c))).append('}');
+        }
+        sb.append("],\"warnings\":[");
+        for (int i = 0; i < v.warnings().size(); i++) {
+            sb.append(i == 0 ? "" : ",").append(quote(v.warnings().get(i)));
+        }
+        return sb.append("]}").append('\n').toString();
+    }
+
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (ch < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        sb.append(ch);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
     }
 }

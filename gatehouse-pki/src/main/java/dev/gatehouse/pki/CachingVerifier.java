@@ -1,0 +1,164 @@
+package dev.gatehouse.pki;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The gateway's verdict cache in front of {@link CertificateVerifier}, for use during handshakes on
+ * event loops.
+ *
+ * <h2>Key</h2>
+ * SHA-256 over the presented chain's DER bytes (as the TLS stack hands them over: a hit parses
+ * nothing), plus the trust store's {@link TrustStore#generation()} and the verification parameters
+ * (purpose, hostname, depth, expiry flag, fixed time).
+ *
+ * <h2>What is cached</h2>
+ * Successes, and failures that do not depend on the time of verification. On every hit of a success
+ * the validity dates of the cached path are re-checked against the current time (no parsing, no
+ * signatures); if one no longer holds, the chain is verified afresh.
+ *
+ * <h2>Threading</h2>
+ * Thread-safe and lock-light: a {@link BoundedCache} (concurrent map, approximate eviction).
+ */
+public final class CachingVerifier {
+    private final CertificateVerifier verifier;
+    private final BoundedCache<Key, Verdict> cache;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+
+    /** @param maxEntries bound on cached verdicts (e.g. 10,000) */
+    public CachingVerifier(CertificateVerifier verifier, int maxEntries) {
+        this.verifier = Objects.requireNonNull(verifier, "verifier");
+        this.cache = new BoundedCache<>(maxEntries);
+    }
+
+    /** Verifies DER certificates as the TLS stack hands them over (leaf first). */
+    public Verdict verify(TrustStore store, byte[][] derChain, VerificationParameters params) {
+        if (derChain.length == 0) {
+            return verifier.verify(store, List.of(), params);
+        }
+        int total = 0;
+        int largest = 0;
+        for (byte[] d : derChain) {
+            total += d.length;
+            largest = Math.max(largest, d.length);
+        }
+        String sizeProblem = CertificateVerifier.sizeProblem(derChain.length, total, largest);
+        if (sizeProblem != null) {
+            return CertificateVerifier.sizeFailure(sizeProblem);
+        }
+        Key key = new Key(digest(derChain), store.generation(), params);
+        Verdict cached = lookup(key, params);
+        if (cached != null) {
+            return cached;
+        }
+        misses.increment();
+        Verdict v;
+        try {
+            v = verifier.verify(store, Pem.decodeCertificates(derChain), params);
+        } catch (PkiException e) {
+            v = Verdict.failure(FailureCode.CLIENT_CERT_INVALID, e.getMessage(),
+                    List.of(new Verdict.Step("parse", Verdict.Outcome.FAIL, e.getMessage())), List.of());
+        }
+        remember(key, v);
+        return v;
+    }
+
+    /** Verifies already parsed certificates (leaf first). */
+    public Verdict verify(TrustStore store, List<X509Certificate> chain, VerificationParameters params) {
+        byte[][] der = new byte[chain.size()][];
+        for (int i = 0; i < der.length; i++) {
+            der[i] = TrustStore.encoded(chain.get(i));
+        }
+        Key key = new Key(digest(der), store.generation(), params);
+        Verdict cached = lookup(key, params);
+        if (cached != null) {
+            return cached;
+        }
+        misses.increment();
+        Verdict v = verifier.verify(store, chain, params);
+        remember(key, v);
+        return v;
+    }
+
+    private Verdict lookup(Key key, VerificationParameters params) {
+        Verdict v = cache.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (v.isSuccess() && !stillValid(v, params)) {
+            cache.remove(key);
+            return null;
+        }
+        hits.increment();
+        return v;
+    }
+
+    private void remember(Key key, Verdict v) {
+        if (v.isSuccess() || !v.timeSensitive()) {
+            cache.put(key, v);
+        }
+    }
+
+    private static boolean stillValid(Verdict v, VerificationParameters params) {
+        Instant now = params.time() != null ? params.time() : Instant.now();
+        List<X509Certificate> path = v.path();
+        for (int i = 0; i < path.size(); i++) {
+            X509Certificate c = path.get(i);
+            if (now.isBefore(c.getNotBefore().toInstant())) {
+                return false;
+            }
+            if (now.isAfter(c.getNotAfter().toInstant()) && !(i == 0 && params.ignoreLeafExpiry())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public long hits() {
+        return hits.sum();
+    }
+
+    public long misses() {
+        return misses.sum();
+    }
+
+    public int size() {
+        return cache.size();
+    }
+
+    private static byte[] digest(byte[][] chain) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (byte[] d : chain) {
+                md.update((byte) (d.length >>> 24));
+                md.update((byte) (d.length >>> 16));
+                md.update((byte) (d.length >>> 8));
+                md.update((byte) d.length);
+                md.update(d);
+            }
+            return md.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private record Key(byte[] chainHash, long generation, VerificationParameters params) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && generation == k.generation && Arrays.equals(chainHash, k.chainHash)
+                    && params.equals(k.params);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(chainHash) * 31 + Long.hashCode(generation) * 17 + params.hashCode();
+        }
+    }
+}
