@@ -23,9 +23,15 @@ public final class SpoofableHeaders {
             "X-Forwarded-Tls-Client-Cert-Info", "X-SSL-Client-Cert", "X-SSL-Cert");
 
     private final AsciiString[] names;
+    private final Set<AsciiString> dashForms;
 
     private SpoofableHeaders(AsciiString[] names) {
         this.names = names;
+        Set<AsciiString> dashes = new java.util.HashSet<>();
+        for (AsciiString n : names) {
+            dashes.add(n.replace('_', '-'));
+        }
+        this.dashForms = Set.copyOf(dashes);
     }
 
     /** The set for {@code config}: every listener's identity header names, plus {@link #OTHER_PROXIES}. */
@@ -63,6 +69,24 @@ public final class SpoofableHeaders {
     public void strip(HttpHeaders headers) {
         for (AsciiString name : names) {
             headers.remove(name);
+        }
+        // Names that mix '_' and '-' (X-Amzn_Mtls-Clientcert): rare, so looked for only when present.
+        List<CharSequence> mixed = null;
+        for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+             it.hasNext(); ) {
+            CharSequence name = it.next().getKey();
+            if (AsciiString.indexOf(name, '_', 0) >= 0
+                    && dashForms.contains(AsciiString.of(name).toLowerCase().replace('_', '-'))) {
+                if (mixed == null) {
+                    mixed = new java.util.ArrayList<>(2);
+                }
+                mixed.add(name);
+            }
+        }
+        if (mixed != null) {
+            for (CharSequence name : mixed) {
+                headers.remove(name);
+            }
         }
     }
 
