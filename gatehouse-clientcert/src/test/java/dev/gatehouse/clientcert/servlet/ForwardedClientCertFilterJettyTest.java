@@ -107,6 +107,27 @@ class ForwardedClientCertFilterJettyTest {
     }
 
     @Test
+    void repeatedHeaderIsRejectedUnlessTheFormatIsAList() throws Exception {
+        try (JettyBackend backend = JettyBackend.start(JettyBackend.holder(ForwardedClientCertFilter.trusting("127.0.0.1/32")))) {
+            String pem = ForwardedClientCert.encode(Format.URL_ENCODED_PEM, chain);
+            ContentResponse twice = trustedClient.newRequest(backend.url()).headers(h -> h
+                    .add("X-Amzn-Mtls-Clientcert", pem).add("X-Amzn-Mtls-Clientcert", pem))
+                    .timeout(10, TimeUnit.SECONDS).send();
+            assertThat(twice.getStatus()).isEqualTo(400);
+        }
+        try (JettyBackend backend = JettyBackend.start(JettyBackend.holder(
+                ForwardedClientCertFilter.trusting("127.0.0.1/32").withFormat(Format.ENVOY_XFCC)))) {
+            // Two XFCC field lines are one list: the certificate is the last element's.
+            ContentResponse hops = trustedClient.newRequest(backend.url()).headers(h -> h
+                    .add("X-Forwarded-Client-Cert", ForwardedClientCert.encode(Format.ENVOY_XFCC, chain.subList(1, 2)))
+                    .add("X-Forwarded-Client-Cert", ForwardedClientCert.encode(Format.ENVOY_XFCC, chain)))
+                    .timeout(10, TimeUnit.SECONDS).send();
+            assertThat(hops.getStatus()).isEqualTo(200);
+            assertThat(hops.getContentAsString()).contains("certificates=2\n").contains("subject=CN=ops-7,O=Acme\n");
+        }
+    }
+
+    @Test
     void webXmlStyleInitParametersSelectFormatAndHeader() throws Exception {
         Map<String, String> params = Map.of(
                 ForwardedClientCertFilter.PARAM_TRUSTED_PROXIES, "10.0.0.0/8, 127.0.0.1/32",
