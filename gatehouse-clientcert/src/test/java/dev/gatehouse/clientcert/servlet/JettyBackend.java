@@ -80,8 +80,12 @@ final class JettyBackend implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        server.stop();
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop Jetty", e);
+        }
     }
 
     /** Reports the certificate attribute and the header, one fact per line. */
