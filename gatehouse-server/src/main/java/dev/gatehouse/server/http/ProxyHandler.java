@@ -83,6 +83,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
     private static final int CONNECTING = 1;
     private static final int STREAMING = 2;
     private static final int CLOSED = 3;
+    /** HTTP/1.1: the response was written by Gatehouse; the rest of the request body is read and dropped. */
+    private static final int DISCARDING = 4;
+    /** Request bodies up to this size are read and dropped after a local response, keeping the connection. */
+    private static final long MAX_DISCARD = 1024 * 1024;
 
     private static final String TEXT_PLAIN = "text/plain; charset=utf-8";
 
@@ -93,6 +97,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
     private final AccessLog.Entry log = new AccessLog.Entry();
     private final ArrayDeque<Object> inbound = new ArrayDeque<>(4);
     private final Runnable responseTimeout = this::responseTimedOut;
+    private final ChannelFutureListener writtenLast;
 
     private ChannelHandlerContext ctx;
     private ClientTimeouts timeouts;
@@ -101,6 +106,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
     private int state = IDLE;
     private boolean exchangeActive;
     private HttpRequest head;
+    /** The current request's head, for its Content-Length (not owned: never released through this field). */
+    private HttpRequest lastHead;
+    private boolean requestChunked;
     private boolean keepAlive;
     private boolean http10;
     private boolean expectContinue;
@@ -124,6 +132,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         this.info = info;
         this.forwarded = forwarded;
         this.h2 = h2;
+        this.writtenLast = f -> stage.requestFinished();
         log.traceId = info.traceId();
         log.client = forwarded.clientIp().indexOf(':') >= 0
                 ? "[" + forwarded.clientIp() + "]:" + info.client().getPort()
@@ -170,6 +179,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
             conn.flush();
         }
         requestMore();
+        if (state == DISCARDING && inbound.isEmpty()) {
+            ctx.read();
+        }
     }
 
     @Override
@@ -227,6 +239,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
             case CLOSED:
                 return true;
             case STREAMING:
+            case DISCARDING:
                 return !requestComplete;
             default:
                 return false;
@@ -238,6 +251,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
             startRequest((HttpRequest) msg);
         } else if (state == STREAMING && !requestComplete && msg instanceof HttpContent) {
             forwardBody((HttpContent) msg);
+        } else if (state == DISCARDING && msg instanceof HttpContent) {
+            ReferenceCountUtil.release(msg);
+            if (msg instanceof LastHttpContent) {
+                requestComplete = true;
+                nextRequest();
+            }
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -264,6 +283,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
 
     private void startRequest(HttpRequest req) {
         exchangeActive = true;
+        lastHead = req;
+        requestChunked = false;
         stage.requestStarted();
         if (timeouts != null) {
             timeouts.requestStarted();
@@ -326,6 +347,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         }
         expectContinue = HttpUtil.is100ContinueExpected(req);
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        requestChunked = chunked;
 
         // Before routing, and before Gatehouse adds its own headers: a client never supplies an identity,
         // and a Connection header can only name headers the client sent.
@@ -637,20 +659,15 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         c.release(targetKeepAlive && requestSent);
         if (h2) {
             state = CLOSED;
-            ChannelFuture f = ctx.writeAndFlush(last);
-            if (!requestComplete) {
-                f.addListener(ChannelFutureListener.CLOSE); // we will not read the rest: reset the stream
-            }
-            endExchange();
+            writeLast(last, !requestComplete); // not reading the rest of the request: reset the stream
             return;
         }
         if (closeAfterResponse || !requestComplete || stage.draining()) {
             state = CLOSED;
-            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
-            endExchange();
+            writeLast(last, true);
             return;
         }
-        ctx.writeAndFlush(last, ctx.voidPromise());
+        writeLast(last, false);
         nextRequest();
     }
 
@@ -687,24 +704,29 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         log.endNanos = System.nanoTime();
         if (h2) {
             state = CLOSED;
-            ChannelFuture f = ctx.writeAndFlush(resp);
-            if (!requestComplete) {
-                f.addListener(ChannelFutureListener.CLOSE);
-            }
-            endExchange();
+            writeLast(resp, !requestComplete);
             return;
         }
-        if (!keepAlive || !requestComplete || stage.draining()) {
+        boolean discardRest = !requestComplete && !expectContinue
+                && (requestChunked ? MAX_DISCARD + 1 : HttpUtil.getContentLength(lastHead, 0L)) <= MAX_DISCARD;
+        if (!keepAlive || (!requestComplete && !discardRest) || stage.draining()) {
             state = CLOSED;
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
-            endExchange();
+            writeLast(resp, true);
             return;
         }
         if (http10) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ctx.writeAndFlush(resp, ctx.voidPromise());
+        writeLast(resp, false);
+        if (!requestComplete) {
+            state = DISCARDING;
+            drainInbound();
+            if (state == DISCARDING && inbound.isEmpty()) {
+                ctx.read();
+            }
+            return;
+        }
         nextRequest();
     }
 
@@ -720,15 +742,36 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         }
     }
 
+    /**
+     * Writes the last message of a response and ends the exchange: it stops counting as in flight once the
+     * write completed (so that a stop that waits for {@link HttpStage#inFlight()} never cuts it off).
+     */
+    private void writeLast(Object msg, boolean close) {
+        ChannelFuture f = ctx.writeAndFlush(msg);
+        if (exchangeActive) {
+            exchangeActive = false;
+            logExchange();
+            f.addListener(writtenLast);
+        }
+        if (close) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Ends an exchange that has no last write to wait for (abandoned, or already answered). */
     private void endExchange() {
         if (!exchangeActive) {
             return;
         }
         exchangeActive = false;
+        logExchange();
+        stage.requestFinished();
+    }
+
+    private void logExchange() {
         if (log.endNanos == 0) {
             log.endNanos = System.nanoTime();
         }
         stage.accessLog().write(log);
-        stage.requestFinished();
     }
 }
