@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.CertIOException;
@@ -361,6 +362,15 @@ public final class CertificateAuthority {
             CaFiles.replace(dir.resolve(CRL_NUMBER_FILE), (number + "\n").getBytes(StandardCharsets.US_ASCII), false);
             return crl;
         }
+    }
+
+    /** The CRL number of {@code crl}, as {@link #publishCrl} sets it; empty if it has none. */
+    public static Optional<BigInteger> crlNumber(X509CRL crl) {
+        byte[] ext = crl.getExtensionValue(Extension.cRLNumber.getId());
+        if (ext == null) {
+            return Optional.empty();
+        }
+        return Optional.of(CRLNumber.getInstance(ASN1OctetString.getInstance(ext).getOctets()).getCRLNumber());
     }
 
     private BigInteger lastCrlNumber() throws IOException, CaException {

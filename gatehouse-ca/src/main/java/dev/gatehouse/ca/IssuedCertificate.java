@@ -118,7 +118,7 @@ public final class IssuedCertificate {
      * @throws IllegalArgumentException unless {@code name} is a plain file name (no directory part, not
      *     starting with a dot)
      */
-    static void checkFileName(String name) {
+    public static void checkFileName(String name) {
         if (name == null || name.isEmpty() || name.startsWith(".") || name.contains("/") || name.contains("\\")
                 || name.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException("name '" + name + "' (expected: a file name without directory,"
