@@ -143,7 +143,8 @@ public final class CertificateAuthority {
      * Makes a root CA in {@code dir} (created if needed): a new key and a self-signed certificate.
      *
      * @param overwrite replace a CA already in {@code dir}: new key, certificate and an empty index; the
-     *     old CRL is removed. Without it, an existing {@code ca.pem} or {@code ca.key} is an error.
+     *     old CRL and CRL number are removed, old copies in {@code certs/} and files in {@code issued/}
+     *     stay. Without it, an existing {@code ca.pem}, {@code ca.key} or {@code index} is an error.
      * @throws FileAlreadyExistsException naming the existing file
      */
     public static CertificateAuthority initRoot(Path dir, CaParameters parameters, boolean overwrite)
