@@ -1,5 +1,6 @@
 package dev.gatehouse.server;
 
+import dev.gatehouse.pki.CachingVerifier;
 import dev.gatehouse.pki.CertificateVerifier;
 import dev.gatehouse.pki.PkiException;
 import dev.gatehouse.pki.TrustStore;
@@ -31,6 +32,12 @@ import java.util.Map;
  * file, line and key, and leaves nothing open.
  */
 public final class RuntimeState implements AutoCloseable {
+    /**
+     * Verdicts per presented chain, shared by every listener and state: keyed by the chain's bytes, the
+     * trust store's generation and the verification parameters, so a reload never reuses a stale verdict.
+     */
+    private static final CachingVerifier VERDICTS = new CachingVerifier(new CertificateVerifier(), 50_000);
+
     private final GatewayConfig config;
     private final Map<String, ListenerRuntime> listeners;
     private final Map<String, TrustStore> trustStores;
@@ -86,8 +93,7 @@ public final class RuntimeState implements AutoCloseable {
         }
         TrustStore store = stores.get(mtls.trustStore());
         VerificationParameters params = VerificationParameters.client().withIgnoreLeafExpiry(mtls.ignoreClientCertificateExpiry());
-        CertificateVerifier verifier = new CertificateVerifier();
-        return ClientCertificateJudge.verifying(chain -> verifier.verify(store, java.util.Arrays.asList(chain), params),
+        return ClientCertificateJudge.verifying(chain -> VERDICTS.verify(store, java.util.Arrays.asList(chain), params),
                 store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames());
     }
 

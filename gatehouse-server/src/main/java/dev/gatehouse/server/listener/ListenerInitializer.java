@@ -54,6 +54,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                 protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
                     SslHandler h = super.newSslHandler(context, allocator);
                     h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+                    listener.tls().prepare(h.engine());
                     return h;
                 }
             });

@@ -97,6 +97,19 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Handshake failures are reported by the completion event (and logged there, with their code); the
+     * decoder exception that carries the same failure is not news.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
     private void log(ChannelHandlerContext ctx, SSLEngine engine, long latency, X509Certificate[] chain,
                      String status, boolean handshakeDone) {
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();

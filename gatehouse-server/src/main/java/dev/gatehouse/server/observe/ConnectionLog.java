@@ -96,15 +96,12 @@ public final class ConnectionLog {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '"' || c == '\\' || c < 0x20 || c == 0x7f) {
+            // RFC 2253 names arrive escaped already (\" and \\); only raw control characters need it.
+            if (c < 0x20 || c == 0x7f) {
                 if (sb == null) {
                     sb = new StringBuilder(s.length() + 8).append(s, 0, i);
                 }
-                if (c == '"' || c == '\\') {
-                    sb.append('\\').append(c);
-                } else {
-                    sb.append(String.format("\\x%02X", (int) c));
-                }
+                sb.append(String.format("\\x%02X", (int) c));
             } else if (sb != null) {
                 sb.append(c);
             }

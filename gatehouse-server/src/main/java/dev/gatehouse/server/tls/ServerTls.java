@@ -15,8 +15,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
-import io.netty.internal.tcnative.SSL;
-import io.netty.internal.tcnative.SSLContext;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
 import java.security.PrivateKey;
@@ -110,6 +108,22 @@ public final class ServerTls {
         return judge;
     }
 
+    /**
+     * Per-connection engine settings that contexts cannot carry. In verify mode the TLS stack is told to
+     * hand over up to {@link #PRESENTED_CHAIN_LIMIT} presented certificates (its default stops at 10), so
+     * that the verifier sees a chain longer than its limit of 10 and refuses it as
+     * {@code ClientCertMaxSizeExceeded} instead of judging a truncated one.
+     */
+    public void prepare(javax.net.ssl.SSLEngine engine) {
+        if (judge != null && judge.verifies() && engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine e) {
+            io.netty.internal.tcnative.SSL.setVerify(e.sslPointer(), io.netty.internal.tcnative.SSL.SSL_CVERIFY_REQUIRED,
+                    PRESENTED_CHAIN_LIMIT);
+        }
+    }
+
+    /** How many presented certificates the TLS stack hands to the verifier at most. */
+    static final int PRESENTED_CHAIN_LIMIT = 32;
+
     private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig.TlsPolicy policy,
                                       ClientCertificateJudge judge) throws Exception {
         SslProvider provider = TlsProvider.server();
@@ -138,12 +152,11 @@ public final class ServerTls {
         return ctx;
     }
 
-    @SuppressWarnings("deprecation") // sslCtxPointer is the only way to reach SSL_CTX options.
+    /**
+     * No resumption: Netty's OpenSSL contexts set {@code SSL_OP_NO_TICKET} (no tickets in TLS 1.2 or 1.3)
+     * unless ticket keys are configured, which Gatehouse never does; this turns off the session cache.
+     */
     private static void disableResumption(ReferenceCountedOpenSslContext ctx) {
-        long ptr = ctx.sslCtxPointer();
-        SSLContext.setOptions(ptr, SSL.SSL_OP_NO_TICKET);
-        SSLContext.setNumTickets(ptr, 0);
-        SSLContext.setSessionCacheMode(ptr, SSL.SSL_SESS_CACHE_OFF);
         ctx.sessionContext().setSessionCacheEnabled(false);
     }
 

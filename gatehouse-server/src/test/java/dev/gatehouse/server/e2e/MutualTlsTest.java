@@ -165,7 +165,8 @@ class MutualTlsTest {
         assertThat(h.get("X-Amzn-Mtls-Clientcert-Issuer"))
                 .containsExactly(Processes.openssl(pem, "-issuer", "-nameopt", "RFC2253").substring("issuer=".length()));
         assertThat(h.get("X-Amzn-Mtls-Clientcert-Validity")).containsExactly(opensslValidity(pem));
-        String leafPem = Processes.openssl(pem, "-outform", "PEM") + "\n";
+        Processes.Result reencoded = Processes.run(List.of("openssl", "x509", "-in", pem.toString(), "-outform", "PEM"));
+        String leafPem = reencoded.stdout();
         String leafHeader = h.get("X-Amzn-Mtls-Clientcert-Leaf").get(0);
         assertThat(leafHeader).startsWith("-----BEGIN%20CERTIFICATE-----%0A").endsWith("-----END%20CERTIFICATE-----%0A");
         assertThat(independentDecode(leafHeader)).isEqualTo(leafPem);
@@ -242,7 +243,7 @@ class MutualTlsTest {
         int before = logLines().size();
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect",
                 "127.0.0.1:" + gateway.boundPort("verify"), "-servername", "localhost", "-msg",
-                tls.equals("1.3") ? "-tls1_3" : "-tls1_2"));
+                tls.equals("1.3") ? "-tls1_3" : "-tls1_2", "-ign_eof", "-cipher", "DEFAULT:@SECLEVEL=0"));
         if (client != null) {
             cmd.addAll(List.of("-cert", dir.resolve(client + ".pem").toString(),
                     "-key", dir.resolve(client + ".key").toString(),
@@ -332,14 +333,14 @@ class MutualTlsTest {
                 assertThat(values).as(listener + " " + name).doesNotContain(spoofed.substring(name.length() + 2));
             }
         }
+        String subject = Processes.openssl(dir.resolve("good.pem"), "-subject", "-nameopt", "RFC2253")
+                .substring("subject=".length());
         if (listener.equals("verify")) {
             // Gatehouse's own headers survive a Connection header that names them.
-            assertThat(h.get("X-Amzn-Mtls-Clientcert-Subject")).containsExactly(
-                    "CN=partner-1,O=Acme\\, Inc.,emailAddress=ops@acme.test");
+            assertThat(h.get("X-Amzn-Mtls-Clientcert-Subject")).containsExactly(subject);
             assertThat(h.get("X-Amzn-Mtls-Clientcert-Serial-Number")).containsExactly("0A1B2C");
         } else if (listener.equals("renamed")) {
-            assertThat(h.get("X-Client-Subject")).containsExactly(
-                    "CN=partner-1,O=Acme\\, Inc.,emailAddress=ops@acme.test");
+            assertThat(h.get("X-Client-Subject")).containsExactly(subject);
         } else {
             assertThat(h.keySet()).noneMatch(k -> k.toLowerCase().replace('_', '-').startsWith("x-amzn-mtls"));
         }
