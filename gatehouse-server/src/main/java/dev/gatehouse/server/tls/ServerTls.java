@@ -109,14 +109,21 @@ public final class ServerTls {
     }
 
     /**
-     * Per-connection engine settings that contexts cannot carry. In verify mode the TLS stack is told to
+     * Per-connection engine settings that contexts cannot carry: with client certificates, no session
+     * tickets. In verify mode the TLS stack is also told to
      * hand over up to {@link #PRESENTED_CHAIN_LIMIT} presented certificates (its default stops at 10), so
      * that the verifier sees a chain longer than its limit of 10 and refuses it as
      * {@code ClientCertMaxSizeExceeded} instead of judging a truncated one.
      */
     public void prepare(javax.net.ssl.SSLEngine engine) {
-        if (judge != null && judge.verifies() && engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine e) {
-            io.netty.internal.tcnative.SSL.setVerify(e.sslPointer(), io.netty.internal.tcnative.SSL.SSL_CVERIFY_REQUIRED,
+        if (judge == null || !(engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine e)) {
+            return;
+        }
+        long ssl = e.sslPointer();
+        // Every connection's certificate is judged afresh: no session tickets (TLS 1.2 and 1.3).
+        io.netty.internal.tcnative.SSL.setOptions(ssl, io.netty.internal.tcnative.SSL.SSL_OP_NO_TICKET);
+        if (judge.verifies()) {
+            io.netty.internal.tcnative.SSL.setVerify(ssl, io.netty.internal.tcnative.SSL.SSL_CVERIFY_REQUIRED,
                     PRESENTED_CHAIN_LIMIT);
         }
     }
@@ -152,10 +159,7 @@ public final class ServerTls {
         return ctx;
     }
 
-    /**
-     * No resumption: Netty's OpenSSL contexts set {@code SSL_OP_NO_TICKET} (no tickets in TLS 1.2 or 1.3)
-     * unless ticket keys are configured, which Gatehouse never does; this turns off the session cache.
-     */
+    /** No resumption from the session cache; tickets are turned off per connection in {@link #prepare}. */
     private static void disableResumption(ReferenceCountedOpenSslContext ctx) {
         ctx.sessionContext().setSessionCacheEnabled(false);
     }
