@@ -1,5 +1,6 @@
 package dev.gatehouse.server.listener;
 
+import dev.gatehouse.pki.ClientIdentity;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -17,13 +18,23 @@ import java.util.Map;
  * @param identityHeaders  headers to add to every request of this connection (client identity,
  *                         encoded once per connection), already named per the listener's renames
  * @param clientSubject    the verified client subject for logs ({@code null} if none)
+ * @param identity         the client's certificate identity for rules: verified in verify mode; in
+ *                         passthrough mode unverified ({@link ClientIdentity#verified()} false) and only
+ *                         when the listener says {@code trust_unverified_identity: true}; else {@code null}
  */
 public record ConnectionInfo(String traceId, InetSocketAddress client, InetSocketAddress local, boolean tls,
-                             List<Map.Entry<String, String>> identityHeaders, String clientSubject) {
+                             List<Map.Entry<String, String>> identityHeaders, String clientSubject,
+                             ClientIdentity identity) {
     public static final AttributeKey<ConnectionInfo> KEY = AttributeKey.valueOf(ConnectionInfo.class, "info");
 
     public ConnectionInfo {
         identityHeaders = List.copyOf(identityHeaders);
+    }
+
+    /** A connection without a certificate identity. */
+    public ConnectionInfo(String traceId, InetSocketAddress client, InetSocketAddress local, boolean tls,
+                          List<Map.Entry<String, String>> identityHeaders, String clientSubject) {
+        this(traceId, client, local, tls, identityHeaders, clientSubject, null);
     }
 
     /** {@code https} or {@code http}, for X-Forwarded-Proto. */

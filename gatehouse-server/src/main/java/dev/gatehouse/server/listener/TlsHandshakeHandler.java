@@ -82,12 +82,15 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
             status = "Success";
         } else if (mode == MutualAuthMode.PASSTHROUGH && chain != null) {
             headers = IdentityHeaderValues.passthrough(listener.mutualAuthentication(), chain);
+            if (listener.mutualAuthentication().trustUnverifiedIdentity()) {
+                identity = ClientIdentity.of(Arrays.asList(chain), false);
+            }
         }
         log(ctx, engine, latency, chain, status, true);
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         ConnectionInfo info = new ConnectionInfo(traceId, client, local, true, headers,
-                identity == null ? null : identity.subject());
+                identity == null || !identity.verified() ? null : identity.subject(), identity);
         ctx.channel().attr(ConnectionInfo.KEY).set(info);
         ctx.pipeline().remove(this);
         if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
