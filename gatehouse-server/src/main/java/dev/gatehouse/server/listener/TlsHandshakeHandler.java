@@ -61,10 +61,8 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
                 status = "Failed:" + judgement.verdict().status();
             } else if (mode == MutualAuthMode.VERIFY && isMissingCertificate(done.cause())) {
                 status = "Failed:" + FailureCode.CLIENT_CERT_MISSING.logName();
-            } else if (mode == MutualAuthMode.VERIFY) {
-                status = "Failed:UnmappedConnectionError";
             } else {
-                status = "-";
+                status = "Failed:UnmappedConnectionError";
             }
             log(ctx, engine, latency, presented, status, false);
             ctx.close();

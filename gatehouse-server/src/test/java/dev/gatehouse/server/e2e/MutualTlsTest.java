@@ -274,6 +274,20 @@ class MutualTlsTest {
         return alerts;
     }
 
+    @Test
+    void aBrokenHandshakeOnAnyListenerIsLoggedAsUnmapped() throws Exception {
+        for (String listener : List.of("off", "verify")) {
+            int before = logLines().size();
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.boundPort(listener))) {
+                s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.setSoTimeout(5000);
+                s.getInputStream().readAllBytes(); // the gateway answers plain text with an alert and closes
+            }
+            String line = awaitNewLogLine(before);
+            assertThat(logFields(line)[10]).as(line).isEqualTo("Failed:UnmappedConnectionError");
+        }
+    }
+
     // ---------------------------------------------------------------- passthrough
 
     @Test
