@@ -116,6 +116,20 @@ class ListenerTlsTest {
         assertThat(serverSubject(null)).contains("CN=default.test");
     }
 
+    @Test
+    void curlOverHttp11AndHttp2ReachesTheTarget() throws Exception {
+        int port = gateway.boundPort("sni");
+        for (String version : List.of("--http1.1", "--http2")) {
+            Processes.Result r = Processes.run(List.of("curl", "-sS", "--fail", version, "--max-time", "10",
+                    "--cacert", dir.resolve("server-ca.pem").toString(),
+                    "--resolve", "api.example.test:" + port + ":127.0.0.1",
+                    "-w", "\n%{http_version}", "https://api.example.test:" + port + "/v?x=1"));
+            assertThat(r.exitCode()).as(r.all()).isZero();
+            assertThat(r.stdout()).startsWith("GET /v?x=1\n");
+            assertThat(r.stdout().strip()).endsWith(version.equals("--http2") ? "\n2" : "\n1.1");
+        }
+    }
+
     private static String serverSubject(String serverName) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + gateway.boundPort("sni")));
         if (serverName != null) {
