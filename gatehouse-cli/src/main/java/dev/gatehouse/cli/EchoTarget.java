@@ -32,13 +32,13 @@ final class EchoTarget implements AutoCloseable {
                 in.transferTo(OutputStream.nullOutputStream());
             }
             Map<String, List<String>> headers = new TreeMap<>(exchange.getRequestHeaders());
-            StringBuilder json = new StringBuilder("{\n  \"method\": ").append(quote(exchange.getRequestMethod()))
-                    .append(",\n  \"path\": ").append(quote(exchange.getRequestURI().toString()))
+            StringBuilder json = new StringBuilder("{\n  \"method\": ").append(Json.quote(exchange.getRequestMethod()))
+                    .append(",\n  \"path\": ").append(Json.quote(exchange.getRequestURI().toString()))
                     .append(",\n  \"headers\": {");
             String sep = "\n";
             for (Map.Entry<String, List<String>> h : headers.entrySet()) {
-                json.append(sep).append("    ").append(quote(h.getKey())).append(": ")
-                        .append(quote(String.join(", ", h.getValue())));
+                json.append(sep).append("    ").append(Json.quote(h.getKey())).append(": ")
+                        .append(Json.quote(String.join(", ", h.getValue())));
                 sep = ",\n";
             }
             json.append("\n  }\n}\n");
@@ -61,28 +61,6 @@ final class EchoTarget implements AutoCloseable {
 
     int port() {
         return server.getAddress().getPort();
-    }
-
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 
     @Override

@@ -17,10 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /**
  * {@code gatehouse quickstart}: a working mutual-TLS demo in one command. Creates (or reuses) a demo CA,
@@ -83,16 +81,7 @@ final class QuickstartCommand implements Callable<Integer> {
             out.println("Configuration: " + config + "   CA: gatehouse ca list --dir " + base.resolve("ca"));
             out.println("Ctrl-C stops.");
             out.flush();
-            CountDownLatch stop = new CountDownLatch(1);
-            Signal.handle(new Signal("TERM"), s -> stop.countDown());
-            Signal.handle(new Signal("INT"), s -> stop.countDown());
-            while (stop.getCount() > 0) {
-                try {
-                    stop.await();
-                } catch (InterruptedException e) {
-                    // wait for a signal
-                }
-            }
+            Signals.awaitStop();
             gateway.stop(Duration.ofSeconds(5));
             out.println("gatehouse quickstart: stopped");
         }

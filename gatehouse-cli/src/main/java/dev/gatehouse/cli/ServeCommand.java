@@ -6,12 +6,10 @@ import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /**
  * {@code gatehouse serve --config FILE}: runs the gateway until SIGTERM or SIGINT, then stops
@@ -38,26 +36,11 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("gatehouse: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Signal.handle(new Signal("HUP"), s -> log.warn("SIGHUP received and ignored: configuration reload is not supported yet"));
         System.err.println("gatehouse: serving " + config + " (" + parsed.listeners().size() + " listeners); "
                 + "SIGTERM or Ctrl-C stops");
-        awaitUninterruptibly(stop);
+        Signals.awaitStop();
         log.info("stopping: no new connections; waiting up to {} for in-flight requests", parsed.shutdownTimeout());
         gateway.stop(parsed.shutdownTimeout());
         return Main.EXIT_OK;
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        while (true) {
-            try {
-                latch.await();
-                return;
-            } catch (InterruptedException e) {
-                // keep waiting for a signal
-            }
-        }
     }
 }

@@ -141,46 +141,24 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     static String json(Verdict v) {
-        StringBuilder sb = new StringBuilder("{\"status\":").append(quote(v.status()))
-                .append(",\"explanation\":").append(quote(v.explanation())).append(",\"steps\":[");
+        StringBuilder sb = new StringBuilder("{\"status\":").append(Json.quote(v.status()))
+                .append(",\"explanation\":").append(Json.quote(v.explanation())).append(",\"steps\":[");
         for (int i = 0; i < v.steps().size(); i++) {
             Verdict.Step s = v.steps().get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(s.name()))
-                    .append(",\"result\":").append(quote(s.outcome().label()))
-                    .append(",\"detail\":").append(quote(s.detail())).append('}');
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(s.name()))
+                    .append(",\"result\":").append(Json.quote(s.outcome().label()))
+                    .append(",\"detail\":").append(Json.quote(s.detail())).append('}');
         }
         sb.append("],\"path\":[");
         for (int i = 0; i < v.path().size(); i++) {
             X509Certificate c = v.path().get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"subject\":").append(quote(CertificateNames.subject(c)))
-                    .append(",\"serial\":").append(quote(CertificateNames.serialHex(c))).append('}');
+            sb.append(i == 0 ? "" : ",").append("{\"subject\":").append(Json.quote(CertificateNames.subject(c)))
+                    .append(",\"serial\":").append(Json.quote(CertificateNames.serialHex(c))).append('}');
         }
         sb.append("],\"warnings\":[");
         for (int i = 0; i < v.warnings().size(); i++) {
-            sb.append(i == 0 ? "" : ",").append(quote(v.warnings().get(i)));
+            sb.append(i == 0 ? "" : ",").append(Json.quote(v.warnings().get(i)));
         }
         return sb.append("]}").append('\n').toString();
-    }
-
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }
