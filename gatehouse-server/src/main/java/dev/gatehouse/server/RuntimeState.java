@@ -11,7 +11,6 @@ import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
-import dev.gatehouse.server.config.TargetGroupConfig;
 import dev.gatehouse.server.config.TrustStoreConfig;
 import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.listener.ListenerRuntime;
@@ -22,8 +21,10 @@ import dev.gatehouse.server.tls.ClientCertificateJudge;
 import dev.gatehouse.server.tls.ServerTls;
 import io.netty.channel.EventLoopGroup;
 import java.security.cert.X509Certificate;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One immutable snapshot of everything the gateway serves with: per listener its TLS contexts, trust
@@ -60,12 +61,21 @@ public final class RuntimeState implements AutoCloseable {
      */
     public static RuntimeState build(GatewayConfig config, EventLoopGroup eventLoops, LogFile accessLog,
                                      LogFile connectionLog) throws ConfigException {
-        rejectUnsupported(config);
+        Set<String> clientStores = new HashSet<>();
+        for (ListenerConfig l : config.listeners()) {
+            if (l.mutualAuthentication() != null && l.mutualAuthentication().mode() == MutualAuthMode.VERIFY) {
+                clientStores.add(l.mutualAuthentication().trustStore());
+            }
+        }
         Map<String, TrustStore> stores = new LinkedHashMap<>();
         for (TrustStoreConfig ts : config.trustStores().values()) {
-            stores.put(ts.name(), loadTrustStore(ts));
+            // A store that judges client certificates holds CAs only; one used only by target groups may
+            // also pin self-signed target certificates.
+            TrustStore.Use use = clientStores.contains(ts.name()) ? TrustStore.Use.CLIENT_VERIFICATION
+                    : TrustStore.Use.TARGET_VERIFICATION;
+            stores.put(ts.name(), loadTrustStore(ts, use));
         }
-        TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops);
+        TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores);
         try {
             ConnectionLog connections = new ConnectionLog(connectionLog, config.name());
             Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
@@ -74,9 +84,15 @@ public final class RuntimeState implements AutoCloseable {
                 if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
                     tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));
                 }
-                HttpStage http = HttpStage.create(config, l, groups, accessLog);
+                HttpStage http;
+                try {
+                    http = HttpStage.create(config, l, groups, accessLog);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(l.at(), e.getMessage(), e);
+                }
                 listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
             }
+            groups.startHealthChecks();
             return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);
         } catch (ConfigException | RuntimeException e) {
             groups.close();
@@ -97,13 +113,13 @@ public final class RuntimeState implements AutoCloseable {
                 store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames());
     }
 
-    private static TrustStore loadTrustStore(TrustStoreConfig ts) throws ConfigException {
+    private static TrustStore loadTrustStore(TrustStoreConfig ts, TrustStore.Use use) throws ConfigException {
         try {
             TrustStoreLimits limits = TrustStoreLimits.DEFAULTS
                     .withMaxChainDepth(ts.maxChainDepth())
                     .withMaxCaCertificates(ts.maxCaCertificates())
                     .withMaxRevocationEntries((int) Math.min(Integer.MAX_VALUE, ts.maxRevocationEntries()));
-            return TrustStore.load(ts.caCertificates(), ts.revocationLists(), limits, TrustStore.Use.CLIENT_VERIFICATION);
+            return TrustStore.load(ts.caCertificates(), ts.revocationLists(), limits, use);
         } catch (PkiException e) {
             // Name the CRL's own location when the problem is in one of them.
             for (int i = 0; i < ts.revocationLists().size(); i++) {
@@ -112,19 +128,6 @@ public final class RuntimeState implements AutoCloseable {
                 }
             }
             throw new ConfigException(ts.caCertificatesAt(), e.getMessage(), e);
-        }
-    }
-
-    /** Keys of features that are parsed but not built yet: rejected, never ignored. */
-    private static void rejectUnsupported(GatewayConfig config) throws ConfigException {
-        for (TargetGroupConfig g : config.targetGroups().values()) {
-            if (g.healthCheck() != null) {
-                throw new ConfigException(g.healthCheck().at(), "health checks are not supported yet");
-            }
-            if (g.protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
-                throw new ConfigException(g.at().child("protocol", g.at().line()),
-                        "https target groups are not supported yet");
-            }
         }
     }
 

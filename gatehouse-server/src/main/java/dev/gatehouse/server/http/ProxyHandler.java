@@ -10,6 +10,7 @@ import dev.gatehouse.server.target.Target;
 import dev.gatehouse.server.target.TargetConnection;
 import dev.gatehouse.server.target.TargetGroup;
 import dev.gatehouse.server.target.TargetListener;
+import dev.gatehouse.server.target.TargetTlsException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -388,7 +389,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
                 respond(HttpResponseStatus.valueOf(r.status()), null, new byte[0], location, null);
             } else if (action instanceof Action.Deny d) {
                 HttpResponseStatus status = HttpResponseStatus.valueOf(d.status());
-                respond(status, TEXT_PLAIN, (status + "\n").getBytes(StandardCharsets.UTF_8), null, "denied by rule");
+                respond(status, TEXT_PLAIN, (status + "\n").getBytes(StandardCharsets.UTF_8), null,
+                        stage.router().denyReason(route, info));
             }
         }
     }
@@ -471,7 +473,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
             connectTo(group.next(t));
             return;
         }
-        if (cause instanceof ConnectTimeoutException) {
+        if (cause instanceof TargetTlsException tls) {
+            respondError(HttpResponseStatus.BAD_GATEWAY, tls.getMessage());
+        } else if (cause instanceof ConnectTimeoutException) {
             respondError(HttpResponseStatus.GATEWAY_TIMEOUT, "target connect timeout");
         } else if (cause instanceof ConnectException) {
             respondError(HttpResponseStatus.BAD_GATEWAY, "target refused the connection");

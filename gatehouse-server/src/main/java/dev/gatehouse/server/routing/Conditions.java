@@ -1,5 +1,6 @@
 package dev.gatehouse.server.routing;
 
+import dev.gatehouse.server.authz.ClientCertificateMatcher;
 import dev.gatehouse.server.config.RuleConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -18,7 +19,11 @@ import java.util.Map;
 final class Conditions {
     private Conditions() {}
 
-    static Condition[] of(RuleConfig.Conditions when, String where) {
+    /**
+     * @param acceptUnverified whether client-certificate conditions may match an unverified identity
+     *                         (a passthrough listener with {@code trust_unverified_identity: true})
+     */
+    static Condition[] of(RuleConfig.Conditions when, boolean acceptUnverified, String where) {
         List<Condition> out = new ArrayList<>();
         if (when == null) {
             return new Condition[0];
@@ -93,7 +98,13 @@ final class Conditions {
             });
         }
         if (when.clientCertificate() != null) {
-            throw new IllegalArgumentException(where + ": rules on client_certificate are not supported yet");
+            ClientCertificateMatcher matcher;
+            try {
+                matcher = ClientCertificateMatcher.compile(when.clientCertificate(), acceptUnverified);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": client_certificate: " + e.getMessage(), e);
+            }
+            out.add((req, path, conn) -> matcher.matches(conn.identity()));
         }
         return out.toArray(new Condition[0]);
     }

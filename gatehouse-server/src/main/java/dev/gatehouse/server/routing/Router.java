@@ -19,12 +19,16 @@ import java.util.List;
 public final class Router {
     private final Rule[] rules;
     private final Route fallback;
+    private final boolean identityRules;
+    private final boolean acceptUnverified;
 
     private record Rule(Condition[] conditions, Route route) {}
 
-    private Router(Rule[] rules, Route fallback) {
+    private Router(Rule[] rules, Route fallback, boolean identityRules, boolean acceptUnverified) {
         this.rules = rules;
         this.fallback = fallback;
+        this.identityRules = identityRules;
+        this.acceptUnverified = acceptUnverified;
     }
 
     /**
@@ -35,16 +39,20 @@ public final class Router {
      */
     public static Router build(ListenerConfig listener, TargetGroups groups) {
         List<Rule> rules = new ArrayList<>();
+        boolean acceptUnverified = listener.mutualAuthentication() != null
+                && listener.mutualAuthentication().trustUnverifiedIdentity();
+        boolean identityRules = false;
         List<RuleConfig> sorted = new ArrayList<>(listener.rules());
         sorted.sort((a, b) -> Integer.compare(a.priority(), b.priority()));
         for (RuleConfig r : sorted) {
             String where = "listener " + listener.name() + ", rule " + r.priority();
-            Condition[] conditions = Conditions.of(r.when(), where);
+            identityRules |= r.when() != null && r.when().clientCertificate() != null;
+            Condition[] conditions = Conditions.of(r.when(), acceptUnverified, where);
             rules.add(new Rule(conditions, new Route(Integer.toString(r.priority()), action(r.then(), groups, where))));
         }
         Route fallback = new Route(Route.DEFAULT, action(listener.defaultAction(), groups,
                 "listener " + listener.name() + ", default_action"));
-        return new Router(rules.toArray(new Rule[0]), fallback);
+        return new Router(rules.toArray(new Rule[0]), fallback, identityRules, acceptUnverified);
     }
 
     /** The route of {@code request}. */
@@ -68,6 +76,26 @@ public final class Router {
             }
         }
         return fallback;
+    }
+
+    /**
+     * Why {@code route}, a deny, refused the request, for the access log: {@code denied by rule} (the
+     * log's rule field names it), or {@code denied by default_action: no rule matched}, with the reason
+     * client-certificate rules could not match when the connection has no usable identity.
+     */
+    public String denyReason(Route route, ConnectionInfo connection) {
+        if (route != fallback) {
+            return "denied by rule";
+        }
+        if (identityRules) {
+            if (connection.identity() == null) {
+                return "denied by default_action: no rule matched (no client certificate identity)";
+            }
+            if (!connection.identity().verified() && !acceptUnverified) {
+                return "denied by default_action: no rule matched (client certificate not verified)";
+            }
+        }
+        return "denied by default_action: no rule matched";
     }
 
     static Action action(ActionConfig config, TargetGroups groups, String where) {

@@ -11,10 +11,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * One target of a group: its address, its connection pools (one per event loop) and its load.
  *
+ * <h2>Health</h2>
+ * With a {@code health_check}, {@link #healthy()} is what the group's {@link HealthChecker} last
+ * concluded; unhealthy targets get no new requests (unless every target of the group is unhealthy).
+ * Without one, every target is healthy.
+ *
  * <h2>Passive failure marking</h2>
- * A target that refuses a connection (or does not answer the connect in time) is passed over by the
- * load balancer for {@link #BENCH_NANOS}, unless every target of the group is in that state. Health
- * checks (a later issue) will replace this guess with knowledge.
+ * A target that refuses a connection (or does not answer the connect in time, or fails the TLS
+ * handshake) is passed over by the load balancer for {@link #BENCH_NANOS}, unless every target of the
+ * group is in that state.
  */
 public final class Target {
     /** How long a target that failed to connect is skipped. */
@@ -25,13 +30,18 @@ public final class Target {
     private final String logName;
     private final int index;
     private final int connectTimeoutMillis;
+    private final TargetTls tls;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final ConcurrentHashMap<EventLoop, TargetPool> pools = new ConcurrentHashMap<>();
     private volatile long benchedUntil;
+    private volatile boolean healthy = true;
+    /** When the last TLS failure warning was logged (racy on purpose: it only thins out log lines). */
+    volatile long tlsWarnedAt;
     private volatile boolean closed;
 
-    Target(TargetAddress address, int index, int connectTimeoutMillis) {
+    Target(TargetAddress address, int index, int connectTimeoutMillis, TargetTls tls) {
         this.address = address;
+        this.tls = tls;
         this.index = index;
         this.connectTimeoutMillis = connectTimeoutMillis;
         // Resolved once, off the event loops (the group is built by the runtime builder).
@@ -72,6 +82,15 @@ public final class Target {
         outstanding.decrementAndGet();
     }
 
+    /** What the health checks last concluded ({@code true} without health checks). */
+    public boolean healthy() {
+        return healthy;
+    }
+
+    void healthy(boolean value) {
+        healthy = value;
+    }
+
     boolean benched(long now) {
         long until = benchedUntil;
         return until != 0 && now - until < 0;
@@ -88,7 +107,7 @@ public final class Target {
     public TargetPool pool(EventLoop loop, Class<? extends Channel> channelType) {
         TargetPool p = pools.get(loop);
         if (p == null) {
-            TargetPool created = new TargetPool(this, loop, channelType, connectTimeoutMillis);
+            TargetPool created = new TargetPool(this, loop, channelType, connectTimeoutMillis, tls);
             p = pools.putIfAbsent(loop, created);
             if (p == null) {
                 p = created;

@@ -6,6 +6,8 @@ import dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A named set of targets and the way requests are spread over them.
@@ -13,25 +15,34 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Picking</h2>
  * {@link #pick()} chooses the first target of a request ({@code round_robin}: in turn;
  * {@code least_outstanding_requests}: the one with the fewest requests in flight, ties in turn), passing
- * over targets that recently refused connections. {@link #next(Target)} chooses the target to try after
+ * over unhealthy targets (see {@link HealthChecker}) and targets that recently refused connections.
+ * When every target is unhealthy the group fails open: all of them are candidates again, as in the
+ * cloud balancer, and a warning says so. {@link #next(Target)} chooses the target to try after
  * one that could not be connected: the following one in order, so that each target is tried at most once
  * per request. Both are lock-free and safe from any thread.
  */
 public final class TargetGroup {
+    private static final Logger log = LoggerFactory.getLogger(TargetGroup.class);
+
     private final String name;
     private final List<Target> targets;
     private final LoadBalancing loadBalancing;
     private final TargetTimeouts timeouts;
     private final AtomicInteger turn = new AtomicInteger();
+    private final TargetTls tls;
+    /** Whether some target is healthy; written by the health checker's loop only. */
+    private volatile boolean anyHealthy = true;
 
-    TargetGroup(TargetGroupConfig config) {
+    /** @param tls TLS to the targets of an https group, or {@code null} for http */
+    TargetGroup(TargetGroupConfig config, TargetTls tls) {
+        this.tls = tls;
         this.name = config.name();
         this.loadBalancing = config.loadBalancing() == null ? LoadBalancing.ROUND_ROBIN : config.loadBalancing();
         this.timeouts = config.timeouts() == null ? TargetTimeouts.DEFAULTS : config.timeouts();
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeouts.connect().toMillis()));
         List<Target> list = new ArrayList<>(config.targets().size());
         for (int i = 0; i < config.targets().size(); i++) {
-            list.add(new Target(config.targets().get(i), i, connectMillis));
+            list.add(new Target(config.targets().get(i), i, connectMillis, tls));
         }
         this.targets = List.copyOf(list);
         if (targets.isEmpty()) {
@@ -59,6 +70,11 @@ public final class TargetGroup {
         return loadBalancing;
     }
 
+    /** TLS to the targets ({@code null} for an http group). */
+    public TargetTls tls() {
+        return tls;
+    }
+
     /** The target for a new request. */
     public Target pick() {
         int n = targets.size();
@@ -67,12 +83,13 @@ public final class TargetGroup {
             return targets.get(0);
         }
         long now = System.nanoTime();
+        boolean failOpen = !anyHealthy;
         if (loadBalancing == LoadBalancing.LEAST_OUTSTANDING_REQUESTS) {
             Target best = null;
             int bestLoad = Integer.MAX_VALUE;
             for (int i = 0; i < n; i++) {
                 Target t = targets.get((start + i) % n);
-                if (t.benched(now)) {
+                if (t.benched(now) || !(failOpen || t.healthy())) {
                     continue;
                 }
                 int load = t.outstanding();
@@ -81,12 +98,26 @@ public final class TargetGroup {
                     bestLoad = load;
                 }
             }
-            return best != null ? best : targets.get(start);
+            return best != null ? best : fallback(start, failOpen);
         }
         for (int i = 0; i < n; i++) {
             Target t = targets.get((start + i) % n);
-            if (!t.benched(now)) {
+            if (!t.benched(now) && (failOpen || t.healthy())) {
                 return t;
+            }
+        }
+        return fallback(start, failOpen);
+    }
+
+    /** Every candidate is benched: a healthy target still comes before an unhealthy one. */
+    private Target fallback(int start, boolean failOpen) {
+        int n = targets.size();
+        if (!failOpen) {
+            for (int i = 0; i < n; i++) {
+                Target t = targets.get((start + i) % n);
+                if (t.healthy()) {
+                    return t;
+                }
             }
         }
         return targets.get(start);
@@ -95,6 +126,28 @@ public final class TargetGroup {
     /** The target to try after {@code previous} failed to connect. */
     public Target next(Target previous) {
         return targets.get((previous.index() + 1) % targets.size());
+    }
+
+    /** Called by the health checker's loop after a target changed state. */
+    void healthChanged() {
+        boolean any = false;
+        for (Target t : targets) {
+            any |= t.healthy();
+        }
+        if (any != anyHealthy) {
+            anyHealthy = any;
+            if (!any) {
+                log.warn("target group {}: every target is unhealthy; failing open: requests go to all {} targets",
+                        name, targets.size());
+            } else {
+                log.info("target group {}: a target is healthy again; unhealthy targets get no requests", name);
+            }
+        }
+    }
+
+    /** Whether some target is healthy (else the group fails open). */
+    public boolean anyHealthy() {
+        return anyHealthy;
     }
 
     void close() {

@@ -1,42 +1,79 @@
 package dev.gatehouse.server.target;
 
+import dev.gatehouse.pki.TrustStore;
+import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TargetGroupConfig;
 import io.netty.channel.EventLoopGroup;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The target groups of one runtime state, by name, with their connection pools.
+ * The target groups of one runtime state, by name, with their connection pools and health checks.
  *
  * <p>Pools are created lazily, one per target and event loop: a request uses the pool of its client
  * channel's loop, so a target connection is always served by the same thread as the client connection
  * (no cross-thread hand-off, no locks). A new runtime state (reload) builds new groups; the old ones
  * are closed once the old state is retired: idle connections close at once, connections in use when
- * their exchange ends.
+ * their exchange ends, health checks stop.
  */
 public final class TargetGroups implements AutoCloseable {
     private final Map<String, TargetGroup> groups;
+    private final List<HealthChecker> checkers;
 
-    private TargetGroups(Map<String, TargetGroup> groups) {
+    private TargetGroups(Map<String, TargetGroup> groups, List<HealthChecker> checkers) {
         this.groups = groups;
+        this.checkers = checkers;
+    }
+
+    /** Builds http groups without health checks (for tests of routing). */
+    public static TargetGroups create(Map<String, TargetGroupConfig> groups, EventLoopGroup eventLoops) {
+        try {
+            return create(groups, eventLoops, Map.of());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /**
-     * Builds the groups. Target host names are resolved here, once (off the event loops).
+     * Builds the groups. Target host names are resolved here, once (off the event loops). Health checks
+     * are prepared but run only after {@link #startHealthChecks()}.
      *
-     * @param groups     the {@code target_groups} section
-     * @param eventLoops the listeners' event loops (pools are created on them as requests arrive)
+     * @param groups      the {@code target_groups} section
+     * @param eventLoops  the listeners' event loops (pools are created on them as requests arrive; each
+     *                    group's health checks run on one of them); {@code null}: no health checks
+     * @param trustStores the trust stores by name, for https groups
+     * @throws ConfigException naming the key of a target client certificate or key that cannot be used
      */
-    public static TargetGroups create(Map<String, TargetGroupConfig> groups, EventLoopGroup eventLoops) {
+    public static TargetGroups create(Map<String, TargetGroupConfig> groups, EventLoopGroup eventLoops,
+                                      Map<String, TrustStore> trustStores) throws ConfigException {
         Map<String, TargetGroup> built = new LinkedHashMap<>();
+        List<HealthChecker> checkers = new ArrayList<>();
         for (Map.Entry<String, TargetGroupConfig> e : groups.entrySet()) {
-            if (e.getValue().protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
-                throw new IllegalArgumentException("target group " + e.getKey()
-                        + ": https target groups are not supported yet (expected: protocol http)");
+            TargetGroupConfig config = e.getValue();
+            TargetTls tls = null;
+            if (config.protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
+                TrustStore store = trustStores.get(config.tls().trustStore());
+                if (store == null) {
+                    throw new ConfigException(config.tls().at(), "unknown trust store '" + config.tls().trustStore() + "'");
+                }
+                tls = TargetTls.build(config.tls(), store);
             }
-            built.put(e.getKey(), new TargetGroup(e.getValue()));
+            TargetGroup group = new TargetGroup(config, tls);
+            built.put(e.getKey(), group);
+            if (config.healthCheck() != null && eventLoops != null) {
+                checkers.add(new HealthChecker(group, config.healthCheck(), tls, eventLoops.next()));
+            }
         }
-        return new TargetGroups(Map.copyOf(built));
+        return new TargetGroups(Map.copyOf(built), List.copyOf(checkers));
+    }
+
+    /** Starts the health checks (the first round at once). */
+    public void startHealthChecks() {
+        for (HealthChecker c : checkers) {
+            c.start();
+        }
     }
 
     /** The group named {@code name}, or {@code null}. */
@@ -48,9 +85,12 @@ public final class TargetGroups implements AutoCloseable {
         return groups;
     }
 
-    /** Closes idle pooled connections; connections in use close when their exchange ends. */
+    /** Stops health checks; closes idle pooled connections (connections in use close when their exchange ends). */
     @Override
     public void close() {
+        for (HealthChecker c : checkers) {
+            c.close();
+        }
         for (TargetGroup g : groups.values()) {
             g.close();
         }

@@ -9,10 +9,13 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The keep-alive connections of one target on one event loop.
@@ -20,6 +23,13 @@ import java.util.concurrent.TimeUnit;
  * <h2>Threading</h2>
  * A pool belongs to one event loop: it is only used from that loop (the client channels served there
  * use it), so it has no locks and no volatile fields. A request never hands a connection across loops.
+ *
+ * <h2>TLS</h2>
+ * For an https group each new connection starts with a {@link TargetTls} handshake (the target's
+ * certificate and name verified by the gateway's verifier); it is handed out only once the handshake
+ * succeeded. A failed handshake is reported like a failed connect ({@link TargetTlsException}: none of
+ * the request was sent), with the reason, and logged (at most once per target every
+ * {@link #TLS_WARNING_INTERVAL_NANOS}).
  *
  * <h2>Idle connections</h2>
  * At most {@link #MAX_IDLE} connections are kept; each is closed after {@link #IDLE_TIMEOUT_NANOS} unused
@@ -32,6 +42,9 @@ public final class TargetPool {
     /** Idle connections are closed after this long, below the keep-alive timeout of common servers. */
     public static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
+    static final long TLS_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final Logger log = LoggerFactory.getLogger(TargetPool.class);
+
     static final int MAX_RESPONSE_LINE = 16 * 1024;
     static final int MAX_RESPONSE_HEAD = 64 * 1024;
     static final int MAX_CHUNK = 64 * 1024;
@@ -43,7 +56,8 @@ public final class TargetPool {
     private ScheduledFuture<?> sweep;
     private boolean closed;
 
-    TargetPool(Target target, EventLoop loop, Class<? extends Channel> channelType, int connectTimeoutMillis) {
+    TargetPool(Target target, EventLoop loop, Class<? extends Channel> channelType, int connectTimeoutMillis,
+               TargetTls tls) {
         this.target = target;
         this.loop = loop;
         this.bootstrap = new Bootstrap()
@@ -56,6 +70,11 @@ public final class TargetPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            SslHandler ssl = tls.newHandler(ch.alloc(), target);
+                            ssl.setHandshakeTimeoutMillis(Math.max(1, connectTimeoutMillis));
+                            ch.pipeline().addLast("tls", ssl);
+                        }
                         ch.pipeline().addLast("http-codec", new HttpClientCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEAD)
@@ -85,14 +104,42 @@ public final class TargetPool {
         ChannelFuture f = bootstrap.connect(target.socketAddress());
         f.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {
-                TargetConnection conn = future.channel().pipeline().get(TargetConnection.class);
-                conn.attach(listener, false);
-                listener.targetConnected(conn);
+                SslHandler ssl = future.channel().pipeline().get(SslHandler.class);
+                if (ssl == null) {
+                    connected(future.channel(), listener);
+                    return;
+                }
+                future.channel().read(); // auto-read is off: the handshake needs reads until it is done
+                ssl.handshakeFuture().addListener(hf -> {
+                    if (hf.isSuccess()) {
+                        connected(future.channel(), listener);
+                    } else {
+                        future.channel().close();
+                        TargetTlsException failure = TargetTlsException.of(hf.cause());
+                        warnTls(failure);
+                        target.connectFailed();
+                        listener.targetConnectFailed(target, failure);
+                    }
+                });
             } else {
                 target.connectFailed();
                 listener.targetConnectFailed(target, future.cause());
             }
         });
+    }
+
+    private static void connected(Channel ch, TargetListener listener) {
+        TargetConnection conn = ch.pipeline().get(TargetConnection.class);
+        conn.attach(listener, false);
+        listener.targetConnected(conn);
+    }
+
+    private void warnTls(TargetTlsException failure) {
+        long now = System.nanoTime();
+        if (target.tlsWarnedAt == 0 || now - target.tlsWarnedAt >= TLS_WARNING_INTERVAL_NANOS) {
+            target.tlsWarnedAt = now;
+            log.warn("target {}: TLS handshake failed, request not sent: {}", target, failure.getMessage());
+        }
     }
 
     void offer(TargetConnection c) {

@@ -1,0 +1,282 @@
+package dev.gatehouse.server.target;
+
+import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Active HTTP health checks of one target group: every {@code interval}, each target gets
+ * {@code GET path} on a new connection (over TLS, verified like traffic, for an https group); an answer
+ * within {@code timeout} with a status in {@code success_codes} is a success, anything else (refused,
+ * timeout, TLS failure, other status) a failure.
+ *
+ * <h2>State</h2>
+ * Targets start healthy, so a gateway serves from its first second; {@code unhealthy_threshold}
+ * consecutive failures make a target unhealthy (it receives no new requests), {@code healthy_threshold}
+ * consecutive successes make it healthy again. So a target that starts failing stops receiving requests
+ * at most {@code interval × unhealthy_threshold + timeout} after its first failed check. When every
+ * target of a group is unhealthy the group fails open: requests go to all of them, with a warning.
+ * Transitions are logged.
+ *
+ * <h2>Threading</h2>
+ * Every check of the group runs on one event loop (never blocking it), so the counters need no
+ * synchronisation; {@link Target#healthy()} is volatile for the request paths on other loops.
+ */
+final class HealthChecker {
+    private static final Logger log = LoggerFactory.getLogger(HealthChecker.class);
+
+    private final TargetGroup group;
+    private final HealthCheckConfig config;
+    private final StatusCodes successCodes;
+    private final TargetTls tls;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final List<State> states = new ArrayList<>();
+    private boolean closed;
+
+    HealthChecker(TargetGroup group, HealthCheckConfig config, TargetTls tls, EventLoop loop) {
+        this.group = group;
+        this.config = config;
+        this.successCodes = StatusCodes.parse(config.successCodes());
+        this.tls = tls;
+        this.loop = loop;
+        boolean epoll = loop instanceof IoEventLoop io && io.isIoType(EpollIoHandler.class);
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeout().toMillis()));
+        for (Target t : group.targets()) {
+            states.add(new State(t));
+        }
+    }
+
+    /** Starts the checks: the first at once, then every interval. */
+    void start() {
+        long interval = config.interval().toNanos();
+        for (State s : states) {
+            s.schedule = loop.scheduleAtFixedRate(() -> check(s), 0, interval, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void close() {
+        loop.execute(() -> {
+            closed = true;
+            for (State s : states) {
+                if (s.schedule != null) {
+                    s.schedule.cancel(false);
+                }
+                if (s.channel != null) {
+                    s.channel.close();
+                }
+            }
+        });
+    }
+
+    private void check(State s) {
+        if (closed || s.channel != null) {
+            return; // the previous check of this target has not finished (timeout <= interval makes this rare)
+        }
+        Target t = s.target;
+        int id = ++s.attempt;
+        Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (tls != null) {
+                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), t));
+                }
+                ch.pipeline().addLast("http-codec", new HttpClientCodec());
+                ch.pipeline().addLast("health", new Probe(s, id));
+            }
+        });
+        ChannelFuture f = b.connect(t.socketAddress());
+        s.channel = f.channel();
+        s.finished = false;
+        s.timeout = loop.schedule(() -> finish(s, id, false, "no answer within " + config.timeout().toMillis() + "ms"),
+                config.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        f.addListener((ChannelFutureListener) cf -> {
+            if (!cf.isSuccess()) {
+                finish(s, id, false, "connect failed: " + cf.cause().getMessage());
+                return;
+            }
+            SslHandler ssl = cf.channel().pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                sendRequest(cf.channel(), t);
+            } else {
+                ssl.handshakeFuture().addListener(hf -> {
+                    if (hf.isSuccess()) {
+                        sendRequest(cf.channel(), t);
+                    } else {
+                        finish(s, id, false, TargetTlsException.of(hf.cause()).getMessage());
+                    }
+                });
+            }
+        });
+    }
+
+    private void sendRequest(Channel ch, Target t) {
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
+        String host = tls != null ? tls.serverName(t) : t.address().host();
+        req.headers().set(HttpHeaderNames.HOST, host.indexOf(':') >= 0 ? "[" + host + "]:" + t.address().port()
+                        : host + ":" + t.address().port())
+                .set(HttpHeaderNames.USER_AGENT, "Gatehouse-HealthCheck")
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                .set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        ch.writeAndFlush(req);
+    }
+
+    /** Records one check's outcome (first call wins) and flips the target's state at a threshold. */
+    private void finish(State s, int attempt, boolean success, String detail) {
+        if (s.finished || attempt != s.attempt) {
+            return;
+        }
+        s.finished = true;
+        if (s.timeout != null) {
+            s.timeout.cancel(false);
+            s.timeout = null;
+        }
+        Channel ch = s.channel;
+        s.channel = null;
+        if (ch != null) {
+            ch.close();
+        }
+        if (closed) {
+            return;
+        }
+        Target t = s.target;
+        if (success) {
+            s.failures = 0;
+            s.successes++;
+            if (!t.healthy() && s.successes >= config.healthyThreshold()) {
+                t.healthy(true);
+                group.healthChanged();
+                log.info("target group {}: target {} is healthy again ({} consecutive successful checks)",
+                        group.name(), t, s.successes);
+            }
+        } else {
+            s.successes = 0;
+            s.failures++;
+            if (t.healthy() && s.failures >= config.unhealthyThreshold()) {
+                t.healthy(false);
+                group.healthChanged();
+                log.warn("target group {}: target {} is unhealthy ({} consecutive failed checks of {}; last: {})",
+                        group.name(), t, s.failures, config.path(), detail);
+            }
+        }
+    }
+
+    /** Reads the status of the one response; the connection closes after it. */
+    private final class Probe extends SimpleChannelInboundHandler<HttpObject> {
+        private final State state;
+        private final int attempt;
+        private int status;
+
+        Probe(State state, int attempt) {
+            this.state = state;
+            this.attempt = attempt;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            if (msg instanceof HttpResponse r) {
+                if (r.decoderResult().isFailure()) {
+                    finish(state, attempt, false, "invalid response");
+                    return;
+                }
+                status = r.status().code();
+            }
+            if (msg instanceof LastHttpContent && status != 0) {
+                finish(state, attempt, successCodes.contains(status), "status " + status);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (status != 0) {
+                finish(state, attempt, successCodes.contains(status), "status " + status);
+            } else {
+                finish(state, attempt, false, "connection closed before a response");
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            if (ssl != null && !ssl.handshakeFuture().isSuccess()) {
+                finish(state, attempt, false, TargetTlsException.of(cause).getMessage());
+            } else {
+                finish(state, attempt, false, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+            }
+        }
+    }
+
+    /** One target's check state; only touched on the checker's loop. */
+    private static final class State {
+        final Target target;
+        ScheduledFuture<?> schedule;
+        ScheduledFuture<?> timeout;
+        Channel channel;
+        boolean finished;
+        int successes;
+        int failures;
+        int attempt;
+
+        State(Target target) {
+            this.target = target;
+        }
+    }
+
+    /** {@code success_codes}: {@code "200"}, {@code "200-299,302"}. */
+    record StatusCodes(int[] low, int[] high) {
+        static StatusCodes parse(String text) {
+            String[] parts = text.replace(" ", "").split(",");
+            int[] low = new int[parts.length];
+            int[] high = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                String[] range = parts[i].split("-");
+                low[i] = Integer.parseInt(range[0]);
+                high[i] = Integer.parseInt(range[range.length - 1]);
+            }
+            return new StatusCodes(low, high);
+        }
+
+        boolean contains(int status) {
+            for (int i = 0; i < low.length; i++) {
+                if (status >= low[i] && status <= high[i]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}

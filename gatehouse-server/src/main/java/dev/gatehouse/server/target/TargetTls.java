@@ -1,0 +1,154 @@
+package dev.gatehouse.server.target;
+
+import dev.gatehouse.pki.CertificateVerifier;
+import dev.gatehouse.pki.Pem;
+import dev.gatehouse.pki.PkiException;
+import dev.gatehouse.pki.TrustStore;
+import dev.gatehouse.pki.VerificationParameters;
+import dev.gatehouse.pki.Verdict;
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.TargetGroupConfig.TargetTlsConfig;
+import dev.gatehouse.server.config.TlsConfig;
+import dev.gatehouse.server.tls.TlsProvider;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import java.net.Socket;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.List;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * TLS to the targets of an {@code https} group: one client context per group, whose certificate check
+ * is Gatehouse's own verifier (the one that judges client certificates) with purpose {@code server} and
+ * a hostname check, against the group's trust store (which may pin a self-signed target certificate).
+ * Optionally presents Gatehouse's client certificate ({@code tls.certificate}, {@code tls.private_key}).
+ *
+ * <h2>Which name is checked</h2>
+ * {@code tls.server_name} if set, else the target's host as written in {@code targets}. The same name is
+ * sent as SNI (unless it is an IP address) and must be named by the target certificate (DNS SAN, or IP
+ * SAN for an address). A refused certificate fails the handshake; the verifier's explanation reaches the
+ * access log through {@link TargetTlsException}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class TargetTls {
+    private static final CertificateVerifier VERIFIER = new CertificateVerifier();
+
+    private final SslContext context;
+    private final String serverName;
+
+    private TargetTls(SslContext context, String serverName) {
+        this.context = context;
+        this.serverName = serverName;
+    }
+
+    /**
+     * @param store the trust store named by {@code tls.trust_store}, loaded for target verification
+     * @throws ConfigException naming the key of a client certificate or key that cannot be used
+     */
+    public static TargetTls build(TargetTlsConfig config, TrustStore store) throws ConfigException {
+        SslContextBuilder b = SslContextBuilder.forClient()
+                .sslProvider(TlsProvider.server())
+                .protocols("TLSv1.3", "TLSv1.2")
+                .trustManager(new Verifying(store));
+        TlsConfig.CertificateKeyPair pair = config.clientCertificate();
+        if (pair != null) {
+            List<X509Certificate> chain;
+            PrivateKey key;
+            try {
+                chain = Pem.readCertificates(pair.certificate());
+            } catch (PkiException e) {
+                throw new ConfigException(pair.certificateAt(), e.getMessage());
+            }
+            if (chain.isEmpty()) {
+                throw new ConfigException(pair.certificateAt(), pair.certificate() + " holds no certificate");
+            }
+            try {
+                key = Pem.readPrivateKey(pair.privateKey());
+            } catch (PkiException e) {
+                throw new ConfigException(pair.privateKeyAt(), e.getMessage());
+            }
+            if (!Pem.keyMatches(key, chain.get(0))) {
+                throw new ConfigException(pair.privateKeyAt(), "the private key in " + pair.privateKey()
+                        + " does not match the certificate in " + pair.certificate());
+            }
+            b.keyManager(key, chain.toArray(new X509Certificate[0]));
+        }
+        try {
+            return new TargetTls(b.build(), config.serverName());
+        } catch (Exception e) {
+            throw new ConfigException(config.at(), "cannot build TLS to targets: " + e.getMessage(), e);
+        }
+    }
+
+    /** The name checked against (and sent as SNI to) {@code target}. */
+    public String serverName(Target target) {
+        return serverName != null ? serverName : target.address().host();
+    }
+
+    /** A handler for a new connection to {@code target}. */
+    SslHandler newHandler(ByteBufAllocator alloc, Target target) {
+        return context.newHandler(alloc, serverName(target), target.address().port());
+    }
+
+    /** Checks target certificates with the gateway's verifier; the peer host of the engine is the name checked. */
+    static final class Verifying extends X509ExtendedTrustManager {
+        private final TrustStore store;
+
+        Verifying(TrustStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            String host = engine == null ? null : engine.getPeerHost();
+            if (host == null) {
+                throw new TargetCertificateException("no server name to check the target certificate against");
+            }
+            Verdict v = VERIFIER.verify(store, Arrays.asList(chain), VerificationParameters.server(host));
+            if (!v.isSuccess()) {
+                throw new TargetCertificateException("(" + host + "): " + v.explanation());
+            }
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw new TargetCertificateException("no server name to check the target certificate against");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new TargetCertificateException("no server name to check the target certificate against");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("a target connection never judges client certificates");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw new CertificateException("a target connection never judges client certificates");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a target connection never judges client certificates");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return store.anchors().toArray(new X509Certificate[0]);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package dev.gatehouse.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.gatehouse.pki.testing.HeldCertificate;
+import dev.gatehouse.server.Gateway;
+import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.testing.NamedTarget;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code protocol: https} target groups against a real nginx that requires a client certificate
+ * ({@code ssl_verify_client on}) and a JDK HTTPS target with a pinned self-signed certificate: the
+ * target's certificate and name are checked by the gateway's verifier (a wrong name or an untrusted
+ * certificate is a 502 whose access-log reason says why, and a warning), Gatehouse's own client
+ * certificate is accepted by nginx, and health checks run over the same verified TLS.
+ */
+class HttpsTargetTest {
+    @TempDir
+    static Path dir;
+
+    static Process nginx;
+    static NamedTarget pinned;
+    static Gateway gateway;
+    static int nginxPort;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nginx")), "nginx is not installed (/usr/sbin/nginx)");
+        HeldCertificate targetCa = HeldCertificate.builder().subject("CN=Target CA,O=Gatehouse Test").ca(0).build();
+        HeldCertificate.builder().commonName("target.internal").addSanDns("target.internal").signedBy(targetCa)
+                .serverAuth().build().writeTo(dir, "nginx");
+        Files.writeString(dir.resolve("target-ca.pem"), targetCa.certificatePem());
+        HeldCertificate otherCa = HeldCertificate.builder().commonName("Some Other CA").ca(0).build();
+        Files.writeString(dir.resolve("other-ca.pem"), otherCa.certificatePem());
+
+        HeldCertificate gatewayCa = HeldCertificate.builder().commonName("Gatehouse Client CA").ca(0).build();
+        Files.writeString(dir.resolve("gateway-ca.pem"), gatewayCa.certificatePem());
+        HeldCertificate.builder().subject("CN=gatehouse-1,O=Gatehouse").signedBy(gatewayCa).clientAuth().build()
+                .writeTo(dir, "gateway-client");
+
+        HeldCertificate selfSigned = HeldCertificate.builder().commonName("pinned.internal").addSanDns("pinned.internal")
+                .serverAuth().build();
+        Files.writeString(dir.resolve("pinned.pem"), selfSigned.certificatePem());
+        pinned = NamedTarget.start("pinned", sslContext(selfSigned));
+
+        nginxPort = freePort();
+        Files.createDirectories(dir.resolve("nginx-tmp"));
+        String conf = """
+                worker_processes 1;
+                daemon off;
+                pid %1$s/nginx.pid;
+                error_log %1$s/nginx-error.log;
+                events { worker_connections 64; }
+                http {
+                    access_log %1$s/nginx-access.log;
+                    client_body_temp_path %1$s/nginx-tmp;
+                    proxy_temp_path %1$s/nginx-tmp;
+                    fastcgi_temp_path %1$s/nginx-tmp;
+                    uwsgi_temp_path %1$s/nginx-tmp;
+                    scgi_temp_path %1$s/nginx-tmp;
+                    server {
+                        listen 127.0.0.1:%2$d ssl;
+                        server_name target.internal;
+                        ssl_certificate %1$s/nginx.pem;
+                        ssl_certificate_key %1$s/nginx.key;
+                        ssl_client_certificate %1$s/gateway-ca.pem;
+                        ssl_verify_client on;
+                        default_type text/plain;
+                        location = /health { return 200 "ok\\n"; }
+                        location / { return 200 "nginx client=$ssl_client_s_dn verify=$ssl_client_verify sni=$ssl_server_name\\n"; }
+                    }
+                }
+                """.formatted(dir, nginxPort);
+        Path confFile = dir.resolve("nginx.conf");
+        Files.writeString(confFile, conf);
+        nginx = new ProcessBuilder("/usr/sbin/nginx", "-p", dir.toString(), "-c", confFile.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
+        awaitListening(nginxPort);
+
+        String yaml = """
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    protocol: http
+                    rules:
+                      - { priority: 1, when: { path: ["/good/*"] }, then: { forward: good } }
+                      - { priority: 2, when: { path: ["/wrong-name/*"] }, then: { forward: wrong-name } }
+                      - { priority: 3, when: { path: ["/no-client-cert/*"] }, then: { forward: no-client-cert } }
+                      - { priority: 4, when: { path: ["/untrusted/*"] }, then: { forward: untrusted } }
+                      - { priority: 5, when: { path: ["/pinned/*"] }, then: { forward: pinned } }
+                    default_action: { deny: {} }
+                trust_stores:
+                  targets: { ca_certificates: target-ca.pem }
+                  other: { ca_certificates: other-ca.pem }
+                  pinned: { ca_certificates: pinned.pem }
+                target_groups:
+                  good:
+                    protocol: https
+                    targets: ["127.0.0.1:%1$d"]
+                    tls: { trust_store: targets, server_name: target.internal,
+                           certificate: gateway-client.pem, private_key: gateway-client.key }
+                    health_check: { path: /health, interval: 200ms, timeout: 200ms }
+                  wrong-name:
+                    protocol: https
+                    targets: ["127.0.0.1:%1$d"]
+                    tls: { trust_store: targets, server_name: wrong.internal,
+                           certificate: gateway-client.pem, private_key: gateway-client.key }
+                  no-client-cert:
+                    protocol: https
+                    targets: ["127.0.0.1:%1$d"]
+                    tls: { trust_store: targets, server_name: target.internal }
+                  untrusted:
+                    protocol: https
+                    targets: ["127.0.0.1:%1$d"]
+                    tls: { trust_store: other, server_name: target.internal,
+                           certificate: gateway-client.pem, private_key: gateway-client.key }
+                  pinned:
+                    protocol: https
+                    targets: ["%2$s"]
+                    tls: { trust_store: pinned, server_name: pinned.internal }
+                logs: { access: access.log }
+                """.formatted(nginxPort, pinned.address());
+        Path config = dir.resolve("gatehouse.yaml");
+        Files.writeString(config, yaml);
+        gateway = Gateway.start(ConfigParser.parse(config));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (gateway != null) {
+            gateway.stop(Duration.ofSeconds(2));
+        }
+        if (pinned != null) {
+            pinned.close();
+        }
+        if (nginx != null) {
+            nginx.destroy();
+            nginx.waitFor();
+        }
+    }
+
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void nginxWithSslVerifyClientAcceptsGatehousesClientCertificate() throws Exception {
+        HttpResponse<String> r = get("/good/hello");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).containsPattern("client=\\S*CN=gatehouse-1").contains("verify=SUCCESS")
+                .contains("sni=target.internal");
+        assertThat(Files.readString(dir.resolve("nginx-access.log"))).contains("GET /good/hello");
+    }
+
+    @Test
+    void healthChecksRunOverTheSameVerifiedTls() throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!Files.readString(dir.resolve("nginx-access.log")).contains("GET /health ")
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(Files.readString(dir.resolve("nginx-access.log"))).contains("\"GET /health HTTP/1.1\" 200");
+        assertThat(gateway.state().targetGroups().group("good").targets().get(0).healthy()).isTrue();
+    }
+
+    @Test
+    void withoutItsClientCertificateNginxRefusesTheRequest() throws Exception {
+        HttpResponse<String> r = get("/no-client-cert/hello");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("No required SSL certificate was sent");
+    }
+
+    @Test
+    void aWrongServerNameIs502WithTheReasonInTheAccessLog() throws Exception {
+        HttpResponse<String> r = get("/wrong-name/hello");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).contains("target certificate refused (wrong.internal)");
+        String line = awaitLine("\"/wrong-name/hello\"");
+        assertThat(line).contains(" 502 ").contains("\"target certificate refused (wrong.internal): ");
+        System.out.println("access log: " + line);
+    }
+
+    @Test
+    void anUntrustedTargetCertificateIs502() throws Exception {
+        HttpResponse<String> r = get("/untrusted/hello");
+        assertThat(r.statusCode()).isEqualTo(502);
+        String line = awaitLine("\"/untrusted/hello\"");
+        assertThat(line).contains(" 502 ").contains("\"target certificate refused (target.internal): ");
+        System.out.println("access log: " + line);
+    }
+
+    @Test
+    void aPinnedSelfSignedTargetCertificateIsTrusted() throws Exception {
+        HttpResponse<String> r = get("/pinned/hello");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body().trim()).isEqualTo("target=pinned");
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.boundPort("web") + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String awaitLine(String containing) throws Exception {
+        Path log = dir.resolve("access.log");
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log)) {
+                for (String line : Files.readAllLines(log)) {
+                    if (line.contains(containing)) {
+                        return line;
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no access-log line with " + containing);
+    }
+
+    static SSLContext sslContext(HeldCertificate held) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("key", held.keyPair().getPrivate(), new char[0], new Certificate[] {held.certificate()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return ctx;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void awaitListening(int port) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                if (!nginx.isAlive()) {
+                    throw new AssertionError("nginx exited: " + Files.readString(dir.resolve("nginx.out")) + " "
+                            + (Files.exists(dir.resolve("nginx-error.log")) ? Files.readString(dir.resolve("nginx-error.log")) : ""));
+                }
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("nginx did not listen on " + port);
+    }
+
+}
