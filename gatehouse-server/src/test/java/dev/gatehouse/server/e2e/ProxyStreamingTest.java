@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Bodies stream through with backpressure: 256 MiB each way over HTTP/1.1 with direct memory staying far
  * below the body size, and a slow reader (16 MiB at about 4 MiB/s) that does not make the proxy buffer
- * the response. (The separate-JVM test with {@code -Xmx128m -XX:MaxDirectMemorySize=64m}, curl and TLS
- * needs the listener stage.)
+ * the response. The separate-JVM test with {@code -Xmx128m -XX:MaxDirectMemorySize=64m}, curl, mutual TLS
+ * and HTTP/2 is {@link ProxyLargeBodyTest}.
  */
 class ProxyStreamingTest {
     static final long BIG = 256L * 1024 * 1024;
