@@ -180,7 +180,11 @@ public final class HeldCertificate {
             return this;
         }
 
-        /** Subject as an RFC 4514 string, e.g. {@code CN=a,O=Acme,C=US} (first RDN is the most specific). */
+        /**
+         * Subject as a comma-separated list of RDNs in encoding order: {@code CN=a,O=Acme} is encoded CN first,
+         * so RFC 2253 output (which lists the last-encoded RDN first) shows it as {@code O=Acme,CN=a}. Compare
+         * against the certificate's own formatted subject, not against this string.
+         */
         public Builder subject(String rfc4514) {
             this.subject = rfc4514;
             return this;
