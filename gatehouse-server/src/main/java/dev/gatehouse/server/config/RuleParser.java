@@ -154,7 +154,7 @@ final class RuleParser {
         List<String> sanEmail = optionalStrings(map.optional("san_email"), "e-mail pattern");
         List<String> serial = optionalStrings(map.optional("serial"), "serial number");
         for (String s : serial) {
-            if (!s.matches("[0-9A-Fa-f:*]+")) {
+            if (!s.strip().matches("[0-9A-Fa-f:*]*[0-9A-Fa-f*][0-9A-Fa-f:*]*")) {
                 throw map.optional("serial").fail("'" + s + "' is not a serial number (expected: hex digits such as 03A5B1)");
             }
         }

@@ -108,7 +108,7 @@ public final class HttpStage {
      * @param groups    the target groups of the runtime state
      * @param accessLog where access-log lines go, or {@code null} for none
      * @throws IllegalArgumentException when the listener's rules cannot be built (unknown target group,
-     *                                  a condition not supported yet), naming the rule
+     *                                  a pattern that cannot be compiled), naming the rule
      */
     public static HttpStage create(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
         return new HttpStage(config, listener, groups, accessLog);

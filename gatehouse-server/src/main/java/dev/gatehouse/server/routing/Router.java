@@ -34,8 +34,8 @@ public final class Router {
     /**
      * Builds the table of {@code listener}, resolving target group names against {@code groups}.
      *
-     * @throws IllegalArgumentException naming the rule, for a reference to an unknown group or a condition
-     *                                  that is not supported yet
+     * @throws IllegalArgumentException naming the rule, for a reference to an unknown group or a pattern
+     *                                  that cannot be compiled
      */
     public static Router build(ListenerConfig listener, TargetGroups groups) {
         List<Rule> rules = new ArrayList<>();
