@@ -175,9 +175,11 @@ final class RuleParser {
     private static List<String> distinguishedNames(ConfigNode node) throws ConfigException {
         List<String> patterns = optionalStrings(node, "ATTRIBUTE=value pattern");
         for (String p : patterns) {
-            for (String part : p.split("(?<!\\\\),")) {
+            // Unescaped , separates attributes and + the values of a multi-valued RDN: a literal + or , is \+ or \,.
+            for (String part : p.split("(?<!\\\\)[,+]")) {
                 if (!part.strip().matches("(?s)[A-Za-z][A-Za-z0-9.-]*=.*")) {
-                    throw node.fail("'" + p + "' is not a name pattern (expected: ATTRIBUTE=value pairs such as CN=ops-*,O=Acme)");
+                    throw node.fail("'" + p + "' is not a name pattern (expected: ATTRIBUTE=value pairs such as"
+                            + " CN=ops-*,O=Acme; write a literal , or + in a value as \\, or \\+)");
                 }
             }
         }

@@ -195,6 +195,23 @@ class ConfigParserErrorsTest {
                             then: { forward: app }
                         """), 10, "listeners[0].rules[0].when.client_certificate",
                         "no client certificate is requested on this listener"),
+                broken("subject pattern with an unescaped +", VERIFY.replace("    default_action: { deny: {} }\n", """
+                            rules:
+                              - priority: 7
+                                when: { client_certificate: { subject: ["CN=a+b"] } }
+                                then: { forward: app }
+                            default_action: { deny: {} }
+                        """), 13, "listeners[0].rules[0].when.client_certificate.subject",
+                        "'CN=a+b' is not a name pattern (expected: ATTRIBUTE=value pairs such as CN=ops-*,O=Acme;"
+                                + " write a literal , or + in a value as \\, or \\+)"),
+                broken("serial pattern without a digit", VERIFY.replace("    default_action: { deny: {} }\n", """
+                            rules:
+                              - priority: 7
+                                when: { client_certificate: { serial: [":"] } }
+                                then: { forward: app }
+                            default_action: { deny: {} }
+                        """), 13, "listeners[0].rules[0].when.client_certificate.serial",
+                        "':' is not a serial number (expected: hex digits such as 03A5B1)"),
                 broken("header_names key not an identity header", VERIFY.replace("      trust_store: partners\n", """
                               trust_store: partners
                               header_names: { x_forwarded_for: X-Client }
