@@ -65,18 +65,7 @@ final class Conditions {
         for (Map.Entry<String, List<String>> q : when.query().entrySet()) {
             String key = q.getKey();
             List<String> patterns = q.getValue();
-            out.add((req, path, conn) -> {
-                List<String> values = new QueryStringDecoder(req.uri()).parameters().get(key);
-                if (values == null) {
-                    return false;
-                }
-                for (String v : values) {
-                    if (anyMatch(patterns, v)) {
-                        return true;
-                    }
-                }
-                return false;
-            });
+            out.add((req, path, conn) -> queryMatches(req.uri(), key, patterns));
         }
         if (!when.sourceIp().isEmpty()) {
             List<Cidr> blocks = new ArrayList<>();
@@ -107,6 +96,54 @@ final class Conditions {
             out.add((req, path, conn) -> matcher.matches(conn.identity()));
         }
         return out.toArray(new Condition[0]);
+    }
+
+    /**
+     * Whether a parameter {@code key} of the query of {@code uri} has a value matching one of
+     * {@code patterns}. Scans the query in place and decodes only names and values that need it, rather
+     * than building the whole parameter map for every condition.
+     */
+    static boolean queryMatches(String uri, String key, List<String> patterns) {
+        int q = uri.indexOf('?');
+        if (q < 0) {
+            return false;
+        }
+        int end = uri.indexOf('#', q);
+        if (end < 0) {
+            end = uri.length();
+        }
+        int start = q + 1;
+        while (start <= end) {
+            int amp = uri.indexOf('&', start);
+            if (amp < 0 || amp > end) {
+                amp = end;
+            }
+            int eq = uri.indexOf('=', start);
+            boolean hasValue = eq >= 0 && eq < amp;
+            int nameEnd = hasValue ? eq : amp;
+            if (nameEnd > start && nameIs(uri, start, nameEnd, key)) {
+                String value = hasValue ? decode(uri, eq + 1, amp) : "";
+                if (anyMatch(patterns, value)) {
+                    return true;
+                }
+            }
+            start = amp + 1;
+        }
+        return false;
+    }
+
+    private static boolean nameIs(String uri, int start, int end, String key) {
+        for (int i = start; i < end; i++) {
+            char c = uri.charAt(i);
+            if (c == '%' || c == '+') {
+                return decode(uri, start, end).equals(key);
+            }
+        }
+        return end - start == key.length() && uri.regionMatches(start, key, 0, key.length());
+    }
+
+    private static String decode(String uri, int start, int end) {
+        return QueryStringDecoder.decodeComponent(uri.substring(start, end));
     }
 
     private static List<String> lower(List<String> in) {
