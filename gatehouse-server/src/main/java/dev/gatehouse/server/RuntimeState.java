@@ -11,6 +11,7 @@ import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
+import dev.gatehouse.server.config.TargetGroupConfig;
 import dev.gatehouse.server.config.TrustStoreConfig;
 import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.listener.ListenerRuntime;
@@ -67,12 +68,18 @@ public final class RuntimeState implements AutoCloseable {
                 clientStores.add(l.mutualAuthentication().trustStore());
             }
         }
+        Set<String> targetStores = new HashSet<>();
+        for (TargetGroupConfig g : config.targetGroups().values()) {
+            if (g.tls() != null) {
+                targetStores.add(g.tls().trustStore());
+            }
+        }
         Map<String, TrustStore> stores = new LinkedHashMap<>();
         for (TrustStoreConfig ts : config.trustStores().values()) {
-            // A store that judges client certificates holds CAs only; one used only by target groups may
-            // also pin self-signed target certificates.
-            TrustStore.Use use = clientStores.contains(ts.name()) ? TrustStore.Use.CLIENT_VERIFICATION
-                    : TrustStore.Use.TARGET_VERIFICATION;
+            // A store that judges client certificates (or judges nothing yet) holds CAs only; one used only
+            // by target groups may also pin self-signed target certificates.
+            TrustStore.Use use = targetStores.contains(ts.name()) && !clientStores.contains(ts.name())
+                    ? TrustStore.Use.TARGET_VERIFICATION : TrustStore.Use.CLIENT_VERIFICATION;
             stores.put(ts.name(), loadTrustStore(ts, use));
         }
         TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores);

@@ -1,10 +1,12 @@
 package dev.gatehouse.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
+import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.testing.NamedTarget;
 import java.io.IOException;
@@ -212,6 +214,28 @@ class HttpsTargetTest {
         HttpResponse<String> r = get("/pinned/hello");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.body().trim()).isEqualTo("target=pinned");
+    }
+
+    @Test
+    void aTrustStoreThatAlsoJudgesClientCertificatesMayNotPin() throws Exception {
+        Path config = dir.resolve("pin-on-listener.yaml");
+        Files.writeString(config, """
+                listeners:
+                  - name: mtls
+                    address: 127.0.0.1:0
+                    tls: { certificates: [ { certificate: nginx.pem, private_key: nginx.key } ] }
+                    mutual_authentication: { mode: verify, trust_store: pinned }
+                    default_action: { forward: pinned }
+                trust_stores:
+                  pinned: { ca_certificates: pinned.pem }
+                target_groups:
+                  pinned:
+                    protocol: https
+                    targets: ["127.0.0.1:1"]
+                    tls: { trust_store: pinned }
+                """);
+        assertThatThrownBy(() -> Gateway.start(ConfigParser.parse(config)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("pinned.pem");
     }
 
     HttpResponse<String> get(String path) throws Exception {
