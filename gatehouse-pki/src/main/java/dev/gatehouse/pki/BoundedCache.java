@@ -30,10 +30,11 @@ final class BoundedCache<K, V> {
         if (map.size() > maxEntries) {
             int toEvict = Math.max(1, maxEntries / 10);
             Iterator<K> it = map.keySet().iterator();
-            while (toEvict-- > 0 && it.hasNext()) {
+            while (toEvict > 0 && it.hasNext()) {
                 K k = it.next();
-                if (!k.equals(key)) {
+                if (!k.equals(key)) { // the entry just put stays; skipping it must not use up the quota
                     it.remove();
+                    toEvict--;
                 }
             }
         }
