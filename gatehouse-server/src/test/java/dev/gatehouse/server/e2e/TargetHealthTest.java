@@ -162,8 +162,9 @@ class TargetHealthTest {
                 Map<String, Integer> rr = concurrently(gateway.boundPort("rr"), 20);
                 System.out.println("20 requests 25 ms apart, one target 1500 ms slow: least_outstanding_requests "
                         + least + ", round_robin " + rr);
-                assertThat(least.getOrDefault("slow", 0)).isLessThanOrEqualTo(2);
-                assertThat(least.get("fast")).isGreaterThanOrEqualTo(18);
+                // The slow target gets a request only when loads tie (ties go in turn); round robin gives it half.
+                assertThat(least.getOrDefault("slow", 0)).isLessThanOrEqualTo(3);
+                assertThat(least.get("fast")).isGreaterThanOrEqualTo(17);
                 assertThat(rr).containsEntry("slow", 10).containsEntry("fast", 10);
             } finally {
                 gateway.stop(Duration.ofSeconds(2));
