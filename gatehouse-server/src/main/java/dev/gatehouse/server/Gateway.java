@@ -118,6 +118,7 @@ public final class Gateway implements AutoCloseable {
                         l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
                                 .name().toLowerCase(java.util.Locale.ROOT));
             }
+            built.activate();
             return new Gateway(config, loops, state, Map.copyOf(bound), clients, access, connections);
         } catch (ConfigException | RuntimeException e) {
             for (Channel ch : bound.values()) {

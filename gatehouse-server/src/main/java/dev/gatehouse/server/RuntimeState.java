@@ -99,12 +99,19 @@ public final class RuntimeState implements AutoCloseable {
                 }
                 listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
             }
-            groups.startHealthChecks();
             return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);
         } catch (ConfigException | RuntimeException e) {
             groups.close();
             throw e;
         }
+    }
+
+    /**
+     * Puts the state to work: starts the target groups' health checks. Called once the state serves (a
+     * state built only to check a configuration, as {@code gatehouse validate} does, never calls it).
+     */
+    public void activate() {
+        targetGroups.startHealthChecks();
     }
 
     private static ClientCertificateJudge judge(MutualAuthConfig mtls, Map<String, TrustStore> stores) {
