@@ -41,6 +41,8 @@ public final class Verdict {
     private final List<X509Certificate> path;
     private final boolean timeSensitive;
     private final List<String> warnings;
+    /** The success's client identity, made on first use (a benign race: every thread computes the same). */
+    private volatile ClientIdentity identity;
 
     private Verdict(FailureCode failure, String explanation, List<Step> steps, List<X509Certificate> path,
             boolean timeSensitive, List<String> warnings) {
@@ -67,6 +69,25 @@ public final class Verdict {
 
     public boolean isSuccess() {
         return failure == null;
+    }
+
+    /**
+     * The verified client's identity (names, serial, validity of the path's leaf), computed once per
+     * verdict: through the verdict cache every connection of a returning client shares one instance, so
+     * a handshake does not re-derive names from the certificate.
+     *
+     * @throws IllegalStateException if this verdict is a failure
+     */
+    public ClientIdentity identity() {
+        ClientIdentity id = identity;
+        if (id == null) {
+            if (!isSuccess()) {
+                throw new IllegalStateException("a failed verdict has no verified identity (" + status() + ")");
+            }
+            id = ClientIdentity.of(path, true);
+            identity = id;
+        }
+        return id;
     }
 
     /** Empty on success. */

@@ -64,7 +64,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
             } else {
                 status = "Failed:UnmappedConnectionError";
             }
-            log(ctx, engine, latency, presented, status, false);
+            log(ctx, engine, latency, presented, null, status, false);
             ctx.close();
             return;
         }
@@ -75,7 +75,9 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         String status = "-";
         if (mode == MutualAuthMode.VERIFY && chain != null) {
             Verdict verdict = judgement == null ? null : judgement.verdict();
-            identity = ClientIdentity.of(verdict != null ? verdict.path() : Arrays.asList(chain), true);
+            // A cached verdict carries its identity already derived: a returning client costs no parsing.
+            identity = verdict != null && verdict.isSuccess() ? verdict.identity()
+                    : ClientIdentity.of(Arrays.asList(chain), true);
             headers = IdentityHeaderValues.verified(listener.mutualAuthentication(), identity);
             status = "Success";
         } else if (mode == MutualAuthMode.PASSTHROUGH && chain != null) {
@@ -84,7 +86,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
                 identity = ClientIdentity.of(Arrays.asList(chain), false);
             }
         }
-        log(ctx, engine, latency, chain, status, true);
+        log(ctx, engine, latency, chain, identity, status, true);
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         ConnectionInfo info = new ConnectionInfo(traceId, client, local, true, headers,
@@ -111,8 +113,9 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         ctx.fireExceptionCaught(cause);
     }
 
+    /** @param identity the leaf's identity when already derived (its names are reused), else {@code null} */
     private void log(ChannelHandlerContext ctx, SSLEngine engine, long latency, X509Certificate[] chain,
-                     String status, boolean handshakeDone) {
+                     ClientIdentity identity, String status, boolean handshakeDone) {
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         String protocol = null;
@@ -136,13 +139,22 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];
         boolean showLeaf = leaf != null && listener.mutualAuthentication().mode() != MutualAuthMode.OFF;
+        String subject = null;
+        String validity = null;
+        String serial = null;
+        if (showLeaf && identity != null) {
+            subject = identity.subject();
+            validity = identity.validity();
+            serial = identity.serialNumber();
+        } else if (showLeaf) {
+            subject = CertificateNames.distinguishedName(leaf.getSubjectX500Principal());
+            validity = CertificateNames.validity(leaf);
+            serial = CertificateNames.serialHex(leaf);
+        }
         listener.connectionLog().write(new ConnectionLog.Entry(Instant.now(),
                 client == null ? null : client.getAddress().getHostAddress(), client == null ? 0 : client.getPort(),
                 local == null ? 0 : local.getPort(), protocol, cipher, handshakeDone ? latency : -1,
-                showLeaf ? CertificateNames.distinguishedName(leaf.getSubjectX500Principal()) : null,
-                showLeaf ? CertificateNames.validity(leaf) : null,
-                showLeaf ? CertificateNames.serialHex(leaf) : null,
-                status, traceId, group, listener.config().address().toString()));
+                subject, validity, serial, status, traceId, group, listener.config().address().toString()));
     }
 
     private static X509Certificate[] peerChain(SSLSession session) {

@@ -27,6 +27,10 @@ public final class ConnectionLog {
 
     private final LogFile file;
     private final String gateway;
+    /** The last second formatted ({@code uuuu-MM-ddTHH:mm:ss}): lines of the same second share it. */
+    private volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
+
+    private record Second(long epochSecond, String text) {}
 
     /** @param file where lines go, or {@code null} to write none */
     public ConnectionLog(LogFile file, String gateway) {
@@ -48,7 +52,8 @@ public final class ConnectionLog {
 
     public String format(Entry e) {
         StringBuilder sb = new StringBuilder(256);
-        sb.append(TIMESTAMP.format(e.time())).append(' ')
+        appendTimestamp(sb, e.time());
+        sb.append(' ')
                 .append(field(e.clientIp())).append(' ')
                 .append(e.clientPort()).append(' ')
                 .append(e.listenerPort()).append(' ')
@@ -82,6 +87,27 @@ public final class ConnectionLog {
                 .append(' ').append(gateway)
                 .append(' ').append(field(e.listenerAddress()));
         return sb.toString();
+    }
+
+    /**
+     * {@link #TIMESTAMP} without a formatter per line: the date and time of day are formatted once per
+     * second (a handshake-heavy second writes thousands of lines), the microseconds appended.
+     */
+    private void appendTimestamp(StringBuilder sb, Instant t) {
+        Second s = lastSecond;
+        if (s.epochSecond != t.getEpochSecond()) {
+            String text = TIMESTAMP.format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+            s = new Second(t.getEpochSecond(), text.substring(0, text.length() - 8)); // drop ".000000Z"
+            lastSecond = s;
+        }
+        sb.append(s.text).append('.');
+        int micros = t.getNano() / 1000;
+        for (int d = 100_000; d > 1; d /= 10) {
+            if (micros < d) {
+                sb.append('0');
+            }
+        }
+        sb.append(micros).append('Z');
     }
 
     /** A field that may not contain spaces: {@code -} when absent, spaces replaced otherwise. */
