@@ -28,6 +28,12 @@ import java.util.function.Supplier;
  * TLS field).
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
+    /**
+     * The largest ClientHello read before the handshake starts (Netty's default): a client streaming an
+     * endless one is cut off instead of growing the gateway's memory.
+     */
+    static final int MAX_CLIENT_HELLO_BYTES = 64 * 1024;
+
     private final Supplier<ListenerRuntime> current;
     private final ChannelGroup clients;
 
@@ -49,7 +55,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         if (listener.tls() != null) {
             long handshakeTimeoutMillis = listener.config().timeouts().requestHead().toMillis();
-            p.addLast("sni", new SniHandler(listener.tls().sni(), 0, handshakeTimeoutMillis) {
+            p.addLast("sni", new SniHandler(listener.tls().sni(), MAX_CLIENT_HELLO_BYTES, handshakeTimeoutMillis) {
                 @Override
                 protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
                     SslHandler h = super.newSslHandler(context, allocator);

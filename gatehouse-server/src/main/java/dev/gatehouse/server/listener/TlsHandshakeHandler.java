@@ -32,9 +32,13 @@ import javax.net.ssl.SSLSession;
  * and hands the connection to the listener's HTTP stage by the ALPN protocol. Removes itself.
  */
 final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
+    private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(TlsHandshakeHandler.class);
+
     private final ListenerRuntime listener;
     private final String traceId;
     private final long acceptedAt;
+    /** Whether this connection's connection-log line was written (exactly one per connection). */
+    private boolean logged;
 
     TlsHandshakeHandler(ListenerRuntime listener, String traceId, long acceptedAt) {
         this.listener = listener;
@@ -48,6 +52,19 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
             ctx.fireUserEventTriggered(evt);
             return;
         }
+        try {
+            handshakeEnded(ctx, done);
+        } catch (RuntimeException e) {
+            // Never strand a connection half-way: no HTTP stage, no timeouts, no log line.
+            logger.warn("{}: closing connection after an unexpected error at the end of its handshake", traceId, e);
+            if (!logged) {
+                log(ctx, null, -1, null, null, "Failed:UnmappedConnectionError", false);
+            }
+            ctx.close();
+        }
+    }
+
+    private void handshakeEnded(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
         long latency = System.nanoTime() - acceptedAt;
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         SSLEngine engine = ssl == null ? null : ssl.engine();
@@ -101,6 +118,18 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * A connection that closes before its handshake ends (connect and close, a partial ClientHello, a
+     * timeout that closed it) still gets its one connection-log line.
+     */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (!logged) {
+            log(ctx, null, -1, null, null, "Failed:UnmappedConnectionError", false);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    /**
      * Handshake failures are reported by the completion event (and logged there, with their code); the
      * decoder exception that carries the same failure is not news.
      */
@@ -116,6 +145,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
     /** @param identity the leaf's identity when already derived (its names are reused), else {@code null} */
     private void log(ChannelHandlerContext ctx, SSLEngine engine, long latency, X509Certificate[] chain,
                      ClientIdentity identity, String status, boolean handshakeDone) {
+        logged = true;
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         String protocol = null;

@@ -3,7 +3,6 @@ package dev.gatehouse.server.observe;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #append} may be called from any thread and never blocks: it offers the line to a bounded
  * queue. When the queue is full (the disk cannot keep up), the line is dropped and counted in
  * {@link #dropped()}; the writer thread notes each run of drops in the file itself, so a gap in the
- * log is never silent. {@link #close()} drains the queue and flushes.
+ * log is never silent. A write error (disk full, I/O error) loses the lines it could not write — counted
+ * in {@link #dropped()} and {@link #writeErrors()}, reported at most once a minute — and the writer
+ * reopens the file and goes on. {@link #close()} drains the queue and flushes, waiting a bounded time.
  */
 public final class LogFile implements Closeable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LogFile.class);
     /** Lines held in memory before new ones are dropped. */
     public static final int DEFAULT_CAPACITY = 65_536;
 
@@ -35,7 +37,9 @@ public final class LogFile implements Closeable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final Thread writer;
-    private final BufferedWriter out;
+    private volatile BufferedWriter out;
+    private final AtomicLong writeErrors = new AtomicLong();
+    private long lastErrorReport = System.nanoTime() - TimeUnit.MINUTES.toNanos(2);
     private volatile boolean closed;
 
     private LogFile(Path path, int capacity) throws IOException {
@@ -80,44 +84,91 @@ public final class LogFile implements Closeable {
     private void drain() {
         List<String> batch = new ArrayList<>(1024);
         long reportedDrops = 0;
-        try {
-            while (true) {
-                String first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
+        int unflushed = 0; // lines in the writer's buffer: lost too if a flush fails
+        while (true) {
+            String first;
+            try {
+                first = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (first == null) {
+                try {
                     out.flush();
-                    continue;
+                    written.addAndGet(unflushed);
+                } catch (IOException e) {
+                    writeFailed(e, unflushed);
                 }
-                batch.add(first);
-                queue.drainTo(batch, 4095);
-                boolean stop = false;
+                unflushed = 0;
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, 4095);
+            boolean stop = false;
+            int done = 0;
+            try {
                 for (String line : batch) {
                     if (line == STOP) {
                         stop = true;
-                        continue;
+                    } else {
+                        out.write(line);
+                        out.write('\n');
+                        unflushed++;
                     }
-                    out.write(line);
-                    out.write('\n');
-                    written.incrementAndGet();
+                    done++;
                 }
-                batch.clear();
                 long d = dropped.get();
                 if (d != reportedDrops) {
-                    out.write("# gatehouse: " + (d - reportedDrops) + " log lines dropped (writer could not keep up)\n");
+                    out.write("# gatehouse: " + (d - reportedDrops) + " log lines dropped\n");
                     reportedDrops = d;
                 }
-                if (queue.isEmpty()) {
+                if (stop || queue.isEmpty()) {
                     out.flush();
+                    written.addAndGet(unflushed);
+                    unflushed = 0;
                 }
-                if (stop) {
-                    out.flush();
-                    return;
-                }
+            } catch (IOException e) {
+                // Disk full, I/O error: count what is lost, say so (rate-limited), reopen, keep going.
+                writeFailed(e, unflushed + batch.size() - done);
+                unflushed = 0;
+                reportedDrops = dropped.get();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + path, e);
+            batch.clear();
+            if (stop) {
+                return;
+            }
         }
+    }
+
+    private void writeFailed(IOException e, int lostLines) {
+        dropped.addAndGet(lostLines);
+        writeErrors.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastErrorReport > TimeUnit.MINUTES.toNanos(1)) {
+            lastErrorReport = now;
+            log.error("cannot write {} ({} lines lost so far): {}", path, dropped.get(), e.toString());
+        }
+        try {
+            out.close();
+        } catch (IOException ignored) {
+            // reopened below
+        }
+        try {
+            out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException reopen) {
+            out = new BufferedWriter(java.io.Writer.nullWriter()) {
+                @Override
+                public void write(String str) throws IOException {
+                    throw reopen;
+                }
+            };
+        }
+    }
+
+    /** Write errors so far (each one also drops the lines it could not write). */
+    public long writeErrors() {
+        return writeErrors.get();
     }
 
     /** Writes every queued line, flushes and closes the file. */
@@ -128,7 +179,10 @@ public final class LogFile implements Closeable {
         }
         closed = true;
         try {
-            queue.put(STOP);
+            // Never wait forever: a full queue behind a stuck disk must not hang a graceful stop.
+            if (!queue.offer(STOP, 5, TimeUnit.SECONDS)) {
+                writer.interrupt();
+            }
             writer.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -30,7 +30,8 @@ public final class FailureAlerts {
             case CLIENT_CERT_EXPIRED -> CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED;
             case CLIENT_CERT_NOT_YET_VALID -> CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID;
             case CLIENT_CERT_CRL_HIT -> CertificateVerifier.X509_V_ERR_CERT_REVOKED;
-            case CLIENT_CERT_CRL_PROCESSING_ERROR -> CertificateVerifier.X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE;
+            // Not in BoringSSL's table, so it falls to its default: certificate_unknown.
+            case CLIENT_CERT_CRL_PROCESSING_ERROR -> CertificateVerifier.X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION;
             case CLIENT_CERT_PURPOSE_INVALID, CLIENT_CERT_TYPE_UNSUPPORTED -> CertificateVerifier.X509_V_ERR_INVALID_PURPOSE;
             case CLIENT_CERT_INVALID, CLIENT_CERT_MAX_SIZE_EXCEEDED, CLIENT_CERT_REJECTED ->
                     CertificateVerifier.X509_V_ERR_CERT_REJECTED;

@@ -80,6 +80,13 @@ class MutualTlsTest {
         client(dir, "selfsigned", HeldCertificate.builder().commonName("self-signed device").clientAuth().build());
 
         Files.writeString(dir.resolve("clients-ca.pem"), root.certificatePem());
+        // Two anchors with one name: the CRL is signed by the first, the client's issuer is the second,
+        // so at check time the CRL of the client's issuer does not verify with its key.
+        HeldCertificate sameNameA = HeldCertificate.builder().commonName("Same Name Root").ca(0).build();
+        HeldCertificate sameNameB = HeldCertificate.builder().commonName("Same Name Root").ca(0).build();
+        Files.writeString(dir.resolve("confused-ca.pem"), sameNameA.certificatePem() + sameNameB.certificatePem());
+        Files.writeString(dir.resolve("confused.crl"), HeldCertificate.crlPem(HeldCertificate.crl(sameNameA, Duration.ofDays(1))));
+        client(dir, "crlerror", HeldCertificate.builder().commonName("crlerror").signedBy(sameNameB).clientAuth().build());
         Files.writeString(dir.resolve("clients.crl"), HeldCertificate.crlPem(
                 HeldCertificate.crl(root, Duration.ofDays(1), revoked.certificate().getSerialNumber())));
 
@@ -119,7 +126,15 @@ class MutualTlsTest {
                     address: 127.0.0.1:0
                     protocol: http
                     default_action: { forward: echo }
+                  - name: confused
+                    address: 127.0.0.1:0
+                    tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
+                    mutual_authentication: { mode: verify, trust_store: confused }
+                    default_action: { forward: echo }
                 trust_stores:
+                  confused:
+                    ca_certificates: confused-ca.pem
+                    revocation_lists: [ confused.crl ]
                   clients:
                     ca_certificates: clients-ca.pem
                     revocation_lists: [ clients.crl ]
@@ -240,9 +255,19 @@ class MutualTlsTest {
     @MethodSource("failures")
     void eachFailureEndsTheHandshakeWithItsCodeAndAlert(String client, String code, String tls, int alert)
             throws Exception {
+        assertFailure("verify", client, code, tls, alert);
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1.3", "1.2"})
+    void aCrlThatCannotBeUsedAtCheckTimeIsCrlProcessingErrorWithCertificateUnknown(String tls) throws Exception {
+        assertFailure("confused", "crlerror", "ClientCertCrlProcessingError", tls, 46);
+    }
+
+    private void assertFailure(String listener, String client, String code, String tls, int alert) throws Exception {
         int before = logLines().size();
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect",
-                "127.0.0.1:" + gateway.boundPort("verify"), "-servername", "localhost", "-msg",
+                "127.0.0.1:" + gateway.boundPort(listener), "-servername", "localhost", "-msg",
                 tls.equals("1.3") ? "-tls1_3" : "-tls1_2", "-ign_eof", "-cipher", "DEFAULT:@SECLEVEL=0"));
         if (client != null) {
             cmd.addAll(List.of("-cert", dir.resolve(client + ".pem").toString(),
@@ -272,6 +297,46 @@ class MutualTlsTest {
             }
         }
         return alerts;
+    }
+
+    @Test
+    void connectionsThatNeverFinishAHandshakeStillGetTheirLine() throws Exception {
+        int before = logLines().size();
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.boundPort("verify"))) {
+            s.getOutputStream().flush(); // connect, then close without a byte
+        }
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.boundPort("off"))) {
+            s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00}); // half a ClientHello
+            s.getOutputStream().flush();
+        }
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (logLines().size() < before + 2 && Instant.now().isBefore(deadline)) {
+            Thread.sleep(20);
+        }
+        List<String> fresh = logLines().subList(before, logLines().size());
+        assertThat(fresh).hasSize(2).allSatisfy(l -> assertThat(logFields(l)[10]).isEqualTo("Failed:UnmappedConnectionError"));
+    }
+
+    @Test
+    void anEndlessClientHelloIsCutOffEarly() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.boundPort("verify"))) {
+            s.setSoTimeout(10_000);
+            java.io.OutputStream out = s.getOutputStream();
+            // A handshake record announcing a 16 MiB ClientHello, then junk: the gateway must hang up
+            // long before 16 MiB have been buffered.
+            out.write(new byte[] {0x16, 0x03, 0x01, 0x40, 0x00, 0x01, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+            byte[] junk = new byte[16 * 1024];
+            long sent = 0;
+            try {
+                while (sent < 16L * 1024 * 1024) {
+                    out.write(junk);
+                    sent += junk.length;
+                }
+            } catch (java.io.IOException expected) {
+                // the gateway closed the connection
+            }
+            assertThat(sent).as("bytes accepted before the gateway hung up").isLessThan(8L * 1024 * 1024);
+        }
     }
 
     @Test
