@@ -12,12 +12,21 @@ import java.util.List;
  *
  * <p>Callers strip them <em>before</em> adding Gatehouse's own headers, so a {@code Connection} header
  * that names those cannot remove them.
+ *
+ * <h2>What a {@code Connection} header can never remove</h2>
+ * {@code Content-Length}, {@code Transfer-Encoding} and {@code Host}: the first two frame the message (the
+ * decoder already read the body by them, so removing one would send the body to the next hop unframed,
+ * where it would be parsed as a request of its own), and {@code Host} is what host rules judged. RFC 9110
+ * 7.6.1 forbids naming them anyway; a token that does is ignored.
  */
 public final class HopByHopHeaders {
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString[] FIXED = {
             HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE, HttpHeaderNames.TRAILER,
             HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE};
+    /** Headers a {@code Connection} token never removes (see the class comment). */
+    private static final AsciiString[] PROTECTED = {
+            HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.HOST};
 
     private HopByHopHeaders() {}
 
@@ -50,10 +59,22 @@ public final class HopByHopHeaders {
                 e--;
             }
             if (e > s) {
-                headers.remove(connectionValue.subSequence(s, e));
+                CharSequence name = connectionValue.subSequence(s, e);
+                if (!isProtected(name)) {
+                    headers.remove(name);
+                }
             }
             start = end + 1;
         }
+    }
+
+    private static boolean isProtected(CharSequence name) {
+        for (AsciiString p : PROTECTED) {
+            if (p.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isSpace(char c) {

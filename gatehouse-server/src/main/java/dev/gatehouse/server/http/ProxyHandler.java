@@ -349,6 +349,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         expectContinue = HttpUtil.is100ContinueExpected(req);
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         requestChunked = chunked;
+        // How the decoder framed the body, taken before any header is removed: the forwarded head says
+        // exactly this, whatever the client's Connection header named.
+        long contentLength = chunked ? -1 : HttpUtil.getContentLength(req, -1L);
 
         // Before routing, and before Gatehouse adds its own headers: a client never supplies an identity,
         // and a Connection header can only name headers the client sent.
@@ -372,8 +375,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
                         HttpUtil.setContentLength(req, n);
                     }
                 }
-            } else if (chunked && !HttpUtil.isContentLengthSet(req)) {
+            } else if (chunked) {
+                headers.remove(HttpHeaderNames.CONTENT_LENGTH);
                 headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else if (contentLength >= 0) {
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
             }
             forwarded.addTo(headers);
             head = req;
