@@ -87,6 +87,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         SSLSession session = engine.getSession();
         X509Certificate[] chain = peerChain(session);
+        listener.tls().handshakeDone(engine);
         ClientIdentity identity = null;
         List<Map.Entry<String, String>> headers = List.of();
         String status = "-";

@@ -58,9 +58,27 @@ public final class ClientCertificateJudge extends X509ExtendedTrustManager {
     /** What was presented and what the verifier said of it. */
     public record Judgement(X509Certificate[] presented, Verdict verdict) {}
 
+    /**
+     * The JDK provider calls the trust manager with its own inner engine, not the one the pipeline holds,
+     * so there the judgement is parked per thread instead: the JDK runs the check inside the event loop's
+     * unwrap of that connection, and the handshake's end is seen on the same thread. Stale entries (older
+     * than a second) are never handed out.
+     */
+    private static final ThreadLocal<Parked> PARKED_ON_THREAD = new ThreadLocal<>();
+
+    private record Parked(Judgement judgement, long at) {}
+
     /** Removes and returns the judgement of the handshake on {@code engine}, or {@code null} if none was reached. */
     public Judgement takeJudgement(SSLEngine engine) {
-        return verdicts.remove(engine);
+        Judgement j = verdicts.remove(engine);
+        if (j == null && !(engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine)) {
+            Parked p = PARKED_ON_THREAD.get();
+            PARKED_ON_THREAD.remove();
+            if (p != null && System.nanoTime() - p.at() < 1_000_000_000L) {
+                j = p.judgement();
+            }
+        }
+        return j;
     }
 
     @Override
@@ -70,8 +88,11 @@ public final class ClientCertificateJudge extends X509ExtendedTrustManager {
             return;
         }
         Verdict verdict = verifier.verify(chain);
-        if (engine != null) {
-            verdicts.put(engine, new Judgement(chain, verdict));
+        Judgement judgement = new Judgement(chain, verdict);
+        if (engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine) {
+            verdicts.put(engine, judgement);
+        } else {
+            PARKED_ON_THREAD.set(new Parked(judgement, System.nanoTime()));
         }
         if (!verdict.isSuccess()) {
             if (TlsProvider.isBoringSsl()) {

@@ -128,6 +128,16 @@ public final class ServerTls {
         }
     }
 
+    /**
+     * After a successful handshake on a listener with client certificates: with the JDK provider, whose
+     * one-entry session cache cannot be turned off, the session is invalidated so it is never resumed.
+     */
+    public void handshakeDone(javax.net.ssl.SSLEngine engine) {
+        if (judge != null && !(engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine)) {
+            engine.getSession().invalidate();
+        }
+    }
+
     /** How many presented certificates the TLS stack hands to the verifier at most. */
     static final int PRESENTED_CHAIN_LIMIT = 32;
 

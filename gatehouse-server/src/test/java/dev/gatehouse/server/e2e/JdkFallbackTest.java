@@ -1,0 +1,129 @@
+package dev.gatehouse.server.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gatehouse.pki.testing.HeldCertificate;
+import dev.gatehouse.server.testing.EchoTarget;
+import dev.gatehouse.server.testing.GatewayProcess;
+import dev.gatehouse.server.testing.Processes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Where BoringSSL cannot load, the gateway runs on the JDK's TLS: verify mode still judges every
+ * certificate with the same verifier, logs the right failure code, and never resumes a session. The
+ * gateway runs in its own JVM with netty-tcnative disabled.
+ */
+class JdkFallbackTest {
+    @TempDir
+    static Path dir;
+
+    static EchoTarget target;
+    static GatewayProcess gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        target = EchoTarget.start();
+        HeldCertificate serverCa = HeldCertificate.builder().commonName("Server CA").ca(0).build();
+        HeldCertificate.builder().commonName("localhost").signedBy(serverCa).addSanDns("localhost").serverAuth()
+                .build().writeTo(dir, "server");
+        Files.writeString(dir.resolve("server-ca.pem"), serverCa.certificatePem());
+        HeldCertificate root = HeldCertificate.builder().commonName("Client Root").ca(0).build();
+        Files.writeString(dir.resolve("clients.pem"), root.certificatePem());
+        HeldCertificate.builder().commonName("good").signedBy(root).clientAuth().build().writeTo(dir, "good");
+        HeldCertificate stranger = HeldCertificate.builder().commonName("Stranger").ca(0).build();
+        HeldCertificate.builder().commonName("untrusted").signedBy(stranger).clientAuth().build().writeTo(dir, "untrusted");
+        Path config = dir.resolve("gatehouse.yaml");
+        Files.writeString(config, """
+                listeners:
+                  - name: verify
+                    address: 127.0.0.1:0
+                    tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
+                    mutual_authentication: { mode: verify, trust_store: clients }
+                    default_action: { forward: echo }
+                trust_stores:
+                  clients: { ca_certificates: clients.pem }
+                target_groups:
+                  echo: { targets: [ "%s" ] }
+                logs: { connection: connection.log }
+                """.formatted(target.address()));
+        gateway = GatewayProcess.start(config, List.of("-Dio.netty.handler.ssl.noOpenSsl=true", "-Xmx256m"));
+        assertThat(gateway.logs()).contains("falling back to the JDK TLS provider");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (target != null) {
+            target.close();
+        }
+    }
+
+    @Test
+    void verifiedClientIsForwardedAndUntrustedOneIsLoggedWithItsCode() throws Exception {
+        Processes.Result ok = curl("good");
+        assertThat(ok.exitCode()).as(ok.all()).isZero();
+        assertThat(target.lastRequest().get("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=good");
+
+        int before = lines().size();
+        Processes.Result refused = curl("untrusted");
+        assertThat(refused.exitCode()).as(refused.all()).isNotZero();
+        String line = awaitLine(before, "CN=untrusted");
+        assertThat(line).contains("Failed:ClientCertUntrusted");
+    }
+
+    @Test
+    void sessionsAreNeverResumed() throws Exception {
+        for (String tls : List.of("-tls1_2", "-tls1_3")) {
+            Path session = dir.resolve("session" + tls);
+            List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + gateway.port("verify"),
+                    "-servername", "localhost", tls, "-cert", dir.resolve("good.pem").toString(),
+                    "-key", dir.resolve("good.key").toString());
+            List<String> first = new ArrayList<>(base);
+            first.addAll(List.of("-sess_out", session.toString(), "-ign_eof"));
+            Processes.Result r1 = Processes.run(first, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 20);
+            assertThat(r1.stdout()).as(r1.all()).contains("New, ");
+            assertThat(session).exists();
+            List<String> second = new ArrayList<>(base);
+            second.addAll(List.of("-sess_in", session.toString(), "-ign_eof"));
+            Processes.Result r2 = Processes.run(second, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 20);
+            assertThat(r2.stdout()).as(tls + ": " + r2.all()).doesNotContain("Reused, ");
+        }
+    }
+
+    private static Processes.Result curl(String client) throws Exception {
+        int port = gateway.port("verify");
+        return Processes.run(List.of("curl", "-sS", "--fail", "--max-time", "10",
+                "--cacert", dir.resolve("server-ca.pem").toString(), "--resolve", "localhost:" + port + ":127.0.0.1",
+                "--cert", dir.resolve(client + ".pem").toString(), "--key", dir.resolve(client + ".key").toString(),
+                "https://localhost:" + port + "/"));
+    }
+
+    private static List<String> lines() throws Exception {
+        Path log = dir.resolve("connection.log");
+        return Files.exists(log) ? Files.readAllLines(log) : List.of();
+    }
+
+    private static String awaitLine(int before, String containing) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (Instant.now().isBefore(deadline)) {
+            List<String> all = lines();
+            for (String l : all.subList(Math.min(before, all.size()), all.size())) {
+                if (l.contains(containing)) {
+                    return l;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no connection-log line with " + containing + " in " + lines());
+    }
+}
