@@ -42,6 +42,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Signals.install();
         PrintStream out = System.out;
         Path base = dir.toAbsolutePath().normalize();
         try {

@@ -27,6 +27,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Signals.install();
         GatewayConfig parsed;
         Gateway gateway;
         try {

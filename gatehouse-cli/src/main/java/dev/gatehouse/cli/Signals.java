@@ -15,12 +15,22 @@ final class Signals {
 
     private Signals() {}
 
-    /** Blocks until SIGTERM or SIGINT arrives. */
-    static void awaitStop() {
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+    private static final CountDownLatch STOP = new CountDownLatch(1);
+
+    /**
+     * Takes over SIGTERM, SIGINT and SIGHUP. Call it before anything slow (loading large CRLs): a SIGHUP
+     * must never kill a starting gateway, and a SIGTERM during start stops it as soon as it is up.
+     */
+    static void install() {
+        Signal.handle(new Signal("TERM"), s -> STOP.countDown());
+        Signal.handle(new Signal("INT"), s -> STOP.countDown());
         Signal.handle(new Signal("HUP"), s -> log.warn("SIGHUP received and ignored: configuration reload is not supported yet"));
+    }
+
+    /** Blocks until SIGTERM or SIGINT arrives (installing the handlers if {@link #install} was not called). */
+    static void awaitStop() {
+        install();
+        CountDownLatch stop = STOP;
         while (stop.getCount() > 0) {
             try {
                 stop.await();
