@@ -362,6 +362,16 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
             headers.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
             headers.remove(HttpConversionUtil.ExtensionHeaderNames.PATH.text());
         }
+        // Rules judge, and the target receives, the same normalised target and Host.
+        String malformed = RequestHeadChecks.apply(req, h2);
+        if (malformed != null) {
+            ReferenceCountUtil.release(req);
+            keepAlive = false;
+            respondError(HttpResponseStatus.BAD_REQUEST, malformed);
+            return;
+        }
+        log.path = req.uri();
+        log.host = headers.get(HttpHeaderNames.HOST);
 
         Route route = stage.router().route(req, info);
         log.rule = route.name();

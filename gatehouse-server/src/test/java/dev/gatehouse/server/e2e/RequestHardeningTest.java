@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Requests built to make Gatehouse and the target disagree about what was asked (request smuggling,
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 class RequestHardeningTest {
     static RecordingTarget target;
     static ProxyHarness proxy;
+    static ProxyHarness h2proxy;
 
     @BeforeAll
     static void start() throws Exception {
@@ -30,11 +33,18 @@ class RequestHardeningTest {
                 .defaultAction(ActionConfig.Forward.to("app"))
                 .identity(List.of(Map.entry("X-Amzn-Mtls-Clientcert-Subject", "CN=real-client")), "CN=real-client")
                 .start();
+        h2proxy = ProxyHarness.builder().protocol(ProxyHarness.Protocol.H2C)
+                .group("app", target.port())
+                .rule(10, host("admin.local"), new ActionConfig.Deny(403))
+                .rule(20, ProxyActionsTest.path("/internal/*"), new ActionConfig.Deny(403))
+                .defaultAction(ActionConfig.Forward.to("app"))
+                .start();
     }
 
     @AfterAll
     static void stop() throws Exception {
         proxy.close();
+        h2proxy.close();
         target.close();
     }
 
@@ -97,5 +107,78 @@ class RequestHardeningTest {
                 "GET /x HTTP/1.1\r\nHost: app.local\r\nConnection: close, Host\r\n\r\n");
         assertThat(ok.status()).isEqualTo(200);
         assertThat(seen()).singleElement().satisfies(req -> assertThat(req.headers("host")).containsExactly("app.local"));
+    }
+
+    static int status(String requestLine, String headers) throws Exception {
+        return RawHttp.exchange(proxy.port(), requestLine + "\r\n" + headers + "Connection: close\r\n\r\n").status();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/./internal/x", "//internal/x", "/foo/../internal/x", "/%69nternal/x", "/%2e/internal/x",
+            "/foo/%2E%2e/internal/x", "/internal/./x", "/x/..//internal/y", "http://h/internal/x", "HTTP://H/./internal/x"})
+    void denyRulesJudgeTheNormalisedPath(String target) throws Exception {
+        assertThat(status("GET " + target + " HTTP/1.1", "Host: h\r\n")).isEqualTo(403);
+        assertThat(seen()).isEmpty();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/internal%2Fx", "/a/%2f/b", "/a%5Cb", "/a%5cb", "/a%00", "/a\\b", "/..", "/../internal/x",
+            "/a/../../internal/x", "/%2E%2E/x", "/a%zz", "/a%4", "/a#frag", "internal/x", "http://other/internal/x",
+            "http://user@h/x", "http:///x"})
+    void refusesTargetsThatCannotBeNormalisedWith400(String target) throws Exception {
+        RawHttp.Response r = RawHttp.exchange(proxy.port(), "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(seen()).isEmpty();
+    }
+
+    @Test
+    void theTargetReceivesTheNormalisedPathAndTheQueryAsSent() throws Exception {
+        assertThat(status("GET /a/./b/../c//d?x=%2e&y=/../ HTTP/1.1", "Host: h\r\n")).isEqualTo(200);
+        assertThat(status("GET /%7Euser/caf%c3%a9/ HTTP/1.1", "Host: h\r\n")).isEqualTo(200);
+        assertThat(status("GET http://H:8080/abs?q=1 HTTP/1.1", "Host: h:8080\r\n")).isEqualTo(200);
+        assertThat(status("GET https://h HTTP/1.1", "Host: h\r\n")).isEqualTo(200);
+        List<RecordingTarget.Request> seen = seen();
+        assertThat(seen).extracting(RecordingTarget.Request::requestLine).containsExactly(
+                "GET /a/c/d?x=%2e&y=/../ HTTP/1.1", "GET /~user/caf%C3%A9/ HTTP/1.1", "GET /abs?q=1 HTTP/1.1",
+                "GET / HTTP/1.1");
+        assertThat(seen.get(2).headers("host")).containsExactly("H:8080");
+        assertThat(seen.get(3).headers("host")).containsExactly("h");
+    }
+
+    @Test
+    void moreThanOneHostOrNoneInHttp11Gets400() throws Exception {
+        assertThat(status("GET /x HTTP/1.1", "Host: app.local\r\nHost: admin.local\r\n")).isEqualTo(400);
+        assertThat(status("GET /x HTTP/1.1", "Host: app.local\r\nHost: app.local\r\n")).isEqualTo(400);
+        assertThat(status("GET /x HTTP/1.1", "Host: app.local, admin.local\r\n")).isEqualTo(400);
+        assertThat(status("GET /x HTTP/1.1", "Host: app.local/../x\r\n")).isEqualTo(400);
+        assertThat(status("GET /x HTTP/1.1", "")).isEqualTo(400);
+        assertThat(seen()).isEmpty();
+        assertThat(status("GET /x HTTP/1.0", "")).isEqualTo(200);
+        assertThat(status("GET /x HTTP/1.1", "Host: [::1]:8080\r\n")).isEqualTo(200);
+        assertThat(seen()).hasSize(2);
+    }
+
+    @Test
+    void http2PathsAreNormalisedAndAHostThatDisagreesWithAuthorityIsRefused() throws Exception {
+        int port = h2proxy.port();
+        assertThat(H2Client.exchange(port, H2Client.request("GET", "/./internal/x", "h"), null, null).status())
+                .isEqualTo(403);
+        assertThat(H2Client.exchange(port, H2Client.request("GET", "//internal/x", "h"), null, null).status())
+                .isEqualTo(403);
+        assertThat(H2Client.exchange(port, H2Client.request("GET", "/%69nternal/x", "h"), null, null).status())
+                .isEqualTo(403);
+        assertThat(H2Client.exchange(port, H2Client.request("GET", "/a/%2f/b", "h"), null, null).status())
+                .isEqualTo(400);
+        // Netty's stream codec refuses a host that disagrees with :authority before Gatehouse sees the
+        // request: the stream is reset (PROTOCOL_ERROR), and nothing reaches the target.
+        assertThat(H2Client.exchange(port, H2Client.request("GET", "/x", "app.local").add("host", "admin.local"),
+                null, null).status()).isEqualTo(-1);
+        assertThat(seen()).isEmpty();
+        assertThat(H2Client.exchange(port, H2Client.request("GET", "/a/../b", "app.local").add("host", "APP.local"),
+                null, null).status()).isEqualTo(200);
+        assertThat(seen()).singleElement().satisfies(req -> {
+            assertThat(req.requestLine()).isEqualTo("GET /b HTTP/1.1");
+            assertThat(req.headers("host")).containsExactly("app.local");
+        });
     }
 }
