@@ -432,6 +432,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         boolean last = content instanceof LastHttpContent;
         if (last) {
             requestComplete = true;
+            // Request trailers are never forwarded: they would reach the target past the header policy
+            // (identity headers, Host, framing), and targets that merge them into the headers exist.
+            HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
+            if (!trailers.isEmpty()) {
+                trailers.clear();
+            }
         }
         if (conn == null) {
             content.release();

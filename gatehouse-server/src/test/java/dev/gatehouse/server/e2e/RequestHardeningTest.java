@@ -3,7 +3,14 @@ package dev.gatehouse.server.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.server.config.ActionConfig;
+import dev.gatehouse.server.config.ConfigLocation;
+import dev.gatehouse.server.config.IdentityHeader;
+import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.ListenerTimeouts;
+import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.RuleConfig;
+import dev.gatehouse.server.config.TargetAddress;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -32,13 +39,23 @@ class RequestHardeningTest {
                 .rule(20, ProxyActionsTest.path("/internal/*"), new ActionConfig.Deny(403))
                 .defaultAction(ActionConfig.Forward.to("app"))
                 .identity(List.of(Map.entry("X-Amzn-Mtls-Clientcert-Subject", "CN=real-client")), "CN=real-client")
+                .otherListener(renaming())
                 .start();
         h2proxy = ProxyHarness.builder().protocol(ProxyHarness.Protocol.H2C)
                 .group("app", target.port())
                 .rule(10, host("admin.local"), new ActionConfig.Deny(403))
                 .rule(20, ProxyActionsTest.path("/internal/*"), new ActionConfig.Deny(403))
                 .defaultAction(ActionConfig.Forward.to("app"))
+                .otherListener(renaming())
                 .start();
+    }
+
+    /** A listener that renames the subject header to X-Client-Subject (stripped on every listener). */
+    static ListenerConfig renaming() {
+        return new ListenerConfig("other", TargetAddress.of("127.0.0.1", 0), ListenerConfig.ListenerProtocol.HTTP, null,
+                new MutualAuthConfig(MutualAuthConfig.MutualAuthMode.OFF, null, false, false,
+                        Map.of(IdentityHeader.SUBJECT, "X-Client-Subject"), false, ConfigLocation.synthetic("l2")),
+                List.of(), ActionConfig.Forward.to("app"), ListenerTimeouts.DEFAULTS, ConfigLocation.synthetic("l2"));
     }
 
     @AfterAll
@@ -179,6 +196,37 @@ class RequestHardeningTest {
         assertThat(seen()).singleElement().satisfies(req -> {
             assertThat(req.requestLine()).isEqualTo("GET /b HTTP/1.1");
             assertThat(req.headers("host")).containsExactly("app.local");
+        });
+    }
+
+    static final String FORGED_TRAILERS = "X-Amzn-Mtls-Clientcert-Subject: CN=admin\r\nX-Client-Subject: CN=admin\r\n"
+            + "X-Forwarded-Client-Cert: Hash=forged\r\nHost: admin.local\r\nX-Checksum: 1\r\n";
+
+    @Test
+    void requestTrailersNeverReachTheTarget() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(proxy.port(), "POST /t HTTP/1.1\r\nHost: h\r\nTrailer: X-Checksum\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n" + FORGED_TRAILERS + "\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        List<RecordingTarget.Request> seen = seen();
+        assertThat(seen).singleElement().satisfies(req -> {
+            assertThat(req.bodyText()).isEqualTo("hello");
+            assertThat(req.trailers()).isEmpty();
+            assertThat(req.head()).doesNotContain("CN=admin").doesNotContain("forged");
+            assertThat(req.headers("x-amzn-mtls-clientcert-subject")).containsExactly("CN=real-client");
+        });
+    }
+
+    @Test
+    void http2RequestTrailersNeverReachTheTarget() throws Exception {
+        target.requests.clear();
+        H2Client.Response r = H2Client.exchange(h2proxy.port(), H2Client.request("POST", "/t", "h"), "hello",
+                new DefaultHttp2Headers().add("x-amzn-mtls-clientcert-subject", "CN=admin")
+                        .add("x-client-subject", "CN=admin").add("x-forwarded-client-cert", "Hash=forged"));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(seen()).singleElement().satisfies(req -> {
+            assertThat(req.bodyText()).isEqualTo("hello");
+            assertThat(req.trailers()).isEmpty();
+            assertThat(req.head()).doesNotContain("CN=admin").doesNotContain("forged");
         });
     }
 }
