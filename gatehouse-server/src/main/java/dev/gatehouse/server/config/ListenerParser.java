@@ -213,6 +213,13 @@ final class ListenerParser {
         return value;
     }
 
+    /**
+     * Names an identity header may not be renamed to: hop-by-hop and framing headers (removed or rewritten
+     * on the way to the target, so the identity would be lost or the request mis-framed) and Host.
+     */
+    private static final Set<String> RESERVED_HEADER_NAMES = Set.of("connection", "keep-alive", "proxy-connection",
+            "te", "trailer", "transfer-encoding", "upgrade", "content-length", "host");
+
     private static Map<IdentityHeader, String> headerNames(ConfigNode node) throws ConfigException {
         List<String> keys = new ArrayList<>();
         for (IdentityHeader header : IdentityHeader.values()) {
@@ -228,6 +235,12 @@ final class ListenerParser {
             String name = value.string("an HTTP header name");
             if (!name.matches(RuleParser.TOKEN)) {
                 throw value.fail("'" + name + "' is not a valid header name (expected: letters, digits and - such as X-Client-Subject)");
+            }
+            String folded = name.toLowerCase(Locale.ROOT).replace('_', '-');
+            if (RESERVED_HEADER_NAMES.contains(folded) || folded.startsWith("x-forwarded-")) {
+                throw value.fail("'" + name + "' is a name Gatehouse or HTTP itself uses (expected: not Connection,"
+                        + " Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length, Host"
+                        + " or X-Forwarded-*; a name of your own such as X-Client-Subject)");
             }
             renames.put(header, name);
         }

@@ -222,6 +222,56 @@ class ConfigParserErrorsTest {
                               header_names: { x_amzn_mtls_clientcert_subject: X-Amzn-Mtls-Clientcert-Issuer }
                         """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_subject",
                         "'X-Amzn-Mtls-Clientcert-Issuer' would name both x_amzn_mtls_clientcert_issuer and x_amzn_mtls_clientcert_subject"),
+                broken("header rename to Content-Length", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_subject: Content-Length }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_subject",
+                        "'Content-Length' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to connection", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_leaf: connection }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_leaf",
+                        "'connection' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to Transfer_Encoding", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_issuer: Transfer_Encoding }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_issuer",
+                        "'Transfer_Encoding' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to Host", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_subject: Host }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_subject",
+                        "'Host' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to X-Forwarded-For", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert: X-Forwarded-For }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert",
+                        "'X-Forwarded-For' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to TE", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_validity: TE }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_validity",
+                        "'TE' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to Keep-Alive", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_serial_number: Keep-Alive }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_serial_number",
+                        "'Keep-Alive' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to Upgrade", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_subject: Upgrade }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_subject",
+                        "'Upgrade' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to Proxy-Connection", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_subject: Proxy-Connection }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_subject",
+                        "'Proxy-Connection' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
+                broken("header rename to Trailer", VERIFY.replace("      trust_store: partners\n", """
+                              trust_store: partners
+                              header_names: { x_amzn_mtls_clientcert_subject: Trailer }
+                        """), 11, "listeners[0].mutual_authentication.header_names.x_amzn_mtls_clientcert_subject",
+                        "'Trailer' is a name Gatehouse or HTTP itself uses (expected: not Connection,"),
                 broken("empty targets", BASE.replace("[\"127.0.0.1:9001\"]", "[]"), 11, "target_groups.app.targets",
                         "empty list (expected: at least one host:port)"),
                 broken("target port 0", BASE.replace("127.0.0.1:9001", "127.0.0.1:0"), 11, "target_groups.app.targets[0]",
