@@ -44,7 +44,8 @@ public final class TargetGroups implements AutoCloseable {
      * @param eventLoops  the listeners' event loops (pools are created on them as requests arrive; each
      *                    group's health checks run on one of them); {@code null}: no health checks
      * @param trustStores the trust stores by name, for https groups
-     * @throws ConfigException naming the key of a target client certificate or key that cannot be used
+     * @throws ConfigException naming the key of a target client certificate or key that cannot be used, or of
+     *                         a target whose host does not resolve
      */
     public static TargetGroups create(Map<String, TargetGroupConfig> groups, EventLoopGroup eventLoops,
                                       Map<String, TrustStore> trustStores) throws ConfigException {
@@ -61,6 +62,14 @@ public final class TargetGroups implements AutoCloseable {
                 tls = TargetTls.build(config.tls(), store);
             }
             TargetGroup group = new TargetGroup(config, tls);
+            for (Target t : group.targets()) {
+                // Connections use the address resolved here; one that did not resolve would fail every request.
+                if (t.socketAddress().isUnresolved()) {
+                    throw new ConfigException(config.at().child("targets", config.at().line()).index(t.index(),
+                            config.at().line()), "host '" + t.address().host() + "' does not resolve"
+                            + " (expected: a host name this machine can resolve, or an IP address)");
+                }
+            }
             built.put(e.getKey(), group);
             if (config.healthCheck() != null && eventLoops != null) {
                 checkers.add(new HealthChecker(group, config.healthCheck(), tls, eventLoops.next()));
