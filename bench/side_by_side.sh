@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Side-by-side mutual-TLS proxy benchmark on loopback, runnable from a clone of Gatehouse alone:
+# Gatehouse, nginx, HAProxy and Caddy get the same PKI (ECDSA P-256), the same backend (one nginx
+# worker answering "hello"), the same load tool (wrk, given a client certificate through
+# mtls_preload.so) and the same settings (TLS 1.2+1.3, no session resumption, verify client
+# certificates, forward the certificate in a header). See bench/README.md.
+#
+# Figures per gateway, each from the server's own CPU accounting in /proc (steady on a noisy machine):
+#   new        one request per new TLS connection, always the same client certificate (a returning client):
+#              full mTLS handshakes per second, server CPU ms per 1000
+#   fleet      the same, but every connection presents a different certificate (10,000 devices signed by
+#              an intermediate CA; the client sends leaf + intermediate): no verdict can be reused
+#   keepalive  requests on 64 persistent connections: requests per second, server CPU ms per 1000
+#   idle       resident memory added per idle mTLS connection (KiB), 2000 connections held open
+# Then a table of ratios to the best peer in the same run (the project's targets: new <= 0.6,
+# fleet <= 0.8, keep-alive <= 0.9, idle <= 0.85).
+#
+# Usage: bench/side_by_side.sh [SECONDS] [GATEWAYS...]   gateways: gatehouse nginx haproxy caddy (default: all four)
+# Environment: PORT_BASE (default 28443: nginx +0, haproxy +1, gatehouse +2, caddy +3, backend +557),
+#              FLEET (default 10000 device certificates), GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse).
+# Needs: nginx, haproxy, caddy, wrk, openssl, gcc, libssl-dev, python3 with the cryptography package:
+#   apt-get install -y nginx-light haproxy caddy wrk gcc libssl-dev python3 python3-cryptography
+#
+# Differences from a bare copy of the shared anchor script: ports are configurable (so two runs or a
+# running gateway do not collide), and the fleet's certificates carry the authority and subject key
+# identifiers that RFC 5280 4.2.1.1/4.2.1.2 require of a conforming CA (Gatehouse rejects a non-self-
+# signed certificate without an authority key identifier, as x509-limbo's rfc5280::aki cases expect).
+set -u
+D=10; if [[ ${1:-} =~ ^[0-9]+$ ]]; then D=$1; shift; fi
+GWS=${*:-gatehouse nginx haproxy caddy}
+HERE=$(cd "$(dirname "$0")" && pwd)
+GATEHOUSE_HOME=${GATEHOUSE_HOME:-$(dirname "$HERE")}
+PB=${PORT_BASE:-28443}
+P_NGINX=$PB P_HAPROXY=$((PB + 1)) P_GATEHOUSE=$((PB + 2)) P_CADDY=$((PB + 3)) P_BACKEND=$((PB + 557))
+W=$(mktemp -d /tmp/gh-bench.XXXX); cd "$W" || exit 2
+SHIM=$W/mtls_preload.so
+gcc -shared -fPIC -O2 -o "$SHIM" "$HERE/mtls_preload.c" -ldl -lssl -lcrypto || { echo "cannot build the preload shim (apt-get install gcc libssl-dev)"; exit 2; }
+
+# --- PKI: ECDSA P-256 root -> server certificate, client certificate
+openssl ecparam -name prime256v1 -genkey -noout -out ca.key
+openssl req -x509 -new -key ca.key -sha256 -days 30 -subj "/CN=Bench Root CA" -out ca.pem 2>/dev/null
+issue() { openssl ecparam -name prime256v1 -genkey -noout -out "$1.key"
+  openssl req -new -key "$1.key" -subj "/CN=$1" -out "$1.csr"; printf '%s\n' "$2" > "$1.ext"
+  openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -sha256 -extfile "$1.ext" -out "$1.pem" 2>/dev/null; }
+issue server $'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth'
+issue client $'subjectAltName=URI:spiffe://bench.local/client\nextendedKeyUsage=clientAuth'
+cat server.pem server.key > server-combined.pem
+# the fleet: an intermediate CA under the root, and FLEET device certificates under it
+FLEET=${FLEET:-10000}
+python3 - "$W" "$FLEET" <<'PY' || { echo "cannot make the fleet (python3 with cryptography needed)"; exit 2; }
+import datetime as dt, os, sys
+from cryptography import x509
+from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+w, n = sys.argv[1], int(sys.argv[2]); os.makedirs(f"{w}/fleet", exist_ok=True)
+now = dt.datetime.now(dt.timezone.utc); pem = serialization.Encoding.PEM
+root = x509.load_pem_x509_certificate(open(f"{w}/ca.pem", "rb").read())
+rk = serialization.load_pem_private_key(open(f"{w}/ca.key", "rb").read(), None)
+def name(cn): return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+def build(subject, key, issuer, ikey, ca):
+    b = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(issuer.subject if issuer else name(subject))
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ikey.public_key()), critical=False))
+    if not ca: b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    return b.sign(ikey, hashes.SHA256())
+ik = ec.generate_private_key(ec.SECP256R1()); inter = build("Bench Fleet CA", ik, root, rk, True)
+ipem = inter.public_bytes(pem)
+with open(f"{w}/fleet.list", "w") as lst:
+    for i in range(n):
+        k = ec.generate_private_key(ec.SECP256R1()); c = build(f"device-{i}", k, inter, ik, False)
+        open(f"{w}/fleet/{i}.pem", "wb").write(c.public_bytes(pem) + ipem)
+        open(f"{w}/fleet/{i}.key", "wb").write(k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        lst.write(f"{w}/fleet/{i}.pem {w}/fleet/{i}.key\n")
+PY
+mkdir -p tmp logs
+TEMPS="client_body_temp_path $W/tmp; proxy_temp_path $W/tmp; fastcgi_temp_path $W/tmp; uwsgi_temp_path $W/tmp; scgi_temp_path $W/tmp;"
+
+cat > backend.conf <<EOF
+worker_processes 1; pid $W/backend.pid; error_log $W/backend.err; daemon on;
+events { worker_connections 8192; }
+http { access_log off; $TEMPS keepalive_requests 1000000;
+  server { listen 127.0.0.1:$P_BACKEND; location / { return 200 "hello\n"; } } }
+EOF
+cat > nginx.conf <<EOF
+worker_processes 2; pid $W/nginx.pid; error_log $W/nginx.err; daemon on;
+events { worker_connections 8192; }
+http { access_log off; $TEMPS keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$P_BACKEND; keepalive 256; }
+  server { listen 127.0.0.1:$P_NGINX ssl; ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate $W/server.pem; ssl_certificate_key $W/server.key;
+    ssl_client_certificate $W/ca.pem; ssl_verify_client on; ssl_session_tickets off; ssl_session_cache off;
+    location / { proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header X-Amzn-Mtls-Clientcert \$ssl_client_escaped_cert; proxy_pass http://backend; } } }
+EOF
+cat > haproxy.cfg <<EOF
+global
+  nbthread 2
+  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+frontend fe
+  bind 127.0.0.1:$P_HAPROXY ssl crt $W/server-combined.pem ca-file $W/ca.pem verify required
+  http-request set-header X-Amzn-Mtls-Clientcert %[ssl_c_der,base64]
+  default_backend be
+backend be
+  http-reuse always
+  server b1 127.0.0.1:$P_BACKEND
+EOF
+cat > Caddyfile <<EOF
+{
+  admin off
+  auto_https disable_redirects
+  skip_install_trust
+  storage file_system $W/caddy
+}
+https://localhost:$P_CADDY {
+  bind 127.0.0.1
+  tls $W/server.pem $W/server.key {
+    protocols tls1.2 tls1.3
+    client_auth {
+      mode require_and_verify
+      trusted_ca_cert_file $W/ca.pem
+    }
+  }
+  reverse_proxy 127.0.0.1:$P_BACKEND {
+    header_up X-Amzn-Mtls-Clientcert {http.request.tls.client.certificate_der_base64}
+  }
+}
+EOF
+cat > gatehouse.yaml <<EOF
+listeners:
+  - name: bench
+    address: 127.0.0.1:$P_GATEHOUSE
+    protocol: https
+    tls:
+      certificates: [{ certificate: $W/server.pem, private_key: $W/server.key }]
+      policy: tls12-and-13
+    mutual_authentication: { mode: verify, trust_store: bench }
+    default_action: { forward: backend }
+trust_stores:
+  bench: { ca_certificates: $W/ca.pem }
+target_groups:
+  backend: { protocol: http, targets: ["127.0.0.1:$P_BACKEND"] }
+logs: { connection: $W/logs/connection.log }
+EOF
+
+port_of() { case $1 in nginx) echo $P_NGINX;; haproxy) echo $P_HAPROXY;; gatehouse) echo $P_GATEHOUSE;; caddy) echo $P_CADDY;; esac; }
+pids_of() { case $1 in
+  nginx) pgrep -P "$(cat "$W/nginx.pid")" ;;
+  haproxy) cat "$W/haproxy.pid" ;;
+  caddy) cat "$W/caddy.pid" ;;
+  gatehouse) pgrep -s "$(cat "$W/gatehouse.pid")" ;; esac; }
+cpu_ticks() { local t=0 p; for p in $(pids_of "$1"); do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
+rss_kib() { local t=0 p; for p in $(pids_of "$1"); do [ -r /proc/$p/status ] && t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status))); done; echo $t; }
+start() { case $1 in
+  nginx) nginx -c "$W/nginx.conf" ;;
+  haproxy) haproxy -D -p "$W/haproxy.pid" -f "$W/haproxy.cfg" ;;
+  caddy) HOME=$W XDG_DATA_HOME=$W XDG_CONFIG_HOME=$W caddy run --config "$W/Caddyfile" --adapter caddyfile > "$W/caddy.out" 2>&1 &
+         echo $! > "$W/caddy.pid" ;;
+  gatehouse) (cd "$GATEHOUSE_HOME" && exec setsid bin/gatehouse serve --config "$W/gatehouse.yaml") > "$W/gatehouse.out" 2>&1 &
+             echo $! > "$W/gatehouse.pid" ;;
+  esac
+  for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/"$(port_of "$1")") 2>/dev/null && return 0; sleep 0.5; done
+  echo "$1 did not start listening on $(port_of "$1")"; [ "$1" = gatehouse ] && tail -20 "$W/gatehouse.out"; return 1; }
+stop() { case $1 in nginx) kill "$(cat "$W/nginx.pid")" ;; haproxy) kill "$(cat "$W/haproxy.pid")" ;; caddy) kill "$(cat "$W/caddy.pid")" ;;
+  gatehouse) kill -- "-$(cat "$W/gatehouse.pid")" ;; esac; sleep 1; }
+run_wrk() { # port mode(close|keep|fleet) connections seconds -> "requests non2xx p99 errors"
+  local hdr=() id=(MTLS_CERT="$W/client.pem" MTLS_KEY="$W/client.key")
+  [ "$2" != keep ] && hdr=(-H "Connection: close")
+  [ "$2" = fleet ] && id=(MTLS_CERT_LIST="$W/fleet.list")
+  env "${id[@]}" LD_PRELOAD="$SHIM" \
+    wrk -t1 -c "$3" -d "$4s" "${hdr[@]}" --latency "https://localhost:$1/" > "$W/wrk.out" 2>&1
+  local req bad p99 err
+  req=$(awk '/requests in/{print $1}' "$W/wrk.out"); bad=$(awk '/Non-2xx/{print $5}' "$W/wrk.out")
+  p99=$(awk '$1=="99%"{print $2}' "$W/wrk.out"); err=$(awk '/Socket errors/{gsub(/,/,""); print $4+$6+$8+$10}' "$W/wrk.out")
+  echo "${req:-0} ${bad:-0} ${p99:--} ${err:-0}"; }
+idle_conns() { # port count -> holds COUNT mTLS connections open 6 s
+  python3 - "$1" "$2" "$W" <<'PY'
+import asyncio, ssl, sys
+port, n, w = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=f"{w}/ca.pem"); ctx.load_cert_chain(f"{w}/client.pem", f"{w}/client.key")
+async def one(sem, out):
+    async with sem:
+        try:
+            r, wr = await asyncio.open_connection("127.0.0.1", port, ssl=ctx, server_hostname="localhost")
+            wr.write(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"); await wr.drain(); await r.readuntil(b"hello\n"); out.append(wr)
+        except Exception: pass
+async def main():
+    sem, out = asyncio.Semaphore(64), []
+    await asyncio.gather(*(one(sem, out) for _ in range(n)))
+    print(len(out), flush=True); open(f"{w}/idle.ready", "w").write(str(len(out)))
+    await asyncio.sleep(6)
+    for x in out: x.close()
+asyncio.run(main())
+PY
+}
+
+nginx -c "$W/backend.conf"
+: > "$W/results.tsv"
+printf '%-10s %-10s %9s %8s %8s %14s %9s\n' gateway mode ops/s non2xx errors cpu_ms/1k_ops p99
+for g in $GWS; do
+  start "$g" || continue
+  run_wrk "$(port_of "$g")" keep 16 5 > /dev/null   # warm-up (JIT, pools): 10 s for every gateway
+  run_wrk "$(port_of "$g")" close 16 5 > /dev/null
+  for mode in new fleet keepalive; do
+    case $mode in new) m=close c=32 ;; fleet) m=fleet c=32 ;; keepalive) m=keep c=64 ;; esac
+    a=$(cpu_ticks "$g"); read -r req bad p99 err <<< "$(run_wrk "$(port_of "$g")" $m $c "$D")"; b=$(cpu_ticks "$g")
+    ok=$((req - bad))
+    cpu=$(awk -v c=$(( (b - a) * 10 )) -v n=$ok 'BEGIN{ if (n > 0) printf "%.1f", c * 1000 / n; else print "-" }')
+    printf '%-10s %-10s %9s %8s %8s %14s %9s\n' "$g" $mode $((ok / D)) "$bad" "$err" "$cpu" "$p99"
+    printf '%s\t%s\t%s\t%s\n' "$g" $mode "$cpu" $((bad + err)) >> "$W/results.tsv"
+    [ $mode = fleet ] && [ "$req" -gt "$FLEET" ] && echo "  (fleet wrapped around: $req requests > $FLEET identities; some verdicts could be reused)"
+  done
+  rm -f "$W/idle.ready"; r0=$(rss_kib "$g")
+  idle_conns "$(port_of "$g")" 2000 > "$W/idle.out" & idle_pid=$!
+  for _ in $(seq 1 120); do [ -f "$W/idle.ready" ] && break; sleep 0.5; done
+  sleep 1; r1=$(rss_kib "$g"); held=$(cat "$W/idle.ready" 2>/dev/null || echo 0); wait $idle_pid
+  kib=$(awk -v d=$((r1 - r0)) -v n="$held" 'BEGIN{ if (n > 0) printf "%.1f", d / n; else print "-" }')
+  printf '%-10s %-10s %9s %8s %8s %14s %9s\n' "$g" idle "$held" - - "${kib}KiB/conn" -
+  printf '%s\tidle\t%s\t%s\n' "$g" "$kib" $((2000 - held)) >> "$W/results.tsv"
+  stop "$g"
+done
+kill "$(cat "$W/backend.pid")"
+
+# The table for README.md and bench/README.md: each figure, and Gatehouse's ratio to the best peer.
+python3 - "$W/results.tsv" <<'PY'
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+val, bad = {}, {}
+for g, m, v, b in rows:
+    try: val[g, m] = float(v)
+    except ValueError: pass
+    bad[g, m] = int(b)
+modes = [("new", "new: CPU ms / 1k handshakes", 0.6), ("fleet", "fleet: CPU ms / 1k handshakes", 0.8),
+         ("keepalive", "keep-alive: CPU ms / 1k requests", 0.9), ("idle", "idle: KiB / connection", 0.85)]
+gws = [g for g in ["gatehouse", "nginx", "haproxy", "caddy"] if any(k[0] == g for k in bad)]
+print()
+print("| gateway | " + " | ".join(t for _, t, _ in modes) + " |")
+print("|---" * (len(modes) + 1) + "|")
+for g in gws:
+    cells = []
+    for m, _, _ in modes:
+        v = val.get((g, m)); b = bad.get((g, m), 0)
+        cells.append(("-" if v is None else f"{v:,.1f}") + (f" ({b} failed)" if b else ""))
+    print(f"| {g} | " + " | ".join(cells) + " |")
+peers = [g for g in gws if g != "gatehouse"]
+if "gatehouse" in gws and peers:
+    cells = []
+    for m, _, target in modes:
+        best = [(val[p, m], p) for p in peers if (p, m) in val and not bad.get((p, m))]
+        v = val.get(("gatehouse", m))
+        if not best or v is None:
+            cells.append("-"); continue
+        b, who = min(best)
+        r = v / b
+        cells.append(f"{r:.2f}x {who} ({'meets' if r <= target and not bad.get(('gatehouse', m)) else 'misses'} <= {target})")
+    print("| **Gatehouse / best peer** | " + " | ".join(cells) + " |")
+PY
+echo "workdir: $W"
