@@ -180,6 +180,7 @@ final class RequestHeadChecks {
             if (uri.indexOf('#', end) >= 0) {
                 throw new Malformed("fragment in request target");
             }
+            refuseDotSegmentParameters(uri, end);
             return uri;
         }
         // Decode unreserved characters first, so that %2E%2E is a dot segment like ..
@@ -229,11 +230,31 @@ final class RequestHeadChecks {
         if (out.length() == 0 || trailingSlash) {
             out.append('/');
         }
+        int pathEnd = out.length();
         out.append(uri, end, uri.length());
         if (out.indexOf("#") >= 0) {
             throw new Malformed("fragment in request target");
         }
-        return out.toString();
+        String normalized = out.toString();
+        refuseDotSegmentParameters(normalized, pathEnd);
+        return normalized;
+    }
+
+    /**
+     * Servlet containers drop path parameters ({@code ;...}) from each segment before resolving dot
+     * segments, so {@code /..;/admin} is {@code /admin} to them: a dot segment with parameters is refused.
+     */
+    private static void refuseDotSegmentParameters(String path, int end) throws Malformed {
+        int semicolon = path.indexOf(';');
+        while (semicolon >= 0 && semicolon < end) {
+            int segStart = path.lastIndexOf('/', semicolon) + 1;
+            int len = semicolon - segStart;
+            if (len == 1 && path.charAt(segStart) == '.'
+                    || len == 2 && path.charAt(segStart) == '.' && path.charAt(segStart + 1) == '.') {
+                throw new Malformed("path parameters on a dot segment");
+            }
+            semicolon = path.indexOf(';', semicolon + 1);
+        }
     }
 
     /** The octet of the escape at {@code i}; refuses bad escapes and the ones that change a path's shape. */

@@ -55,6 +55,30 @@ public final class Router {
         return new Router(rules.toArray(new Rule[0]), fallback, identityRules, acceptUnverified);
     }
 
+    /**
+     * The path rules judge: path parameters ({@code ;...} at the end of a segment) removed, as Java
+     * servlet containers remove them, so {@code /internal;x/y} is judged as {@code /internal/y} — the
+     * path such a target serves. Paths without {@code ;} are returned as they are.
+     */
+    static String withoutPathParameters(String path) {
+        int semicolon = path.indexOf(';');
+        if (semicolon < 0) {
+            return path;
+        }
+        StringBuilder sb = new StringBuilder(path.length());
+        int i = 0;
+        while (semicolon >= 0) {
+            sb.append(path, i, semicolon);
+            int slash = path.indexOf('/', semicolon);
+            if (slash < 0) {
+                return sb.toString();
+            }
+            i = slash;
+            semicolon = path.indexOf(';', i);
+        }
+        return sb.append(path, i, path.length()).toString();
+    }
+
     /** The route of {@code request}. */
     public Route route(HttpRequest request, ConnectionInfo connection) {
         if (rules.length == 0) {
@@ -62,7 +86,7 @@ public final class Router {
         }
         String uri = request.uri();
         int q = uri.indexOf('?');
-        String path = q < 0 ? uri : uri.substring(0, q);
+        String path = withoutPathParameters(q < 0 ? uri : uri.substring(0, q));
         for (Rule rule : rules) {
             boolean all = true;
             for (Condition c : rule.conditions) {

@@ -132,7 +132,8 @@ class RequestHardeningTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/./internal/x", "//internal/x", "/foo/../internal/x", "/%69nternal/x", "/%2e/internal/x",
-            "/foo/%2E%2e/internal/x", "/internal/./x", "/x/..//internal/y", "http://h/internal/x", "HTTP://H/./internal/x"})
+            "/foo/%2E%2e/internal/x", "/internal/./x", "/x/..//internal/y", "http://h/internal/x", "HTTP://H/./internal/x",
+            "/internal;jsessionid=1/x", "/internal;a=b;c/x", "/%69nternal;x/y"})
     void denyRulesJudgeTheNormalisedPath(String target) throws Exception {
         assertThat(status("GET " + target + " HTTP/1.1", "Host: h\r\n")).isEqualTo(403);
         assertThat(seen()).isEmpty();
@@ -141,7 +142,7 @@ class RequestHardeningTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/internal%2Fx", "/a/%2f/b", "/a%5Cb", "/a%5cb", "/a%00", "/a\\b", "/..", "/../internal/x",
             "/a/../../internal/x", "/%2E%2E/x", "/a%zz", "/a%4", "/a#frag", "internal/x", "http://other/internal/x",
-            "http://user@h/x", "http:///x"})
+            "http://user@h/x", "http:///x", "/..;/internal/x", "/a/..;x/internal/x", "/.;/internal/x", "/a/%2e%2e;/internal/x"})
     void refusesTargetsThatCannotBeNormalisedWith400(String target) throws Exception {
         RawHttp.Response r = RawHttp.exchange(proxy.port(), "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n");
         assertThat(r.status()).isEqualTo(400);
