@@ -2,29 +2,22 @@ package dev.gatehouse.server.listener;
 
 import dev.gatehouse.pki.CertificateNames;
 import dev.gatehouse.pki.ClientIdentity;
-import dev.gatehouse.pki.FailureCode;
 import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
 import dev.gatehouse.server.headers.IdentityHeaderValues;
 import dev.gatehouse.server.observe.ConnectionLog;
-import dev.gatehouse.server.tls.ClientCertificateJudge;
+import dev.gatehouse.server.tls.HandshakeFacts;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.internal.tcnative.SSL;
 import java.net.InetSocketAddress;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 
 /**
  * Computes a TLS connection's handshake facts once, when the handshake ends: writes its connection-log
@@ -58,7 +51,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
             // Never strand a connection half-way: no HTTP stage, no timeouts, no log line.
             logger.warn("{}: closing connection after an unexpected error at the end of its handshake", traceId, e);
             if (!logged) {
-                log(ctx, null, -1, null, null, "Failed:UnmappedConnectionError", false);
+                log(ctx, null, -1, null, "Failed:UnmappedConnectionError");
             }
             ctx.close();
         }
@@ -66,33 +59,20 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void handshakeEnded(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
         long latency = System.nanoTime() - acceptedAt;
-        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-        SSLEngine engine = ssl == null ? null : ssl.engine();
-        ClientCertificateJudge judge = listener.tls().judge();
-        ClientCertificateJudge.Judgement judgement = judge == null || engine == null ? null : judge.takeJudgement(engine);
-        MutualAuthMode mode = listener.mutualAuthentication().mode();
-        if (!done.isSuccess()) {
-            X509Certificate[] presented = judgement == null ? null : judgement.presented();
-            String status;
-            if (judgement != null && !judgement.verdict().isSuccess()) {
-                status = "Failed:" + judgement.verdict().status();
-            } else if (mode == MutualAuthMode.VERIFY && isMissingCertificate(done.cause())) {
-                status = "Failed:" + FailureCode.CLIENT_CERT_MISSING.logName();
-            } else {
-                status = "Failed:UnmappedConnectionError";
-            }
-            log(ctx, engine, latency, presented, null, status, false);
+        HandshakeFacts facts = listener.tls().handshakeEnded(ctx.pipeline().get(SslHandler.class),
+                done.isSuccess() ? null : done.cause());
+        if (!facts.succeeded()) {
+            log(ctx, facts, -1, null, "Failed:" + facts.failure());
             ctx.close();
             return;
         }
-        SSLSession session = engine.getSession();
-        X509Certificate[] chain = peerChain(session);
-        listener.tls().handshakeDone(engine);
+        MutualAuthMode mode = listener.mutualAuthentication().mode();
+        X509Certificate[] chain = facts.peerChain();
         ClientIdentity identity = null;
         List<Map.Entry<String, String>> headers = List.of();
         String status = "-";
         if (mode == MutualAuthMode.VERIFY && chain != null) {
-            Verdict verdict = judgement == null ? null : judgement.verdict();
+            Verdict verdict = facts.verdict();
             // A cached verdict carries its identity already derived: a returning client costs no parsing.
             identity = verdict != null && verdict.isSuccess() ? verdict.identity()
                     : ClientIdentity.of(Arrays.asList(chain), true);
@@ -104,14 +84,14 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
                 identity = ClientIdentity.of(Arrays.asList(chain), false);
             }
         }
-        log(ctx, engine, latency, chain, identity, status, true);
+        log(ctx, facts, latency, identity, status);
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         ConnectionInfo info = new ConnectionInfo(traceId, client, local, true, headers,
                 identity == null || !identity.verified() ? null : identity.subject(), identity);
         ctx.channel().attr(ConnectionInfo.KEY).set(info);
         ctx.pipeline().remove(this);
-        if (ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+        if (ApplicationProtocolNames.HTTP_2.equals(facts.applicationProtocol())) {
             listener.http().configureHttp2(ctx.pipeline(), info);
         } else {
             listener.http().configureHttp1(ctx.pipeline(), info);
@@ -125,7 +105,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (!logged) {
-            log(ctx, null, -1, null, null, "Failed:UnmappedConnectionError", false);
+            log(ctx, null, -1, null, "Failed:UnmappedConnectionError");
         }
         ctx.fireChannelInactive();
     }
@@ -143,31 +123,19 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         ctx.fireExceptionCaught(cause);
     }
 
-    /** @param identity the leaf's identity when already derived (its names are reused), else {@code null} */
-    private void log(ChannelHandlerContext ctx, SSLEngine engine, long latency, X509Certificate[] chain,
-                     ClientIdentity identity, String status, boolean handshakeDone) {
+    /**
+     * Writes the connection's one line.
+     *
+     * @param facts    the handshake's facts, or {@code null} if it never ended
+     * @param latency  handshake duration in nanoseconds, or {@code -1} when it did not complete
+     * @param identity the leaf's identity when already derived (its names are reused), else {@code null}
+     */
+    private void log(ChannelHandlerContext ctx, HandshakeFacts facts, long latency, ClientIdentity identity,
+                     String status) {
         logged = true;
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-        String protocol = null;
-        String cipher = null;
-        String group = null;
-        if (engine != null && handshakeDone) {
-            SSLSession s = engine.getSession();
-            protocol = s.getProtocol();
-            cipher = s.getCipherSuite();
-            if (engine instanceof ReferenceCountedOpenSslEngine openssl) {
-                long ptr = openssl.sslPointer();
-                if (ptr != 0) {
-                    cipher = SSL.getCipherForSSL(ptr);
-                    try {
-                        group = SSL.getGroupName(ptr);
-                    } catch (Exception e) {
-                        group = null;
-                    }
-                }
-            }
-        }
+        X509Certificate[] chain = facts == null ? null : facts.peerChain();
         X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];
         boolean showLeaf = leaf != null && listener.mutualAuthentication().mode() != MutualAuthMode.OFF;
         String subject = null;
@@ -184,32 +152,8 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         }
         listener.connectionLog().write(new ConnectionLog.Entry(Instant.now(),
                 client == null ? null : client.getAddress().getHostAddress(), client == null ? 0 : client.getPort(),
-                local == null ? 0 : local.getPort(), protocol, cipher, handshakeDone ? latency : -1,
-                subject, validity, serial, status, traceId, group, listener.config().address().toString()));
-    }
-
-    private static X509Certificate[] peerChain(SSLSession session) {
-        try {
-            Certificate[] certs = session.getPeerCertificates();
-            X509Certificate[] chain = new X509Certificate[certs.length];
-            for (int i = 0; i < certs.length; i++) {
-                chain[i] = (X509Certificate) certs[i];
-            }
-            return chain.length == 0 ? null : chain;
-        } catch (SSLPeerUnverifiedException e) {
-            return null;
-        }
-    }
-
-    /** BoringSSL: PEER_DID_NOT_RETURN_A_CERTIFICATE; JDK: "Empty client certificate chain". */
-    private static boolean isMissingCertificate(Throwable cause) {
-        for (Throwable t = cause; t != null; t = t.getCause()) {
-            String m = t.getMessage();
-            if (m != null && (m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") || m.contains("CERTIFICATE_REQUIRED")
-                    || m.contains("Empty client certificate chain"))) {
-                return true;
-            }
-        }
-        return false;
+                local == null ? 0 : local.getPort(), facts == null ? null : facts.protocol(),
+                facts == null ? null : facts.cipher(), latency, subject, validity, serial, status, traceId,
+                facts == null ? null : facts.keyExchange(), listener.config().address().toString()));
     }
 }

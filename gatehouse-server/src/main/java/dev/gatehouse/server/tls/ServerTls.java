@@ -1,23 +1,29 @@
 package dev.gatehouse.server.tls;
 
+import dev.gatehouse.pki.FailureCode;
 import dev.gatehouse.pki.Pem;
 import dev.gatehouse.pki.PkiException;
+import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.ConfigException;
-import dev.gatehouse.server.config.TlsConfig;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
+import dev.gatehouse.server.config.TlsConfig;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.internal.tcnative.SSL;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
 import java.security.PrivateKey;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -25,6 +31,9 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * The server side of one https listener's TLS: a context per configured certificate, and the SNI
@@ -115,27 +124,87 @@ public final class ServerTls {
      * that the verifier sees a chain longer than its limit of 10 and refuses it as
      * {@code ClientCertMaxSizeExceeded} instead of judging a truncated one.
      */
-    public void prepare(javax.net.ssl.SSLEngine engine) {
-        if (judge == null || !(engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine e)) {
+    public void prepare(SSLEngine engine) {
+        if (judge == null || !(engine instanceof ReferenceCountedOpenSslEngine e)) {
             return;
         }
         long ssl = e.sslPointer();
         // Every connection's certificate is judged afresh: no session tickets (TLS 1.2 and 1.3).
-        io.netty.internal.tcnative.SSL.setOptions(ssl, io.netty.internal.tcnative.SSL.SSL_OP_NO_TICKET);
+        SSL.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
         if (judge.verifies()) {
-            io.netty.internal.tcnative.SSL.setVerify(ssl, io.netty.internal.tcnative.SSL.SSL_CVERIFY_REQUIRED,
+            SSL.setVerify(ssl, SSL.SSL_CVERIFY_REQUIRED,
                     PRESENTED_CHAIN_LIMIT);
         }
     }
 
     /**
-     * After a successful handshake on a listener with client certificates: with the JDK provider, whose
-     * one-entry session cache cannot be turned off, the session is invalidated so it is never resumed.
+     * Reads what the handshake on {@code ssl} established, once, when it ended ({@code failureCause}
+     * {@code null}: it succeeded). Takes the verifier's judgement of the connection; after a success on a
+     * listener with client certificates and the JDK provider (whose one-entry session cache cannot be
+     * turned off) it invalidates the session, so it is never resumed.
      */
-    public void handshakeDone(javax.net.ssl.SSLEngine engine) {
-        if (judge != null && !(engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine)) {
-            engine.getSession().invalidate();
+    public HandshakeFacts handshakeEnded(SslHandler ssl, Throwable failureCause) {
+        SSLEngine engine = ssl == null ? null : ssl.engine();
+        ClientCertificateJudge.Judgement judgement = judge == null || engine == null ? null : judge.takeJudgement(engine);
+        Verdict verdict = judgement == null ? null : judgement.verdict();
+        if (failureCause != null || engine == null) {
+            String failure;
+            if (verdict != null && !verdict.isSuccess()) {
+                failure = verdict.status();
+            } else if (judge != null && judge.verifies() && isMissingCertificate(failureCause)) {
+                failure = FailureCode.CLIENT_CERT_MISSING.logName();
+            } else {
+                failure = "UnmappedConnectionError";
+            }
+            return new HandshakeFacts(failure, null, null, null, null,
+                    judgement == null ? null : judgement.presented(), verdict);
         }
+        SSLSession session = engine.getSession();
+        String cipher = session.getCipherSuite();
+        String group = null;
+        if (engine instanceof ReferenceCountedOpenSslEngine openssl) {
+            long ptr = openssl.sslPointer();
+            if (ptr != 0) {
+                cipher = SSL.getCipherForSSL(ptr);
+                try {
+                    group = SSL.getGroupName(ptr);
+                } catch (Exception e) {
+                    group = null;
+                }
+            }
+        }
+        X509Certificate[] chain = peerChain(session);
+        HandshakeFacts facts = new HandshakeFacts(null, session.getProtocol(), cipher, group, ssl.applicationProtocol(),
+                chain, verdict);
+        if (judge != null && !(engine instanceof ReferenceCountedOpenSslEngine)) {
+            session.invalidate();
+        }
+        return facts;
+    }
+
+    private static X509Certificate[] peerChain(SSLSession session) {
+        try {
+            Certificate[] certs = session.getPeerCertificates();
+            X509Certificate[] chain = new X509Certificate[certs.length];
+            for (int i = 0; i < certs.length; i++) {
+                chain[i] = (X509Certificate) certs[i];
+            }
+            return chain.length == 0 ? null : chain;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    /** BoringSSL: PEER_DID_NOT_RETURN_A_CERTIFICATE; JDK: "Empty client certificate chain". */
+    private static boolean isMissingCertificate(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") || m.contains("CERTIFICATE_REQUIRED")
+                    || m.contains("Empty client certificate chain"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** How many presented certificates the TLS stack hands to the verifier at most. */
