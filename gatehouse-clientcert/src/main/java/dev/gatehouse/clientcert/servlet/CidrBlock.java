@@ -138,11 +138,44 @@ public final class CidrBlock {
     }
 
     private static String toString(byte[] network, int prefix) {
-        try {
-            return InetAddress.getByAddress(network).getHostAddress() + "/" + prefix;
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
+        return format(network) + "/" + prefix;
+    }
+
+    /** An address in its usual text form: dotted quad, or IPv6 with the longest run of zero groups as {@code ::} (RFC 5952). */
+    static String format(byte[] address) {
+        if (address.length == 4) {
+            return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
         }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((address[2 * i] & 0xff) << 8) | (address[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = Math.max(i, j);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
     }
 
     @Override
@@ -156,7 +189,7 @@ public final class CidrBlock {
         return 31 * Arrays.hashCode(network) + prefixLength;
     }
 
-    /** The canonical form, e.g. {@code 10.0.0.0/8} or {@code fd00:0:0:0:0:0:0:0/8}. */
+    /** The canonical form, e.g. {@code 10.0.0.0/8} or {@code fd00::/8}. */
     @Override
     public String toString() {
         return toString(network, prefixLength);

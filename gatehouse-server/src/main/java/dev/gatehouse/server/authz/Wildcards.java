@@ -1,7 +1,8 @@
 package dev.gatehouse.server.authz;
 
 /**
- * {@code *} patterns over identity values, compiled once. A {@code *} matches any run of characters
+ * The one wildcard matcher of rule patterns, compiled once: request patterns (host, path, header and
+ * query values: {@code *} any run, {@code ?} one character) and identity patterns ({@code *} only). A {@code *} matches any run of characters
  * (also none) that does not contain the pattern's separator: a dot in DNS names, a slash in URIs, an
  * {@code @} in e-mail addresses. Since a {@code *} never crosses a separator, a pattern and a value
  * match exactly when they have the same number of separator-delimited segments and each pair of
@@ -9,18 +10,32 @@ package dev.gatehouse.server.authz;
  *
  * <p>Immutable and thread-safe; {@link #matches} allocates nothing.
  */
-final class Wildcards {
+public final class Wildcards {
     /** No separator: {@code *} matches anything. */
     static final char NONE = '\0';
 
     private final String pattern;
     private final char separator;
     private final boolean ignoreCase;
+    private final boolean questionMark;
 
     private Wildcards(String pattern, char separator, boolean ignoreCase) {
+        this(pattern, separator, ignoreCase, false);
+    }
+
+    private Wildcards(String pattern, char separator, boolean ignoreCase, boolean questionMark) {
         this.pattern = pattern;
         this.separator = separator;
         this.ignoreCase = ignoreCase;
+        this.questionMark = questionMark;
+    }
+
+    /**
+     * A request pattern: {@code *} matches any run of characters (also {@code /} and {@code .}), {@code ?}
+     * exactly one; case-sensitive (callers lower-case both sides where case does not matter).
+     */
+    public static Wildcards request(String pattern) {
+        return new Wildcards(pattern, NONE, false, true);
     }
 
     static Wildcards dns(String pattern) {
@@ -40,9 +55,9 @@ final class Wildcards {
         return new Wildcards(pattern, NONE, ignoreCase);
     }
 
-    boolean matches(String value) {
+    public boolean matches(String value) {
         if (separator == NONE) {
-            return glob(pattern, 0, pattern.length(), value, 0, value.length(), ignoreCase);
+            return glob(pattern, 0, pattern.length(), value, 0, value.length());
         }
         int p = 0;
         int s = 0;
@@ -54,7 +69,7 @@ final class Wildcards {
             }
             int pe = pEnd < 0 ? pattern.length() : pEnd;
             int se = sEnd < 0 ? value.length() : sEnd;
-            if (!glob(pattern, p, pe, value, s, se, ignoreCase)) {
+            if (!glob(pattern, p, pe, value, s, se)) {
                 return false;
             }
             if (pEnd < 0) {
@@ -65,12 +80,16 @@ final class Wildcards {
         }
     }
 
-    /** {@code p[pi, pEnd)} against {@code s[si, sEnd)}: {@code *} matches any run, every other character itself. */
-    static boolean glob(String p, int pi, int pEnd, String s, int si, int sEnd, boolean ignoreCase) {
+    /**
+     * {@code p[pi, pEnd)} against {@code s[si, sEnd)}: {@code *} matches any run, {@code ?} (request
+     * patterns only) one character, every other character itself.
+     */
+    private boolean glob(String p, int pi, int pEnd, String s, int si, int sEnd) {
         int star = -1;
         int mark = si;
         while (si < sEnd) {
-            if (pi < pEnd && p.charAt(pi) != '*' && same(p.charAt(pi), s.charAt(si), ignoreCase)) {
+            if (pi < pEnd && p.charAt(pi) != '*'
+                    && (questionMark && p.charAt(pi) == '?' || same(p.charAt(pi), s.charAt(si), ignoreCase))) {
                 pi++;
                 si++;
             } else if (pi < pEnd && p.charAt(pi) == '*') {

@@ -1,11 +1,10 @@
 package dev.gatehouse.server.config;
 
+import dev.gatehouse.clientcert.servlet.CidrBlock;
 import dev.gatehouse.server.config.ActionConfig.WeightedTargetGroup;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
 import dev.gatehouse.server.config.RuleConfig.ClientCertificateConditions;
 import dev.gatehouse.server.config.RuleConfig.Conditions;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -188,94 +187,11 @@ final class RuleParser {
 
     /** Checks {@code text} is an IPv4 or IPv6 address, optionally with a /prefix, with no host bits set. */
     static void checkCidr(ConfigNode node, String text) throws ConfigException {
-        String expected = " (expected: a CIDR block such as 10.0.0.0/8 or 2001:db8::/32, or one address)";
-        int slash = text.indexOf('/');
-        String addressText = slash < 0 ? text : text.substring(0, slash);
-        byte[] address = ipAddress(addressText);
-        if (address == null) {
-            throw node.fail("'" + text + "' is not an IP address or CIDR block" + expected);
+        try {
+            CidrBlock.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw node.fail(e.getMessage());
         }
-        int bits = address.length * 8;
-        int prefix = bits;
-        if (slash >= 0) {
-            String prefixText = text.substring(slash + 1);
-            if (!prefixText.matches("\\d{1,3}") || Integer.parseInt(prefixText) > bits) {
-                throw node.fail("bad prefix length in '" + text + "' (expected: 0-" + bits + ")");
-            }
-            prefix = Integer.parseInt(prefixText);
-        }
-        for (int bit = prefix; bit < bits; bit++) {
-            if ((address[bit / 8] & (0x80 >> (bit % 8))) != 0) {
-                byte[] network = address.clone();
-                for (int b = prefix; b < bits; b++) {
-                    network[b / 8] &= (byte) ~(0x80 >> (b % 8));
-                }
-                String suggestion = format(network) + "/" + prefix;
-                throw node.fail("'" + text + "' has host bits set (expected: " + suggestion + ")");
-            }
-        }
-    }
-
-    /** An address in its usual text form: dotted quad, or IPv6 with the longest run of zero groups as {@code ::}. */
-    private static String format(byte[] address) {
-        if (address.length == 4) {
-            return (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
-        }
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = ((address[2 * i] & 0xff) << 8) | (address[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1;
-        for (int i = 0; i < 8; i++) {
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = Math.max(i, j);
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(groups[i]));
-        }
-        return out.toString();
-    }
-
-    /** Parses an IP literal without ever asking DNS; {@code null} if it is not one. */
-    private static byte[] ipAddress(String text) {
-        if (text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            byte[] bytes = new byte[4];
-            String[] parts = text.split("\\.");
-            for (int i = 0; i < 4; i++) {
-                int v = Integer.parseInt(parts[i]);
-                if (v > 255) {
-                    return null;
-                }
-                bytes[i] = (byte) v;
-            }
-            return bytes;
-        }
-        if (text.indexOf(':') >= 0 && text.matches("[0-9A-Fa-f:.]+")) {
-            try {
-                byte[] bytes = InetAddress.getByName("[" + text + "]").getAddress();
-                return bytes.length == 16 ? bytes : null;
-            } catch (UnknownHostException e) {
-                return null;
-            }
-        }
-        return null;
     }
 
     /** One action: a mapping with exactly one of forward, fixed_response, redirect, deny. */

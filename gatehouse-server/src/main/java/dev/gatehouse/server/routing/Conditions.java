@@ -1,10 +1,11 @@
 package dev.gatehouse.server.routing;
 
+import dev.gatehouse.clientcert.servlet.CidrBlock;
 import dev.gatehouse.server.authz.ClientCertificateMatcher;
+import dev.gatehouse.server.authz.Wildcards;
 import dev.gatehouse.server.config.RuleConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ final class Conditions {
             return new Condition[0];
         }
         if (!when.host().isEmpty()) {
-            List<String> patterns = lower(when.host());
+            List<Wildcards> patterns = compile(lower(when.host()));
             out.add((req, path, conn) -> {
                 String host = req.headers().get(HttpHeaderNames.HOST);
                 if (host == null) {
@@ -43,7 +44,7 @@ final class Conditions {
             });
         }
         if (!when.path().isEmpty()) {
-            List<String> patterns = when.path();
+            List<Wildcards> patterns = compile(when.path());
             out.add((req, path, conn) -> anyMatch(patterns, path));
         }
         if (!when.method().isEmpty()) {
@@ -52,7 +53,7 @@ final class Conditions {
         }
         for (Map.Entry<String, List<String>> h : when.header().entrySet()) {
             String name = h.getKey();
-            List<String> patterns = lower(h.getValue());
+            List<Wildcards> patterns = compile(lower(h.getValue()));
             out.add((req, path, conn) -> {
                 for (String v : req.headers().getAll(name)) {
                     if (anyMatch(patterns, v.toLowerCase(Locale.ROOT))) {
@@ -64,22 +65,25 @@ final class Conditions {
         }
         for (Map.Entry<String, List<String>> q : when.query().entrySet()) {
             String key = q.getKey();
-            List<String> patterns = q.getValue();
+            List<Wildcards> patterns = compile(q.getValue());
             out.add((req, path, conn) -> queryMatches(req.uri(), key, patterns));
         }
         if (!when.sourceIp().isEmpty()) {
-            List<Cidr> blocks = new ArrayList<>();
+            List<CidrBlock> blocks = new ArrayList<>();
             for (String s : when.sourceIp()) {
-                blocks.add(Cidr.parse(s, where));
+                try {
+                    blocks.add(CidrBlock.parse(s));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(where + ": source_ip: " + e.getMessage(), e);
+                }
             }
             out.add((req, path, conn) -> {
                 InetAddress a = conn.client().getAddress();
                 if (a == null) {
                     return false;
                 }
-                byte[] bytes = a.getAddress();
-                for (Cidr c : blocks) {
-                    if (c.contains(bytes)) {
+                for (CidrBlock c : blocks) {
+                    if (c.contains(a)) {
                         return true;
                     }
                 }
@@ -103,7 +107,7 @@ final class Conditions {
      * {@code patterns}. Scans the query in place and decodes only names and values that need it, rather
      * than building the whole parameter map for every condition.
      */
-    static boolean queryMatches(String uri, String key, List<String> patterns) {
+    static boolean queryMatches(String uri, String key, List<Wildcards> patterns) {
         int q = uri.indexOf('?');
         if (q < 0) {
             return false;
@@ -154,70 +158,20 @@ final class Conditions {
         return List.copyOf(out);
     }
 
-    private static boolean anyMatch(List<String> patterns, String value) {
+    private static List<Wildcards> compile(List<String> patterns) {
+        List<Wildcards> out = new ArrayList<>(patterns.size());
         for (String p : patterns) {
-            if (glob(p, 0, value, 0)) {
+            out.add(Wildcards.request(p));
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean anyMatch(List<Wildcards> patterns, String value) {
+        for (Wildcards p : patterns) {
+            if (p.matches(value)) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** {@code *} matches any run of characters, {@code ?} exactly one. */
-    static boolean glob(String p, int pi, String s, int si) {
-        int star = -1;
-        int mark = 0;
-        while (si < s.length()) {
-            if (pi < p.length() && (p.charAt(pi) == '?' || p.charAt(pi) == s.charAt(si))) {
-                pi++;
-                si++;
-            } else if (pi < p.length() && p.charAt(pi) == '*') {
-                star = pi++;
-                mark = si;
-            } else if (star >= 0) {
-                pi = star + 1;
-                si = ++mark;
-            } else {
-                return false;
-            }
-        }
-        while (pi < p.length() && p.charAt(pi) == '*') {
-            pi++;
-        }
-        return pi == p.length();
-    }
-
-    private record Cidr(byte[] network, int bits) {
-        static Cidr parse(String s, String where) {
-            int slash = s.indexOf('/');
-            String addr = slash < 0 ? s : s.substring(0, slash);
-            byte[] bytes = NetUtil.createByteArrayFromIpAddressString(addr);
-            if (bytes == null) {
-                throw new IllegalArgumentException(where + ": bad source_ip " + s + " (expected: an address or CIDR block)");
-            }
-            int bits = slash < 0 ? bytes.length * 8 : Integer.parseInt(s.substring(slash + 1));
-            if (bits < 0 || bits > bytes.length * 8) {
-                throw new IllegalArgumentException(where + ": bad prefix length in " + s);
-            }
-            return new Cidr(bytes, bits);
-        }
-
-        boolean contains(byte[] a) {
-            if (a.length != network.length) {
-                return false;
-            }
-            int full = bits / 8;
-            for (int i = 0; i < full; i++) {
-                if (a[i] != network[i]) {
-                    return false;
-                }
-            }
-            int rest = bits % 8;
-            if (rest == 0) {
-                return true;
-            }
-            int mask = (0xFF << (8 - rest)) & 0xFF;
-            return (a[full] & mask) == (network[full] & mask);
-        }
     }
 }

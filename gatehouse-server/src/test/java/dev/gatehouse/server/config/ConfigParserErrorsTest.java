@@ -286,14 +286,14 @@ class ConfigParserErrorsTest {
                             when: { source_ip: ["10.0.0.0/8", "10.0.0.300/8"] }
                             then: { forward: app }
                         """), 10, "listeners[0].rules[0].when.source_ip[1]",
-                        "'10.0.0.300/8' is not an IP address or CIDR block"),
+                        "CIDR block: '10.0.0.300/8' (expected: an IP address literal with an optional /prefix"),
                 broken("CIDR with host bits", withRules(BASE, """
                         rules:
                           - priority: 1
                             when: { source_ip: ["10.1.2.3/8"] }
                             then: { forward: app }
                         """), 10, "listeners[0].rules[0].when.source_ip[0]",
-                        "'10.1.2.3/8' has host bits set (expected: 10.0.0.0/8)"),
+                        "CIDR block: '10.1.2.3/8': host bits are set (expected: 10.0.0.0/8)"),
                 broken("IPv6 CIDR with host bits", withRules(BASE, """
                         rules:
                           - priority: 1
@@ -302,7 +302,7 @@ class ConfigParserErrorsTest {
                                 - 2001:db8::1/32
                             then: { forward: app }
                         """), 12, "listeners[0].rules[0].when.source_ip[0]",
-                        "'2001:db8::1/32' has host bits set (expected: 2001:db8::/32)"),
+                        "CIDR block: '2001:db8::1/32': host bits are set (expected: 2001:db8::/32)"),
                 broken("forward with no target groups defined", "listeners:\n  - address: 127.0.0.1:80\n    protocol: http\n"
                                 + "    default_action: { forward: app }\n", 4, "listeners[0].default_action.forward",
                         "unknown target group 'app' (expected: a name defined under target_groups, which defines none)"),

@@ -2,13 +2,13 @@ package dev.gatehouse.server.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code when.query}: the named parameter, decoded, any of its values. */
 class QueryConditionTest {
     static boolean matches(String uri, String key, String... patterns) {
-        return Conditions.queryMatches(uri, key, List.of(patterns));
+        return Conditions.queryMatches(uri, key,
+                java.util.Arrays.stream(patterns).map(dev.gatehouse.server.authz.Wildcards::request).toList());
     }
 
     @Test
