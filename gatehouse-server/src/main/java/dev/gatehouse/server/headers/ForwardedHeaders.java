@@ -11,6 +11,10 @@ import java.util.Map;
  * identity headers (already encoded and named by the listener stage), {@code X-Forwarded-For} (the
  * client address appended to any value the client sent), {@code X-Forwarded-Proto} and
  * {@code X-Forwarded-Port} (set). Built once per connection, so a request costs only the header writes.
+ *
+ * <p>Values are kept as {@link AsciiString} where they are ASCII (always, for the documented formats):
+ * the request encoder then copies their bytes instead of converting characters, and header validation
+ * scans bytes. A leaf's URL-encoded PEM is about a kilobyte, added to every request of the connection.
  */
 public final class ForwardedHeaders {
     public static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
@@ -18,21 +22,23 @@ public final class ForwardedHeaders {
     public static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
 
     private final AsciiString[] identityNames;
-    private final String[] identityValues;
+    private final CharSequence[] identityValues;
     private final String clientIp;
+    private final AsciiString clientIpValue;
     private final AsciiString proto;
     private final AsciiString port;
 
     public ForwardedHeaders(ConnectionInfo connection) {
         List<Map.Entry<String, String>> identity = connection.identityHeaders();
         identityNames = new AsciiString[identity.size()];
-        identityValues = new String[identity.size()];
+        identityValues = new CharSequence[identity.size()];
         for (int i = 0; i < identity.size(); i++) {
             identityNames[i] = AsciiString.of(identity.get(i).getKey());
-            identityValues[i] = identity.get(i).getValue();
+            identityValues[i] = ascii(identity.get(i).getValue());
         }
         clientIp = connection.client().getAddress() == null ? connection.client().getHostString()
                 : connection.client().getAddress().getHostAddress();
+        clientIpValue = AsciiString.of(clientIp);
         proto = AsciiString.cached(connection.scheme());
         port = AsciiString.of(Integer.toString(connection.local().getPort()));
     }
@@ -44,7 +50,7 @@ public final class ForwardedHeaders {
         }
         List<String> prior = headers.getAll(X_FORWARDED_FOR);
         if (prior.isEmpty()) {
-            headers.set(X_FORWARDED_FOR, clientIp);
+            headers.set(X_FORWARDED_FOR, clientIpValue);
         } else {
             StringBuilder sb = new StringBuilder(64);
             for (String p : prior) {
@@ -54,6 +60,16 @@ public final class ForwardedHeaders {
         }
         headers.set(X_FORWARDED_PROTO, proto);
         headers.set(X_FORWARDED_PORT, port);
+    }
+
+    /** {@code value} as bytes if it is ASCII; else unchanged (the encoder's own conversion applies). */
+    private static CharSequence ascii(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) > 0x7f) {
+                return value;
+            }
+        }
+        return new AsciiString(value);
     }
 
     public String clientIp() {
