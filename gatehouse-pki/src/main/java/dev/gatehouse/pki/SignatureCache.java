@@ -43,23 +43,7 @@ public final class SignatureCache {
         } catch (GeneralSecurityException e) {
             return false;
         }
-        Key key = new Key(sha256(der), sha256(issuerKey.getEncoded()));
-        Boolean known = cache.get(key);
-        if (known != null) {
-            return known;
-        }
-        ECPublicKeyParameters ec = ecKey(issuerKey, key.issuerKey);
-        Boolean ok = ec == null ? null : EcdsaSignatures.verifies(cert, ec);
-        if (ok == null) {
-            try {
-                cert.verify(issuerKey);
-                ok = true;
-            } catch (GeneralSecurityException | RuntimeException e) {
-                ok = false;
-            }
-        }
-        cache.put(key, ok);
-        return ok;
+        return verifies(der, issuerKey, ec -> EcdsaSignatures.verifies(cert, ec), () -> cert.verify(issuerKey));
     }
 
     /** Whether {@code crl}'s signature verifies with {@code issuerKey}. */
@@ -70,16 +54,30 @@ public final class SignatureCache {
         } catch (GeneralSecurityException e) {
             return false;
         }
+        return verifies(der, issuerKey, ec -> EcdsaSignatures.verifies(crl, ec), () -> crl.verify(issuerKey));
+    }
+
+    /** The JDK's check of a signature: returns if it verifies, throws if it does not. */
+    private interface JdkCheck {
+        void verify() throws GeneralSecurityException;
+    }
+
+    /**
+     * The cached result for the signed object {@code der} and {@code issuerKey}, else the fast EC check
+     * ({@code null} when it does not apply), else the JDK's.
+     */
+    private boolean verifies(byte[] der, PublicKey issuerKey,
+                             java.util.function.Function<ECPublicKeyParameters, Boolean> fastEc, JdkCheck jdk) {
         Key key = new Key(sha256(der), sha256(issuerKey.getEncoded()));
         Boolean known = cache.get(key);
         if (known != null) {
             return known;
         }
         ECPublicKeyParameters ec = ecKey(issuerKey, key.issuerKey);
-        Boolean ok = ec == null ? null : EcdsaSignatures.verifies(crl, ec);
+        Boolean ok = ec == null ? null : fastEc.apply(ec);
         if (ok == null) {
             try {
-                crl.verify(issuerKey);
+                jdk.verify();
                 ok = true;
             } catch (GeneralSecurityException | RuntimeException e) {
                 ok = false;
