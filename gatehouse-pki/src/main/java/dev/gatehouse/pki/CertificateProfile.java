@@ -21,16 +21,25 @@ final class CertificateProfile {
 
     private CertificateProfile() {}
 
-    /** Null if {@code c} conforms, else what is wrong. Anchors are exempt from the v3 and AKI rules. */
-    static String problem(X509Certificate c, boolean leaf, boolean anchor) {
+    /**
+     * Null if {@code c} conforms, else what is wrong. Anchors are exempt from the v3 and AKI rules.
+     *
+     * @param requireKeyIdentifiers whether an authority key identifier (on every non-self-signed
+     *     certificate) and a subject key identifier (on CAs) must be present, as RFC 5280 4.2.1.1/4.2.1.2
+     *     require of conforming CAs. Required when verifying servers (the web-PKI profile); not for client
+     *     certificates, which private device CAs often issue without them and which OpenSSL-based peers
+     *     accept. A present but malformed identifier is refused either way.
+     */
+    static String problem(X509Certificate c, boolean leaf, boolean anchor, boolean requireKeyIdentifiers) {
         try {
-            return check(c, leaf, anchor);
+            return check(c, leaf, anchor, requireKeyIdentifiers);
         } catch (Der.DerException | RuntimeException e) {
             return "malformed extension: " + e.getMessage();
         }
     }
 
-    private static String check(X509Certificate c, boolean leaf, boolean anchor) throws Der.DerException {
+    private static String check(X509Certificate c, boolean leaf, boolean anchor, boolean requireKeyIdentifiers)
+            throws Der.DerException {
         if (c.getVersion() != 3 && !anchor) {
             return "X.509 v" + c.getVersion() + " (expected: v3)";
         }
@@ -69,10 +78,10 @@ final class CertificateProfile {
             if (anchor && selfSigned && ski != null && !Arrays.equals(keyId, Der.read(ski).content())) {
                 return "self-signed certificate whose authority key identifier differs from its subject key identifier";
             }
-        } else if (!selfSigned && !anchor) {
+        } else if (!selfSigned && !anchor && requireKeyIdentifiers) {
             return "no authority key identifier (expected: RFC 5280 4.2.1.1)";
         }
-        if (ca && ski == null) {
+        if (ca && ski == null && requireKeyIdentifiers) {
             return "CA certificate without a subject key identifier (expected: RFC 5280 4.2.1.2)";
         }
         if (ca && !critical.contains(BASIC_CONSTRAINTS)) {

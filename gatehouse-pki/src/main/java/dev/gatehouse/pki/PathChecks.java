@@ -233,7 +233,8 @@ final class PathChecks {
         int last = path.size() - 1;
         for (int i = 0; i < path.size(); i++) {
             X509Certificate c = path.get(i);
-            String problem = CertificateProfile.problem(c, i == 0, i == last && i > 0);
+            String problem = CertificateProfile.problem(c, i == 0, i == last && i > 0,
+                    params.purpose() != Purpose.CLIENT);
             if (problem != null) {
                 throw new Failure(FailureCode.CLIENT_CERT_INVALID, role(path, i) + " " + describe(c) + ": " + problem);
             }

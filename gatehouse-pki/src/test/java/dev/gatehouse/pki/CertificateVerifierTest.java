@@ -52,6 +52,19 @@ class CertificateVerifierTest {
     }
 
     @Test
+    void keyIdentifiersAreRequiredOfServersButNotOfClients() throws Exception {
+        HeldCertificate bareCa = HeldCertificate.builder().commonName("Device CA").ca(0).signedBy(root)
+                .withoutKeyIdentifiers().build();
+        HeldCertificate device = HeldCertificate.builder().commonName("device-1").clientAuth().serverAuth()
+                .addSanDns("device-1.example.test").signedBy(bareCa).withoutKeyIdentifiers().build();
+        Verdict client = verify(VerificationParameters.client(), device, bareCa);
+        assertThat(client.status()).as(client.toString()).isEqualTo("Success");
+        Verdict server = verify(VerificationParameters.server("device-1.example.test"), device, bareCa);
+        assertThat(server.status()).as(server.toString()).isEqualTo("ClientCertInvalid");
+        assertThat(server.explanation()).contains("key identifier");
+    }
+
+    @Test
     void goodChainSucceedsWithEveryStepPassing() throws Exception {
         HeldCertificate leaf = leaf().build();
         Verdict v = verify(VerificationParameters.client(), leaf, intermediate);

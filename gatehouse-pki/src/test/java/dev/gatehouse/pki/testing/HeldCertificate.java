@@ -169,6 +169,7 @@ public final class HeldCertificate {
         private final List<KeyPurposeId> ekus = new ArrayList<>();
         private Integer keyUsage;
         private boolean v1;
+        private boolean keyIdentifiers = true;
         private String signatureAlgorithm;
         private final List<Object[]> extraExtensions = new ArrayList<>();
 
@@ -289,6 +290,12 @@ public final class HeldCertificate {
             return this;
         }
 
+        /** No subject or authority key identifier (default: both), as some private CAs issue. */
+        public Builder withoutKeyIdentifiers() {
+            this.keyIdentifiers = false;
+            return this;
+        }
+
         /** An X.509 v1 certificate (no extensions at all). */
         public Builder v1() {
             this.v1 = true;
@@ -326,9 +333,11 @@ public final class HeldCertificate {
                 } else {
                     X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuerName, sn, from, to, subjectName, kp.getPublic());
                     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-                    b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
-                    b.addExtension(Extension.authorityKeyIdentifier, false,
-                            ext.createAuthorityKeyIdentifier(signingKey.getPublic()));
+                    if (keyIdentifiers) {
+                        b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
+                        b.addExtension(Extension.authorityKeyIdentifier, false,
+                                ext.createAuthorityKeyIdentifier(signingKey.getPublic()));
+                    }
                     boolean isCa = maxIntermediates != -2;
                     if (isCa) {
                         b.addExtension(Extension.basicConstraints, true,
