@@ -27,6 +27,8 @@ public final class ClientIdentity {
     private final List<String> sanUri;
     private final List<String> sanEmail;
     private final List<String> sanIp;
+    /** Computed on first use; a race computes the same string twice at most (benign). */
+    private String leafUrlEncodedPem;
 
     private ClientIdentity(List<X509Certificate> chain, boolean verified) {
         this.chain = List.copyOf(chain);
@@ -127,6 +129,24 @@ public final class ClientIdentity {
 
     public X509Certificate leaf() {
         return chain.get(0);
+    }
+
+    /**
+     * The leaf as the {@code X-Amzn-Mtls-Clientcert-Leaf} header carries it (URL-encoded PEM), encoded on
+     * first use and then kept: a returning client's identity comes from a cached verdict, so its leaf is
+     * encoded once, not once per connection.
+     */
+    public String leafUrlEncodedPem() {
+        String encoded = leafUrlEncodedPem;
+        if (encoded == null) {
+            try {
+                encoded = dev.gatehouse.clientcert.ForwardedClientCert.encodeUrlPem(List.of(leaf().getEncoded()));
+            } catch (java.security.cert.CertificateEncodingException e) {
+                throw new IllegalStateException("certificate cannot be encoded: " + e.getMessage(), e);
+            }
+            leafUrlEncodedPem = encoded;
+        }
+        return encoded;
     }
 
     /** The chain as presented (or as validated), leaf first. */
