@@ -27,8 +27,10 @@ public final class ClientIdentity {
     private final List<String> sanUri;
     private final List<String> sanEmail;
     private final List<String> sanIp;
-    /** Computed on first use; a race computes the same string twice at most (benign). */
+    /** Computed on first use; a race computes the same value twice at most (benign). */
     private String leafUrlEncodedPem;
+    private List<String[]> subjectAttributes;
+    private List<String[]> issuerAttributes;
 
     private ClientIdentity(List<X509Certificate> chain, boolean verified) {
         this.chain = List.copyOf(chain);
@@ -129,6 +131,27 @@ public final class ClientIdentity {
 
     public X509Certificate leaf() {
         return chain.get(0);
+    }
+
+    /**
+     * The subject as {@code [ATTRIBUTE, value]} pairs ({@link DistinguishedNames#attributes}), read once:
+     * rules on the subject compare against this on every request. Do not modify the arrays.
+     */
+    public List<String[]> subjectAttributes() {
+        List<String[]> a = subjectAttributes;
+        if (a == null) {
+            a = subjectAttributes = List.copyOf(DistinguishedNames.attributes(subject));
+        }
+        return a;
+    }
+
+    /** The issuer as {@code [ATTRIBUTE, value]} pairs, read once; see {@link #subjectAttributes()}. */
+    public List<String[]> issuerAttributes() {
+        List<String[]> a = issuerAttributes;
+        if (a == null) {
+            a = issuerAttributes = List.copyOf(DistinguishedNames.attributes(issuer));
+        }
+        return a;
     }
 
     /**

@@ -88,10 +88,10 @@ public final class ClientCertificateMatcher {
         if (identity == null || (!identity.verified() && !acceptUnverified)) {
             return false;
         }
-        if (subject.length > 0 && !anyName(subject, identity.subject())) {
+        if (subject.length > 0 && !anyName(subject, identity::subjectAttributes)) {
             return false;
         }
-        if (issuer.length > 0 && !anyName(issuer, identity.issuer())) {
+        if (issuer.length > 0 && !anyName(issuer, identity::issuerAttributes)) {
             return false;
         }
         if (sanDns.length > 0 && !any(sanDns, identity.sanDns())) {
@@ -120,10 +120,11 @@ public final class ClientCertificateMatcher {
         return true;
     }
 
-    private static boolean anyName(DistinguishedNamePattern[] patterns, String name) {
+    /** The name's attributes come from the identity, parsed once per identity, not per request. */
+    private static boolean anyName(DistinguishedNamePattern[] patterns, java.util.function.Supplier<List<String[]>> name) {
         List<String[]> parsed;
         try {
-            parsed = DistinguishedNamePattern.parse(name);
+            parsed = name.get();
         } catch (IllegalArgumentException e) {
             return false;
         }

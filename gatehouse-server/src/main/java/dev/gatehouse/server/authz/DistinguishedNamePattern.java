@@ -1,11 +1,7 @@
 package dev.gatehouse.server.authz;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import dev.gatehouse.pki.DistinguishedNames;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * A {@code subject} or {@code issuer} pattern of a rule: {@code ATTRIBUTE=value} pairs such as
@@ -24,15 +20,6 @@ import java.util.Map;
  * <p>Immutable and thread-safe.
  */
 final class DistinguishedNamePattern {
-    private static final Map<String, String> ALIASES = Map.of(
-            "E", "EMAILADDRESS",
-            "EMAIL", "EMAILADDRESS",
-            "S", "ST",
-            "SURNAME", "SN",
-            "GIVENNAME", "GN",
-            "DOMAINCOMPONENT", "DC",
-            "USERID", "UID");
-
     private final String text;
     private final String[] attributes;
     private final Wildcards[] values;
@@ -45,7 +32,7 @@ final class DistinguishedNamePattern {
 
     /** @throws IllegalArgumentException if {@code pattern} is not a list of {@code ATTRIBUTE=value} */
     static DistinguishedNamePattern compile(String pattern) {
-        List<String[]> pairs = parse(pattern);
+        List<String[]> pairs = DistinguishedNames.attributes(pattern);
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("'" + pattern + "' is not a name pattern (expected: ATTRIBUTE=value"
                     + " pairs such as CN=ops-*,O=Acme)");
@@ -59,7 +46,7 @@ final class DistinguishedNamePattern {
         return new DistinguishedNamePattern(pattern, attributes, values);
     }
 
-    /** Whether {@code name} (parsed with {@link #parse}) has every attribute of this pattern with a matching value. */
+    /** Whether {@code name} (parsed with {@link DistinguishedNames#attributes}) has every attribute of this pattern with a matching value. */
     boolean matches(List<String[]> name) {
         for (int i = 0; i < attributes.length; i++) {
             boolean found = false;
@@ -74,61 +61,6 @@ final class DistinguishedNamePattern {
             }
         }
         return true;
-    }
-
-    /**
-     * The {@code [ATTRIBUTE, value]} pairs of an RFC 2253 name, attribute names upper-cased and aliases
-     * resolved, values unescaped; multi-valued RDNs ({@code +}) give one pair per value.
-     *
-     * @throws IllegalArgumentException for text that is not such a name
-     */
-    static List<String[]> parse(String dn) {
-        List<String[]> out = new ArrayList<>();
-        int i = 0;
-        int n = dn.length();
-        while (i < n) {
-            while (i < n && dn.charAt(i) == ' ') {
-                i++;
-            }
-            int eq = dn.indexOf('=', i);
-            if (eq <= i) {
-                throw new IllegalArgumentException("'" + dn + "' is not a name (expected: ATTRIBUTE=value pairs)");
-            }
-            String attribute = dn.substring(i, eq).strip().toUpperCase(Locale.ROOT);
-            attribute = ALIASES.getOrDefault(attribute, attribute);
-            i = eq + 1;
-            ByteArrayOutputStream value = new ByteArrayOutputStream();
-            while (i < n) {
-                char c = dn.charAt(i);
-                if (c == ',' || c == '+') {
-                    break;
-                }
-                if (c == '\\' && i + 1 < n) {
-                    char next = dn.charAt(i + 1);
-                    if (i + 2 < n && hex(next) >= 0 && hex(dn.charAt(i + 2)) >= 0) {
-                        value.write(hex(next) << 4 | hex(dn.charAt(i + 2)));
-                        i += 3;
-                    } else {
-                        int cp = dn.codePointAt(i + 1);
-                        value.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
-                        i += 1 + Character.charCount(cp);
-                    }
-                    continue;
-                }
-                int cp = dn.codePointAt(i);
-                value.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
-                i += Character.charCount(cp);
-            }
-            out.add(new String[] {attribute, value.toString(StandardCharsets.UTF_8)});
-            if (i < n) {
-                i++; // the separator
-            }
-        }
-        return out;
-    }
-
-    private static int hex(char c) {
-        return Character.digit(c, 16);
     }
 
     @Override
