@@ -7,7 +7,6 @@ import dev.gatehouse.server.listener.ListenerInitializer;
 import dev.gatehouse.server.listener.ListenerRuntime;
 import dev.gatehouse.server.observe.LogFile;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -102,8 +101,9 @@ public final class Gateway implements AutoCloseable {
                         .channel(serverChannelType)
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.SO_REUSEADDR, true)
-                        .childOption(ChannelOption.TCP_NODELAY, true)
-                        .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                        // Netty's defaults: TCP_NODELAY on (set when the channel is made; setting it here
+                        // again cost a system call per connection) and its adaptive buffer allocator, which
+                        // target connections use too.
                         .childHandler(new ListenerInitializer(() -> state.get().listener(name), clients));
                 InetSocketAddress address = new InetSocketAddress(l.address().host(), l.address().port());
                 try {

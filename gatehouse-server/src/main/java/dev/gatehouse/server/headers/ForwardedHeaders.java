@@ -1,6 +1,7 @@
 package dev.gatehouse.server.headers;
 
 import dev.gatehouse.server.listener.ConnectionInfo;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.util.List;
@@ -22,7 +23,11 @@ public final class ForwardedHeaders {
     public static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
 
     private final AsciiString[] identityNames;
-    private final CharSequence[] identityValues;
+    /**
+     * The identity headers, validated once here: copied into each request by the headers' bulk add, which
+     * does not validate the (kilobyte-long) values again as a per-name {@code set} would.
+     */
+    private final HttpHeaders identity = DefaultHttpHeadersFactory.headersFactory().newHeaders();
     private final String clientIp;
     private final AsciiString clientIpValue;
     private final AsciiString proto;
@@ -31,10 +36,9 @@ public final class ForwardedHeaders {
     public ForwardedHeaders(ConnectionInfo connection) {
         List<Map.Entry<String, String>> identity = connection.identityHeaders();
         identityNames = new AsciiString[identity.size()];
-        identityValues = new CharSequence[identity.size()];
         for (int i = 0; i < identity.size(); i++) {
             identityNames[i] = AsciiString.of(identity.get(i).getKey());
-            identityValues[i] = ascii(identity.get(i).getValue());
+            this.identity.add(identityNames[i], ascii(identity.get(i).getValue()));
         }
         clientIp = connection.client().getAddress() == null ? connection.client().getHostString()
                 : connection.client().getAddress().getHostAddress();
@@ -45,8 +49,11 @@ public final class ForwardedHeaders {
 
     /** Adds the headers to a request whose spoofable and hop-by-hop headers were already removed. */
     public void addTo(HttpHeaders headers) {
-        for (int i = 0; i < identityNames.length; i++) {
-            headers.set(identityNames[i], identityValues[i]);
+        if (identityNames.length > 0) {
+            for (AsciiString name : identityNames) {
+                headers.remove(name);
+            }
+            headers.add(identity);
         }
         List<String> prior = headers.getAll(X_FORWARDED_FOR);
         if (prior.isEmpty()) {

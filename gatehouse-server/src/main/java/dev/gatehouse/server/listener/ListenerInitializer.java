@@ -17,8 +17,9 @@ import java.util.function.Supplier;
 /**
  * Sets up the pipeline of every accepted client connection. Reads like the way a connection goes:
  * <ol>
- *   <li>{@code sni}: reads the ClientHello's server name and puts in the {@link SslHandler} of the
- *       matching certificate (bounded by the listener's {@code request_head} timeout);</li>
+ *   <li>{@code tls}: the {@link SslHandler} of the listener's certificate; with several certificates,
+ *       {@code sni} first reads the ClientHello's server name and puts in the one of the matching
+ *       certificate (both bounded by the listener's {@code request_head} timeout);</li>
  *   <li>{@code handshake}: when the handshake ends, writes the connection-log line (success or the
  *       failure code), computes the connection's identity once, then</li>
  *   <li>hands the connection to the listener's HTTP stage: HTTP/2 if ALPN chose {@code h2}, else
@@ -46,6 +47,14 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         this.clients = clients;
     }
 
+    private static SslHandler sslHandler(ListenerRuntime listener, SslContext context, ByteBufAllocator allocator,
+                                         long handshakeTimeoutMillis) {
+        SslHandler h = context.newHandler(allocator);
+        h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        listener.tls().prepare(h.engine());
+        return h;
+    }
+
     @Override
     protected void initChannel(Channel ch) {
         long acceptedAt = System.nanoTime();
@@ -55,15 +64,19 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         if (listener.tls() != null) {
             long handshakeTimeoutMillis = listener.config().timeouts().requestHead().toMillis();
-            p.addLast("sni", new SniHandler(listener.tls().sni(), MAX_CLIENT_HELLO_BYTES, handshakeTimeoutMillis) {
-                @Override
-                protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
-                    SslHandler h = super.newSslHandler(context, allocator);
-                    h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
-                    listener.tls().prepare(h.engine());
-                    return h;
-                }
-            });
+            SslContext only = listener.tls().onlyContext();
+            if (only != null) {
+                // One certificate: nothing to choose by server name, so the TLS stack reads the ClientHello
+                // itself (no parse in Java, no handler swapped in once it arrived).
+                p.addLast("tls", sslHandler(listener, only, ch.alloc(), handshakeTimeoutMillis));
+            } else {
+                p.addLast("sni", new SniHandler(listener.tls().sni(), MAX_CLIENT_HELLO_BYTES, handshakeTimeoutMillis) {
+                    @Override
+                    protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
+                        return sslHandler(listener, context, allocator, handshakeTimeoutMillis);
+                    }
+                });
+            }
             p.addLast("handshake", new TlsHandshakeHandler(listener, traceId, acceptedAt));
         } else {
             InetSocketAddress client = (InetSocketAddress) ch.remoteAddress();

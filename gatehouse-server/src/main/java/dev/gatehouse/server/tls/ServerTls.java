@@ -108,6 +108,11 @@ public final class ServerTls {
         return sni;
     }
 
+    /** The context of a listener with a single certificate (no choice by server name), else {@code null}. */
+    public SslContext onlyContext() {
+        return contexts.size() == 1 ? contexts.get(0) : null;
+    }
+
     public SslContext defaultContext() {
         return contexts.get(0);
     }
