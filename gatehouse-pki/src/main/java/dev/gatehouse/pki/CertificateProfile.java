@@ -44,6 +44,7 @@ final class CertificateProfile {
             return "X.509 v" + c.getVersion() + " (expected: v3)";
         }
         Set<String> critical = c.getCriticalExtensionOIDs() == null ? Set.of() : c.getCriticalExtensionOIDs();
+        Set<String> present = Extensions.present(c);
         for (String oid : critical) {
             if (!PathChecks.KNOWN_EXTENSIONS.contains(oid)) {
                 return "unknown critical extension " + oid;
@@ -53,7 +54,7 @@ final class CertificateProfile {
         if (!anchor && (serial.signum() <= 0 || serial.toByteArray().length > 20)) {
             return "serial number " + CertificateNames.serialHex(serial) + " (expected: positive, at most 20 octets)";
         }
-        boolean ca = c.getBasicConstraints() >= 0;
+        boolean ca = Extensions.basicConstraints(c, present) >= 0;
         boolean selfSigned = PathChecks.selfIssued(c);
         if (critical.contains(AKI)) {
             return "critical authority key identifier (expected: non-critical)";
@@ -61,8 +62,8 @@ final class CertificateProfile {
         if (critical.contains(SKI)) {
             return "critical subject key identifier (expected: non-critical)";
         }
-        byte[] aki = extension(c, AKI);
-        byte[] ski = extension(c, SKI);
+        byte[] aki = extension(c, present, AKI);
+        byte[] ski = extension(c, present, SKI);
         if (aki != null) {
             byte[] keyId = null;
             for (Der.Value v : Der.read(aki).children()) {
@@ -87,21 +88,21 @@ final class CertificateProfile {
         if (ca && !critical.contains(BASIC_CONSTRAINTS)) {
             return "CA certificate with non-critical basic constraints (expected: critical)";
         }
-        boolean[] ku = c.getKeyUsage();
+        boolean[] ku = Extensions.keyUsage(c, present);
         if (!ca && ku != null && ku.length > 5 && ku[5]) {
             return "keyCertSign key usage without CA:TRUE";
         }
-        if (!ca && c.getExtensionValue(NameConstraints.OID) != null) {
+        if (!ca && present.contains(NameConstraints.OID)) {
             return "name constraints in a certificate that is not a CA";
         }
-        if (c.getExtensionValue(POLICY_CONSTRAINTS) != null && !critical.contains(POLICY_CONSTRAINTS)) {
+        if (present.contains(POLICY_CONSTRAINTS) && !critical.contains(POLICY_CONSTRAINTS)) {
             return "non-critical policy constraints (expected: critical)";
         }
-        byte[] eku = extension(c, EKU);
+        byte[] eku = extension(c, present, EKU);
         if (eku != null && Der.read(eku).children().isEmpty()) {
             return "empty extended key usage";
         }
-        byte[] aia = extension(c, AIA);
+        byte[] aia = extension(c, present, AIA);
         if (aia != null) {
             Der.Value seq = Der.read(aia);
             if (seq.tag != Der.SEQUENCE || seq.children().isEmpty()) {
@@ -116,7 +117,7 @@ final class CertificateProfile {
                 NameConstraints.generalName(f.get(1));
             }
         }
-        if (c.getExtensionValue(SAN) != null) {
+        if (present.contains(SAN)) {
             List<NameConstraints.GeneralName> sans = NameConstraints.subjectAltNames(c);
             if (sans.isEmpty()) {
                 return "empty subject alternative name";
@@ -140,8 +141,8 @@ final class CertificateProfile {
         return null;
     }
 
-    private static byte[] extension(X509Certificate c, String oid) throws Der.DerException {
-        byte[] v = c.getExtensionValue(oid);
+    private static byte[] extension(X509Certificate c, Set<String> present, String oid) throws Der.DerException {
+        byte[] v = Extensions.value(c, present, oid);
         return v == null ? null : Der.read(v).content();
     }
 

@@ -52,7 +52,7 @@ final class NameConstraints {
 
     /** The constraints of {@code ca}, or null when it has none. */
     static NameConstraints of(X509Certificate ca) throws Der.DerException {
-        byte[] ext = ca.getExtensionValue(OID);
+        byte[] ext = Extensions.value(ca, Extensions.present(ca), OID);
         if (ext == null) {
             return null;
         }
@@ -111,7 +111,7 @@ final class NameConstraints {
 
     /** SAN entries of a certificate as GeneralNames (empty if none). */
     static List<GeneralName> subjectAltNames(X509Certificate cert) throws Der.DerException {
-        byte[] ext = cert.getExtensionValue("2.5.29.17");
+        byte[] ext = Extensions.value(cert, Extensions.present(cert), "2.5.29.17");
         List<GeneralName> out = new ArrayList<>();
         if (ext == null) {
             return out;

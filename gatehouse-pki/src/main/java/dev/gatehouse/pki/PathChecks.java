@@ -243,13 +243,14 @@ final class PathChecks {
         for (int j = 1; j <= last; j++) {
             X509Certificate ca = path.get(j);
             boolean anchor = j == last;
-            int pathLen = ca.getBasicConstraints();
+            Set<String> present = Extensions.present(ca);
+            int pathLen = Extensions.basicConstraints(ca, present);
             if (pathLen < 0) {
                 throw new Failure(FailureCode.CLIENT_CERT_INVALID,
                         role(path, j) + " " + describe(ca) + " issued " + describe(path.get(j - 1))
                                 + " but is not a CA (expected: basicConstraints CA:TRUE)");
             }
-            boolean[] ku = ca.getKeyUsage();
+            boolean[] ku = Extensions.keyUsage(ca, present);
             if (ku != null && (ku.length <= 5 || !ku[5])) {
                 throw new Failure(FailureCode.CLIENT_CERT_INVALID,
                         role(path, j) + " " + describe(ca) + ": key usage without keyCertSign");
@@ -274,7 +275,7 @@ final class PathChecks {
             }
         }
         X509Certificate leaf = path.get(0);
-        if (leaf.getBasicConstraints() >= 0) {
+        if (Extensions.basicConstraints(leaf, Extensions.present(leaf)) >= 0) {
             throw new Failure(FailureCode.CLIENT_CERT_PURPOSE_INVALID,
                     "leaf " + describe(leaf) + " is a CA certificate (CA:TRUE), not an end-entity certificate");
         }
