@@ -47,13 +47,14 @@ issue client $'subjectAltName=URI:spiffe://bench.local/client\nextendedKeyUsage=
 cat server.pem server.key > server-combined.pem
 # the fleet: an intermediate CA under the root, and FLEET device certificates under it
 FLEET=${FLEET:-20000}   # more than a 10 s run can use up here: a wrapped fleet would reuse verdicts
-python3 - "$W" "$FLEET" <<'PY' || { echo "cannot make the fleet (python3 with cryptography needed)"; exit 2; }
+WARM_DEVICES=5000       # more devices, only for the warm-up (never measured)
+python3 - "$W" "$FLEET" "$WARM_DEVICES" <<'PY' || { echo "cannot make the fleet (python3 with cryptography needed)"; exit 2; }
 import datetime as dt, os, sys
 from cryptography import x509
 from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-w, n = sys.argv[1], int(sys.argv[2]); os.makedirs(f"{w}/fleet", exist_ok=True)
+w, n, warm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]); os.makedirs(f"{w}/fleet", exist_ok=True)
 now = dt.datetime.now(dt.timezone.utc); pem = serialization.Encoding.PEM
 root = x509.load_pem_x509_certificate(open(f"{w}/ca.pem", "rb").read())
 rk = serialization.load_pem_private_key(open(f"{w}/ca.key", "rb").read(), None)
@@ -69,12 +70,12 @@ def build(subject, key, issuer, ikey, ca):
     return b.sign(ikey, hashes.SHA256())
 ik = ec.generate_private_key(ec.SECP256R1()); inter = build("Bench Fleet CA", ik, root, rk, True)
 ipem = inter.public_bytes(pem)
-with open(f"{w}/fleet.list", "w") as lst:
-    for i in range(n):
+with open(f"{w}/fleet.list", "w") as lst, open(f"{w}/fleet-warm.list", "w") as wl:
+    for i in range(n + warm):
         k = ec.generate_private_key(ec.SECP256R1()); c = build(f"device-{i}", k, inter, ik, False)
         open(f"{w}/fleet/{i}.pem", "wb").write(c.public_bytes(pem) + ipem)
         open(f"{w}/fleet/{i}.key", "wb").write(k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        lst.write(f"{w}/fleet/{i}.pem {w}/fleet/{i}.key\n")
+        (lst if i < n else wl).write(f"{w}/fleet/{i}.pem {w}/fleet/{i}.key\n")
 PY
 mkdir -p tmp logs
 TEMPS="client_body_temp_path $W/tmp; proxy_temp_path $W/tmp; fastcgi_temp_path $W/tmp; uwsgi_temp_path $W/tmp; scgi_temp_path $W/tmp;"
@@ -171,10 +172,11 @@ start() { case $1 in
   echo "$1 did not start listening on $(port_of "$1")"; [ "$1" = gatehouse ] && tail -20 "$W/gatehouse.out"; return 1; }
 stop() { case $1 in nginx) kill "$(cat "$W/nginx.pid")" ;; haproxy) kill "$(cat "$W/haproxy.pid")" ;; caddy) kill "$(cat "$W/caddy.pid")" ;;
   gatehouse) kill -- "-$(cat "$W/gatehouse.pid")" ;; esac; sleep 1; }
-run_wrk() { # port mode(close|keep|fleet) connections seconds -> "requests non2xx p99 errors"
+run_wrk() { # port mode(close|keep|fleet|fleetwarm) connections seconds -> "requests non2xx p99 errors"
   local hdr=() id=(MTLS_CERT="$W/client.pem" MTLS_KEY="$W/client.key")
   [ "$2" != keep ] && hdr=(-H "Connection: close")
   [ "$2" = fleet ] && id=(MTLS_CERT_LIST="$W/fleet.list")
+  [ "$2" = fleetwarm ] && id=(MTLS_CERT_LIST="$W/fleet-warm.list")
   env "${id[@]}" LD_PRELOAD="$SHIM" \
     wrk -t1 -c "$3" -d "$4s" "${hdr[@]}" --latency "https://localhost:$1/" > "$W/wrk.out" 2>&1
   local req bad p99 err
@@ -207,8 +209,11 @@ nginx -c "$W/backend.conf"
 printf '%-10s %-10s %9s %8s %8s %14s %9s\n' gateway mode ops/s non2xx errors cpu_ms/1k_ops p99
 for g in $GWS; do
   start "$g" || continue
-  run_wrk "$(port_of "$g")" keep 16 5 > /dev/null   # warm-up (JIT, pools): 10 s for every gateway
+  # warm-up (JIT, pools), 15 s for every gateway: every path the modes take, first-seen devices included
+  # (from their own list: the measured fleet is still all new)
+  run_wrk "$(port_of "$g")" keep 16 5 > /dev/null
   run_wrk "$(port_of "$g")" close 16 5 > /dev/null
+  run_wrk "$(port_of "$g")" fleetwarm 16 5 > /dev/null
   for mode in new fleet keepalive; do
     case $mode in new) m=close c=32 ;; fleet) m=fleet c=32 ;; keepalive) m=keep c=64 ;; esac
     a=$(cpu_ticks "$g"); read -r req bad p99 err <<< "$(run_wrk "$(port_of "$g")" $m $c "$D")"; b=$(cpu_ticks "$g")

@@ -1,7 +1,6 @@
 package dev.gatehouse.pki;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Arrays;
@@ -134,19 +133,15 @@ public final class CachingVerifier {
     }
 
     private static byte[] digest(byte[][] chain) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (byte[] d : chain) {
-                md.update((byte) (d.length >>> 24));
-                md.update((byte) (d.length >>> 16));
-                md.update((byte) (d.length >>> 8));
-                md.update((byte) d.length);
-                md.update(d);
-            }
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
+        MessageDigest md = Sha256.digest();
+        for (byte[] d : chain) {
+            md.update((byte) (d.length >>> 24));
+            md.update((byte) (d.length >>> 16));
+            md.update((byte) (d.length >>> 8));
+            md.update((byte) d.length);
+            md.update(d);
         }
+        return md.digest();
     }
 
     private record Key(byte[] chainHash, long generation, VerificationParameters params) {

@@ -2,8 +2,6 @@ package dev.gatehouse.pki;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -218,8 +216,8 @@ public final class CertificateNames {
     /** SHA-256 of the DER certificate: 64 lower-case hex digits, no separators. */
     public static String fingerprintSha256(X509Certificate cert) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-        } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
+            return HexFormat.of().formatHex(Sha256.of(cert.getEncoded()));
+        } catch (CertificateEncodingException e) {
             throw new IllegalArgumentException("certificate cannot be encoded: " + e.getMessage(), e);
         }
     }
