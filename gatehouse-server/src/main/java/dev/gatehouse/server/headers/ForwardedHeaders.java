@@ -22,7 +22,6 @@ public final class ForwardedHeaders {
     public static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     public static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
 
-    private final AsciiString[] identityNames;
     /**
      * The identity headers, validated once here: copied into each request by the headers' bulk add, which
      * does not validate the (kilobyte-long) values again as a per-name {@code set} would.
@@ -35,10 +34,8 @@ public final class ForwardedHeaders {
 
     public ForwardedHeaders(ConnectionInfo connection) {
         List<Map.Entry<String, String>> identity = connection.identityHeaders();
-        identityNames = new AsciiString[identity.size()];
-        for (int i = 0; i < identity.size(); i++) {
-            identityNames[i] = AsciiString.of(identity.get(i).getKey());
-            this.identity.add(identityNames[i], ascii(identity.get(i).getValue()));
+        for (Map.Entry<String, String> h : identity) {
+            this.identity.add(AsciiString.of(h.getKey()), ascii(h.getValue()));
         }
         clientIp = connection.client().getAddress() == null ? connection.client().getHostString()
                 : connection.client().getAddress().getHostAddress();
@@ -49,10 +46,8 @@ public final class ForwardedHeaders {
 
     /** Adds the headers to a request whose spoofable and hop-by-hop headers were already removed. */
     public void addTo(HttpHeaders headers) {
-        if (identityNames.length > 0) {
-            for (AsciiString name : identityNames) {
-                headers.remove(name);
-            }
+        // Added, not set: the spoofable headers, these names among them, were stripped already.
+        if (!identity.isEmpty()) {
             headers.add(identity);
         }
         List<String> prior = headers.getAll(X_FORWARDED_FOR);
