@@ -13,11 +13,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code gatehouse serve --config FILE}: runs the gateway until SIGTERM or SIGINT, then stops
- * gracefully and exits 0. SIGHUP is logged and ignored (reload is not built yet; the JVM's default
- * would kill the gateway).
+ * gracefully and exits 0. SIGHUP reloads the configuration, SIGUSR1 reopens the log files.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Run the gateway. SIGTERM/SIGINT stop it gracefully (exit 0).",
+        description = "Run the gateway. SIGHUP reloads the configuration, SIGUSR1 reopens the log files,"
+                + " SIGTERM/SIGINT stop it gracefully (exit 0).",
         footer = {"", "EXAMPLES", "  gatehouse serve --config gatehouse.yaml"})
 final class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -37,8 +37,9 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("gatehouse: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
+        Signals.serving(() -> gateway.requestReload("SIGHUP"), gateway::reopenLogs);
         System.err.println("gatehouse: serving " + config + " (" + parsed.listeners().size() + " listeners); "
-                + "SIGTERM or Ctrl-C stops");
+                + "SIGHUP reloads, SIGUSR1 reopens the logs, SIGTERM or Ctrl-C stops");
         Signals.awaitStop();
         log.info("stopping: no new connections; waiting up to {} for in-flight requests", parsed.shutdownTimeout());
         gateway.stop(parsed.shutdownTimeout());

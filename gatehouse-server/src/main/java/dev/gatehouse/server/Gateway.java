@@ -1,11 +1,19 @@
 package dev.gatehouse.server;
 
 import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.TargetAddress;
+import dev.gatehouse.server.http.HttpStage;
+import dev.gatehouse.server.listener.JudgedConnections;
 import dev.gatehouse.server.listener.ListenerInitializer;
 import dev.gatehouse.server.listener.ListenerRuntime;
 import dev.gatehouse.server.observe.LogFile;
+import dev.gatehouse.server.observe.LogFiles;
+import dev.gatehouse.server.reload.FileWatcher;
+import dev.gatehouse.server.reload.ReloadResult;
+import dev.gatehouse.server.reload.WatchedFiles;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -23,10 +31,20 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +57,16 @@ import org.slf4j.LoggerFactory;
  * binds every listener. Any failure closes whatever was opened and throws: there is never a
  * half-started gateway.
  *
+ * <h2>Reloading</h2>
+ * {@link #reload()} (SIGHUP, a change to a watched file, later the admin API) reads the configuration
+ * file again and builds a complete new state off the event loops. Only if that succeeds, and every new
+ * or moved listener address could be bound, is the new state swapped in: new connections get it, open
+ * ones finish on the state they started with, which is closed (target pools, health checks, TLS
+ * contexts, log files no longer named) when its last connection ends. Otherwise the old state keeps
+ * serving and the error is logged. After a swap, removed and moved listeners stop accepting and their
+ * connections drain, and open connections with a verified client certificate are judged again against
+ * the new trust material ({@link JudgedConnections}).
+ *
  * <h2>Stopping</h2>
  * {@link #stop} stops accepting, lets in-flight requests finish (bounded by the grace period), then
  * closes the remaining connections, the target pools and the logs.
@@ -46,29 +74,49 @@ import org.slf4j.LoggerFactory;
  * <h2>Threading</h2>
  * One group of event loops (one per core) accepts and serves client connections; target connections
  * run on the event loop of the client connection they serve. Handlers read the state through one
- * {@link AtomicReference}: a new state (reload) affects new connections only.
+ * {@link AtomicReference}. Reloads are serialised (one at a time); {@link #requestReload} runs them
+ * on the gateway's reload thread, which also judges connections again.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
-    private final GatewayConfig config;
+    private final Path source;
     private final EventLoopGroup eventLoops;
-    private final AtomicReference<RuntimeState> state;
-    private final Map<String, Channel> serverChannels;
+    private final Class<? extends ServerChannel> serverChannelType;
+    private final AtomicReference<RuntimeState> state = new AtomicReference<>();
+    /** Bound listeners by name; changed only by start and reload (under this object's lock). */
+    private final Map<String, Bound> serverChannels = new ConcurrentHashMap<>();
     private final ChannelGroup clients;
-    private final LogFile accessLog;
-    private final LogFile connectionLog;
+    private final LogFiles logs = new LogFiles();
+    /** States built and not yet closed: the current one, and older ones that still have connections. */
+    private final Set<RuntimeState> live = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor reloads;
+    private final AtomicBoolean reloadQueued = new AtomicBoolean();
+    private final JudgedConnections judged;
+    private volatile GatewayConfig config;
+    private volatile ReloadResult lastReload;
+    private volatile long generation;
+    private FileWatcher watcher;
     private volatile boolean stopped;
 
-    private Gateway(GatewayConfig config, EventLoopGroup eventLoops, AtomicReference<RuntimeState> state,
-                    Map<String, Channel> serverChannels, ChannelGroup clients, LogFile accessLog, LogFile connectionLog) {
+    /** A bound listener: its address, its server channel, and the connections it accepted. */
+    private record Bound(TargetAddress address, Channel server, ChannelGroup connections) {}
+
+    private Gateway(GatewayConfig config, EventLoopGroup eventLoops, Class<? extends ServerChannel> serverChannelType) {
+        this.source = config.source();
         this.config = config;
         this.eventLoops = eventLoops;
-        this.state = state;
-        this.serverChannels = serverChannels;
-        this.clients = clients;
-        this.accessLog = accessLog;
-        this.connectionLog = connectionLog;
+        this.serverChannelType = serverChannelType;
+        this.clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+        this.reloads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "gatehouse-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        this.judged = new JudgedConnections(name -> {
+            RuntimeState s = state.get();
+            return s == null ? null : s.listener(name);
+        }, reloads);
     }
 
     /**
@@ -84,52 +132,34 @@ public final class Gateway implements AutoCloseable {
         Class<? extends ServerChannel> serverChannelType = epoll ? EpollServerSocketChannel.class
                 : NioServerSocketChannel.class;
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(threads, io);
-        ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
-        LogFile access = null;
-        LogFile connections = null;
+        Gateway g = new Gateway(config, loops, serverChannelType);
         RuntimeState built = null;
-        Map<String, Channel> bound = new LinkedHashMap<>();
         try {
-            access = openLog(config, config.logs().access(), "logs.access");
-            connections = openLog(config, config.logs().connection(), "logs.connection");
-            built = RuntimeState.build(config, loops, access, connections);
-            AtomicReference<RuntimeState> state = new AtomicReference<>(built);
+            built = g.build(config);
+            g.state.set(built);
             for (ListenerConfig l : config.listeners()) {
-                String name = l.name();
-                ServerBootstrap b = new ServerBootstrap()
-                        .group(loops)
-                        .channel(serverChannelType)
-                        .option(ChannelOption.SO_BACKLOG, 1024)
-                        .option(ChannelOption.SO_REUSEADDR, true)
-                        // Netty's defaults: TCP_NODELAY on (set when the channel is made; setting it here
-                        // again cost a system call per connection) and its adaptive buffer allocator, which
-                        // target connections use too.
-                        .childHandler(new ListenerInitializer(() -> state.get().listener(name), clients));
-                InetSocketAddress address = new InetSocketAddress(l.address().host(), l.address().port());
-                try {
-                    Channel ch = b.bind(address).syncUninterruptibly().channel();
-                    bound.put(name, ch);
-                } catch (Exception e) {
-                    throw new ConfigException(l.at().child("address", l.at().line()),
-                            "cannot listen on " + l.address() + ": " + e.getMessage(), e);
-                }
-                log.info("listener {} on {} ({}{})", name, bound.get(name).localAddress(),
-                        l.protocol().name().toLowerCase(java.util.Locale.ROOT),
-                        l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
-                                .name().toLowerCase(java.util.Locale.ROOT));
+                Bound b = g.bind(l);
+                g.serverChannels.put(l.name(), b);
+                b.server().config().setAutoRead(true);
+            }
+            synchronized (g) {
+                g.generation = 1;
+                built.generation(1);
+                g.lastReload = ReloadResult.succeeded(1);
+                g.watchFiles(config);
             }
             built.activate();
-            return new Gateway(config, loops, state, Map.copyOf(bound), clients, access, connections);
+            return g;
         } catch (ConfigException | RuntimeException e) {
-            for (Channel ch : bound.values()) {
-                ch.close().syncUninterruptibly();
+            for (Bound b : g.serverChannels.values()) {
+                b.server().close().syncUninterruptibly();
             }
             if (built != null) {
                 built.close();
             }
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            closeQuietly(access);
-            closeQuietly(connections);
+            g.reloads.shutdownNow();
+            g.logs.close();
             throw e;
         }
     }
@@ -147,26 +177,237 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static LogFile openLog(GatewayConfig config, java.nio.file.Path path, String key) throws ConfigException {
+    /** Opens the logs {@code config} names and builds a state that gives them back when it closes. */
+    private RuntimeState build(GatewayConfig config) throws ConfigException {
+        LogFile access = null;
+        LogFile connections = null;
+        try {
+            access = openLog(config, config.logs().access(), "logs.access");
+            connections = openLog(config, config.logs().connection(), "logs.connection");
+            RuntimeState built = RuntimeState.build(config, eventLoops, access, connections);
+            LogFile a = access;
+            LogFile c = connections;
+            live.add(built);
+            built.whenClosed(() -> {
+                logs.release(a);
+                logs.release(c);
+                live.remove(built);
+            });
+            return built;
+        } catch (ConfigException | RuntimeException e) {
+            logs.release(access);
+            logs.release(connections);
+            throw e;
+        }
+    }
+
+    private LogFile openLog(GatewayConfig config, java.nio.file.Path path, String key) throws ConfigException {
         if (path == null) {
             return null;
         }
         try {
-            return LogFile.open(path);
+            return logs.acquire(path, LogFile::open);
         } catch (IOException e) {
             throw new ConfigException(new dev.gatehouse.server.config.ConfigLocation(config.source(), 0, key),
                     "cannot open " + path + ": " + e);
         }
     }
 
+    /**
+     * Binds one listener's address, not accepting yet (auto-read off: connections wait in the backlog
+     * until the caller turns it on, once the state that serves them is current).
+     */
+    private Bound bind(ListenerConfig l) throws ConfigException {
+        String name = l.name();
+        ChannelGroup accepted = new DefaultChannelGroup("listener-" + name, GlobalEventExecutor.INSTANCE);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(eventLoops)
+                .channel(serverChannelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.AUTO_READ, false)
+                // Netty's defaults: TCP_NODELAY on (set when the channel is made; setting it here
+                // again cost a system call per connection) and its adaptive buffer allocator, which
+                // target connections use too.
+                .childHandler(new ListenerInitializer(ch -> open(name, ch, accepted), clients, judged));
+        InetSocketAddress address = new InetSocketAddress(l.address().host(), l.address().port());
+        Channel ch;
+        try {
+            ch = b.bind(address).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new ConfigException(l.at().child("address", l.at().line()),
+                    "cannot listen on " + l.address() + ": " + e.getMessage(), e);
+        }
+        log.info("listener {} on {} ({}{})", name, ch.localAddress(),
+                l.protocol().name().toLowerCase(java.util.Locale.ROOT),
+                l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
+                        .name().toLowerCase(java.util.Locale.ROOT));
+        return new Bound(l.address(), ch, accepted);
+    }
+
+    /**
+     * A new connection on listener {@code name}: holds the current state until the connection closes.
+     * {@code null} when the state has no such listener any more (removed by a reload that is closing its
+     * server channel) or the gateway stops.
+     */
+    private ListenerRuntime open(String name, Channel ch, ChannelGroup accepted) {
+        RuntimeState s;
+        while (true) {
+            s = state.get();
+            if (s.tryRetain()) {
+                break;
+            }
+            if (stopped) {
+                return null;
+            }
+        }
+        ListenerRuntime l = s.listener(name);
+        if (l == null) {
+            s.release();
+            return null;
+        }
+        RuntimeState held = s;
+        ch.closeFuture().addListener(f -> held.release());
+        accepted.add(ch);
+        return l;
+    }
+
+    /**
+     * Reads the configuration file again and, if it builds completely, serves it: see "Reloading" above.
+     * Blocks until done (seconds at most: files are read and parsed on the calling thread, which must not
+     * be an event loop). Never throws for a bad configuration: the result says what was wrong, and the
+     * error is logged.
+     */
+    public ReloadResult reload() {
+        ReloadResult result;
+        synchronized (this) {
+            if (stopped) {
+                return ReloadResult.failed(generation, "the gateway is stopping");
+            }
+            if (source == null) {
+                return ReloadResult.failed(generation, "no configuration file to read again"
+                        + " (the configuration was not read from a file)");
+            }
+            result = swapIn();
+            lastReload = result;
+        }
+        if (result.success()) {
+            int closing = judged.judgeAll();
+            if (closing > 0) {
+                log.info("reload: {} open connections whose client certificate is no longer accepted are closing", closing);
+            }
+        }
+        return result;
+    }
+
+    private ReloadResult swapIn() {
+        GatewayConfig next;
+        RuntimeState built = null;
+        Map<String, Bound> newlyBound = new LinkedHashMap<>();
+        try {
+            next = ConfigParser.parse(source);
+            built = build(next);
+            for (ListenerConfig l : next.listeners()) {
+                Bound b = serverChannels.get(l.name());
+                if (b == null || !b.address().equals(l.address())) {
+                    newlyBound.put(l.name(), bind(l));
+                }
+            }
+        } catch (ConfigException | RuntimeException e) {
+            for (Bound b : newlyBound.values()) {
+                b.server().close().syncUninterruptibly();
+            }
+            if (built != null) {
+                built.close();
+            }
+            String error = e instanceof ConfigException ? e.getMessage() : e.toString();
+            log.error("reload failed; still serving configuration generation {}: {}", generation, error);
+            return ReloadResult.failed(generation, error);
+        }
+        RuntimeState old = state.getAndSet(built);
+        generation++;
+        built.generation(generation);
+        built.activate();
+        for (Map.Entry<String, Bound> e : new ArrayList<>(serverChannels.entrySet())) {
+            String name = e.getKey();
+            Bound gone = e.getValue();
+            Bound moved = newlyBound.get(name);
+            if (moved == null && built.listener(name) != null) {
+                continue;
+            }
+            serverChannels.remove(name);
+            gone.server().close();
+            String why = moved == null ? "listener " + name + " removed by a reload"
+                    : "listener " + name + " moved to " + moved.address() + " by a reload";
+            log.info("{}: no longer accepting on {}; its {} open connections drain", why, gone.server().localAddress(),
+                    gone.connections().size());
+            for (Channel ch : gone.connections()) {
+                HttpStage.closeGracefully(ch, why);
+            }
+        }
+        for (Map.Entry<String, Bound> e : newlyBound.entrySet()) {
+            serverChannels.put(e.getKey(), e.getValue());
+            e.getValue().server().config().setAutoRead(true);
+        }
+        config = next;
+        old.release();
+        watchFiles(next);
+        log.info("reloaded {}: configuration generation {} serves new connections", source, generation);
+        return ReloadResult.succeeded(generation);
+    }
+
+    /** Starts, updates or stops the file watcher as {@code c} says. Under this object's lock. */
+    private void watchFiles(GatewayConfig c) {
+        if (c.watchFiles() && source != null) {
+            List<Path> files = WatchedFiles.of(c);
+            if (watcher == null) {
+                watcher = new FileWatcher(files, () -> requestReload("a watched file changed"));
+            } else {
+                watcher.watch(files);
+            }
+        } else if (watcher != null) {
+            watcher.close();
+            watcher = null;
+        }
+    }
+
+    /**
+     * Reloads on the gateway's reload thread, soon; returns at once. Requests that arrive while one is
+     * waiting to run are folded into it. The result is logged. Any thread (a signal handler, the file
+     * watcher).
+     *
+     * @param why for the log, e.g. {@code SIGHUP}
+     */
+    public void requestReload(String why) {
+        if (!reloadQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            reloads.execute(() -> {
+                reloadQueued.set(false);
+                log.info("reloading: {}", why);
+                reload();
+            });
+        } catch (RejectedExecutionException e) {
+            reloadQueued.set(false); // stopping
+        }
+    }
+
+    /** Reopens every log file (after logrotate renamed them): lines written from now on go to fresh files. */
+    public void reopenLogs() {
+        List<LogFile> files = logs.snapshot();
+        logs.reopenAll();
+        log.info("reopened {} log files", files.size());
+    }
+
     /** The port a listener is bound to (useful with port 0). */
     public int boundPort(String listener) {
-        Channel ch = serverChannels.get(listener);
-        if (ch == null) {
+        Bound b = serverChannels.get(listener);
+        if (b == null) {
             throw new IllegalArgumentException("no listener named '" + listener + "' (expected one of: "
                     + serverChannels.keySet() + ")");
         }
-        return ((InetSocketAddress) ch.localAddress()).getPort();
+        return ((InetSocketAddress) b.server().localAddress()).getPort();
     }
 
     /** The state serving new connections. */
@@ -174,28 +415,67 @@ public final class Gateway implements AutoCloseable {
         return state.get();
     }
 
+    /** The configuration serving new connections. */
     public GatewayConfig config() {
         return config;
+    }
+
+    /** The configuration generation serving new connections: 1 at start, one more per successful reload. */
+    public long generation() {
+        return generation;
+    }
+
+    /** The outcome of the last reload (at start: generation 1, successful). */
+    public ReloadResult lastReload() {
+        return lastReload;
+    }
+
+    /** Runtime states not closed yet: the current one, and older ones some connection still uses. */
+    public int liveStates() {
+        return live.size();
+    }
+
+    /** Log files open now. */
+    public int openLogFiles() {
+        return logs.snapshot().size();
+    }
+
+    /** Open connections whose client certificate is judged again on reloads and at its expiry. */
+    public int judgedConnections() {
+        return judged.size();
+    }
+
+    /** The files whose change reloads the gateway (empty when {@code reload.watch_files} is false). */
+    public synchronized List<Path> watchedFiles() {
+        return watcher == null ? List.of() : watcher.files();
     }
 
     /**
      * Graceful stop: stop accepting, let in-flight requests finish for at most {@code grace}, then close
      * every connection, the target pools and the logs. Idempotent.
      */
-    public synchronized void stop(Duration grace) {
-        if (stopped) {
-            return;
+    public void stop(Duration grace) {
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            if (watcher != null) {
+                watcher.close();
+                watcher = null;
+            }
         }
-        stopped = true;
-        for (Channel ch : serverChannels.values()) {
-            ch.close().syncUninterruptibly();
+        reloads.shutdownNow();
+        for (Bound b : serverChannels.values()) {
+            b.server().close().syncUninterruptibly();
         }
-        RuntimeState current = state.get();
-        for (ListenerRuntime l : current.listeners().values()) {
-            l.http().drain();
+        for (RuntimeState s : live) {
+            for (ListenerRuntime l : s.listeners().values()) {
+                l.http().drain();
+            }
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        while (System.nanoTime() < deadline && inFlight(current) > 0) {
+        while (System.nanoTime() < deadline && inFlight() > 0) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -203,22 +483,25 @@ public final class Gateway implements AutoCloseable {
                 break;
             }
         }
-        int left = inFlight(current);
+        int left = inFlight();
         if (left > 0) {
             log.warn("stopping with {} requests still in flight after {}", left, grace);
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        current.close();
+        for (RuntimeState s : new ArrayList<>(live)) {
+            s.close();
+        }
         eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-        closeQuietly(accessLog);
-        closeQuietly(connectionLog);
+        logs.close();
         log.info("stopped");
     }
 
-    private static int inFlight(RuntimeState s) {
+    private int inFlight() {
         int n = 0;
-        for (ListenerRuntime l : s.listeners().values()) {
-            n += l.http().inFlight();
+        for (RuntimeState s : live) {
+            for (ListenerRuntime l : s.listeners().values()) {
+                n += l.http().inFlight();
+            }
         }
         return n;
     }
@@ -227,15 +510,5 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         stop(config.shutdownTimeout());
-    }
-
-    private static void closeQuietly(LogFile f) {
-        if (f != null) {
-            try {
-                f.close();
-            } catch (IOException e) {
-                log.warn("cannot close {}: {}", f.path(), e.toString());
-            }
-        }
     }
 }

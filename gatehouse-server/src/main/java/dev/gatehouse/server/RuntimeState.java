@@ -32,6 +32,14 @@ import java.util.Set;
  * store verifiers and HTTP stage; the target groups. Built completely off the event loop from a
  * validated {@link GatewayConfig}, or not at all: a failure throws a {@link ConfigException} naming the
  * file, line and key, and leaves nothing open.
+ *
+ * <h2>Lifetime</h2>
+ * A state is reference-counted: the gateway holds one reference while the state serves new connections,
+ * and every connection accepted with it holds one ({@link #tryRetain()}, {@link #release()}). When a
+ * reload replaces it, the gateway drops its reference; the last connection to end closes it
+ * ({@link #close()}: target pools and health checks, TLS contexts, and whatever was registered with
+ * {@link #whenClosed}). So a connection always finishes on the state it started with, and a state no
+ * connection uses any more holds nothing.
  */
 public final class RuntimeState implements AutoCloseable {
     /**
@@ -44,6 +52,12 @@ public final class RuntimeState implements AutoCloseable {
     private final Map<String, ListenerRuntime> listeners;
     private final Map<String, TrustStore> trustStores;
     private final TargetGroups targetGroups;
+    /** References: the gateway's while current, plus one per connection; 0 once closed. */
+    private final java.util.concurrent.atomic.AtomicInteger references = new java.util.concurrent.atomic.AtomicInteger(1);
+    private final java.util.List<Runnable> onClose = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Which configuration this is: 1 at start, one more per successful reload (set by the gateway). */
+    private volatile long generation;
 
     private RuntimeState(GatewayConfig config, Map<String, ListenerRuntime> listeners,
                          Map<String, TrustStore> trustStores, TargetGroups targetGroups) {
@@ -83,6 +97,7 @@ public final class RuntimeState implements AutoCloseable {
             stores.put(ts.name(), loadTrustStore(ts, use));
         }
         TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores);
+        java.util.List<ServerTls> built = new java.util.ArrayList<>();
         try {
             ConnectionLog connections = new ConnectionLog(connectionLog, config.name());
             Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
@@ -90,6 +105,7 @@ public final class RuntimeState implements AutoCloseable {
                 ServerTls tls = null;
                 if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
                     tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));
+                    built.add(tls);
                 }
                 HttpStage http;
                 try {
@@ -102,6 +118,7 @@ public final class RuntimeState implements AutoCloseable {
             return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);
         } catch (ConfigException | RuntimeException e) {
             groups.close();
+            built.forEach(ServerTls::close);
             throw e;
         }
     }
@@ -166,9 +183,70 @@ public final class RuntimeState implements AutoCloseable {
         return targetGroups;
     }
 
-    /** Closes what this state owns that outlives connections (target pools, health checks). */
+    /**
+     * Takes a reference for a new connection, unless the state was already closed (then the caller reads
+     * the current state again).
+     */
+    public boolean tryRetain() {
+        while (true) {
+            int n = references.get();
+            if (n <= 0) {
+                return false;
+            }
+            if (references.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Drops a reference; the last one closes the state. Any thread. */
+    public void release() {
+        if (references.decrementAndGet() == 0) {
+            close();
+        }
+    }
+
+    /** Runs {@code action} when the state is closed (at once if it already is). */
+    public void whenClosed(Runnable action) {
+        onClose.add(action);
+        if (closed.get() && onClose.remove(action)) {
+            action.run();
+        }
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    void generation(long value) {
+        generation = value;
+    }
+
+    /**
+     * Closes what this state owns that outlives connections (target pools, health checks, TLS contexts),
+     * then runs the {@link #whenClosed} actions. Idempotent. Called by the last {@link #release()}, or
+     * directly for a state that never served.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        references.set(0);
         targetGroups.close();
+        for (ListenerRuntime l : listeners.values()) {
+            if (l.tls() != null) {
+                l.tls().close();
+            }
+        }
+        for (Runnable r : onClose) {
+            if (onClose.remove(r)) {
+                r.run();
+            }
+        }
     }
 }

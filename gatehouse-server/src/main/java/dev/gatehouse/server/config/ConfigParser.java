@@ -53,7 +53,7 @@ public final class ConfigParser {
     static final String DOCUMENT_KEY = "<yaml>";
 
     private static final List<String> ROOT_KEYS = List.of(
-            "name", "listeners", "trust_stores", "target_groups", "logs", "shutdown_timeout", "admin");
+            "name", "listeners", "trust_stores", "target_groups", "logs", "shutdown_timeout", "reload", "admin");
 
     private final Path file;
     private final Path baseDir;
@@ -227,7 +227,16 @@ public final class ConfigParser {
                     access == null ? null : access.path(baseDir));
         }
 
-        return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout);
+        boolean watchFiles = true;
+        ConfigNode reloadNode = root.optional("reload");
+        if (reloadNode != null) {
+            ConfigNode watch = reloadNode.mapping("a mapping with watch_files", "watch_files").optional("watch_files");
+            if (watch != null) {
+                watchFiles = watch.bool();
+            }
+        }
+
+        return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout, watchFiles);
     }
 
     /** This host's name, as logs should call this instance when the config names none. */

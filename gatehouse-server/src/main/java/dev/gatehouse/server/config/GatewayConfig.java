@@ -18,6 +18,8 @@ import java.util.Map;
  * @param logs            where the logs go
  * @param shutdownTimeout how long a graceful stop waits for in-flight requests (default 30s);
  *                        YAML key {@code shutdown_timeout}
+ * @param watchFiles      whether a change to the configuration file or any file it names reloads the
+ *                        gateway (default true); YAML key {@code reload.watch_files}
  */
 public record GatewayConfig(
         Path source,
@@ -26,7 +28,8 @@ public record GatewayConfig(
         Map<String, TrustStoreConfig> trustStores,
         Map<String, TargetGroupConfig> targetGroups,
         LogsConfig logs,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        boolean watchFiles) {
 
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -34,5 +37,12 @@ public record GatewayConfig(
         listeners = List.copyOf(listeners);
         trustStores = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(trustStores));
         targetGroups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(targetGroups));
+    }
+
+    /** A configuration with file watching on (the default). */
+    public GatewayConfig(Path source, String name, List<ListenerConfig> listeners,
+                         Map<String, TrustStoreConfig> trustStores, Map<String, TargetGroupConfig> targetGroups,
+                         LogsConfig logs, Duration shutdownTimeout) {
+        this(source, name, listeners, trustStores, targetGroups, logs, shutdownTimeout, true);
     }
 }

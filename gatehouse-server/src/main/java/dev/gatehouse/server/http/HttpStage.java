@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,12 @@ public final class HttpStage {
             return "DRAIN";
         }
     };
+
+    /**
+     * On a client connection (the TLS or TCP channel, not an HTTP/2 stream): why it must close after the
+     * responses in flight, set by {@link #closeGracefully}.
+     */
+    private static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf(HttpStage.class, "closeReason");
 
     private final ListenerConfig listener;
     private final SpoofableHeaders spoofable;
@@ -171,6 +178,27 @@ public final class HttpStage {
         for (Channel ch : connections) {
             ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DRAIN));
         }
+    }
+
+    /**
+     * Closes one client connection gracefully, as {@link #drain()} does for all of them: HTTP/1.1 after the
+     * response in flight (which says {@code Connection: close}), at once if none is; HTTP/2 with GOAWAY,
+     * letting open streams finish. The access-log lines of the requests that end meanwhile carry
+     * {@code reason} (first call wins). Any thread.
+     *
+     * @param connection a client connection handed to {@link #configureHttp1} or {@link #configureHttp2}
+     */
+    public static void closeGracefully(Channel connection, String reason) {
+        connection.eventLoop().execute(() -> {
+            if (connection.attr(CLOSE_REASON).setIfAbsent(reason) == null) {
+                connection.pipeline().fireUserEventTriggered(DRAIN);
+            }
+        });
+    }
+
+    /** Why {@code connection} is closing gracefully, or {@code null} if it is not (see {@link #closeGracefully}). */
+    static String closeReason(Channel connection) {
+        return connection.hasAttr(CLOSE_REASON) ? connection.attr(CLOSE_REASON).get() : null;
     }
 
     /** Whether {@link #drain()} was called. */

@@ -101,6 +101,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
     private final ChannelFutureListener writtenLast;
 
     private ChannelHandlerContext ctx;
+    /** The client connection: this channel, or for an HTTP/2 stream its parent. */
+    private Channel connection;
     private ClientTimeouts timeouts;
     private Class<? extends Channel> targetChannelType;
 
@@ -147,7 +149,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = h2 ? null : ctx.pipeline().get(ClientTimeouts.class);
-        Channel connection = h2 ? ctx.channel().parent() : ctx.channel();
+        this.connection = h2 ? ctx.channel().parent() : ctx.channel();
         this.targetChannelType = connection instanceof EpollSocketChannel ? EpollSocketChannel.class
                 : NioSocketChannel.class;
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
@@ -577,7 +579,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         if (h2) {
             return;
         }
-        closeAfterResponse = !keepAlive || stage.draining();
+        closeAfterResponse = !keepAlive || closing();
         boolean bodyAllowed = !headRequest && code != 204 && code != 304;
         if (bodyAllowed && !hasLength) {
             if (http10) {
@@ -688,7 +690,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
             writeLast(last, !requestComplete); // not reading the rest of the request: reset the stream
             return;
         }
-        if (closeAfterResponse || !requestComplete || stage.draining()) {
+        if (closeAfterResponse || !requestComplete || closing()) {
             state = CLOSED;
             writeLast(last, true);
             return;
@@ -735,7 +737,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         }
         boolean discardRest = !requestComplete && !expectContinue
                 && (requestChunked ? MAX_DISCARD + 1 : HttpUtil.getContentLength(lastHead, 0L)) <= MAX_DISCARD;
-        if (!keepAlive || (!requestComplete && !discardRest) || stage.draining()) {
+        if (!keepAlive || (!requestComplete && !discardRest) || closing()) {
             state = CLOSED;
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             writeLast(resp, true);
@@ -794,9 +796,20 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         stage.requestFinished();
     }
 
+    /** Whether the connection closes after this response: the stage drains, or this connection alone. */
+    private boolean closing() {
+        return stage.draining() || HttpStage.closeReason(connection) != null;
+    }
+
     private void logExchange() {
         if (log.endNanos == 0) {
             log.endNanos = System.nanoTime();
+        }
+        if (log.reason == null) {
+            String closed = HttpStage.closeReason(connection);
+            if (closed != null) {
+                log.reason = "connection closed: " + closed;
+            }
         }
         stage.accessLog().write(log);
     }

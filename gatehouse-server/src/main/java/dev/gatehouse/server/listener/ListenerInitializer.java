@@ -12,7 +12,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Sets up the pipeline of every accepted client connection. Reads like the way a connection goes:
@@ -35,16 +35,22 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
      */
     static final int MAX_CLIENT_HELLO_BYTES = 64 * 1024;
 
-    private final Supplier<ListenerRuntime> current;
+    private final Function<Channel, ListenerRuntime> open;
     private final ChannelGroup clients;
+    private final JudgedConnections judged;
 
     /**
-     * @param current the listener's runtime of the current state (read once per connection)
+     * @param open    the listener's runtime in the current state, for a new connection: the state is
+     *                held until the connection closes (called once per connection); {@code null} when
+     *                the listener was removed by a reload (the connection is closed at once)
      * @param clients every accepted connection is added here (closed on stop)
+     * @param judged  where connections with a verified client certificate are registered, to be judged
+     *                again (reload, expiry)
      */
-    public ListenerInitializer(Supplier<ListenerRuntime> current, ChannelGroup clients) {
-        this.current = current;
+    public ListenerInitializer(Function<Channel, ListenerRuntime> open, ChannelGroup clients, JudgedConnections judged) {
+        this.open = open;
         this.clients = clients;
+        this.judged = judged;
     }
 
     private static SslHandler sslHandler(ListenerRuntime listener, SslContext context, ByteBufAllocator allocator,
@@ -58,7 +64,11 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         long acceptedAt = System.nanoTime();
-        ListenerRuntime listener = current.get();
+        ListenerRuntime listener = open.apply(ch);
+        if (listener == null) {
+            ch.close();
+            return;
+        }
         clients.add(ch);
         String traceId = TraceIds.next();
         ChannelPipeline p = ch.pipeline();
@@ -77,7 +87,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                     }
                 });
             }
-            p.addLast("handshake", new TlsHandshakeHandler(listener, traceId, acceptedAt));
+            p.addLast("handshake", new TlsHandshakeHandler(listener, traceId, acceptedAt, judged));
         } else {
             InetSocketAddress client = (InetSocketAddress) ch.remoteAddress();
             InetSocketAddress local = (InetSocketAddress) ch.localAddress();

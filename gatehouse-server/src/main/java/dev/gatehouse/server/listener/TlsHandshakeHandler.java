@@ -30,13 +30,15 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
     private final ListenerRuntime listener;
     private final String traceId;
     private final long acceptedAt;
+    private final JudgedConnections judged;
     /** Whether this connection's connection-log line was written (exactly one per connection). */
     private boolean logged;
 
-    TlsHandshakeHandler(ListenerRuntime listener, String traceId, long acceptedAt) {
+    TlsHandshakeHandler(ListenerRuntime listener, String traceId, long acceptedAt, JudgedConnections judged) {
         this.listener = listener;
         this.traceId = traceId;
         this.acceptedAt = acceptedAt;
+        this.judged = judged;
     }
 
     @Override
@@ -95,6 +97,9 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
             listener.http().configureHttp2(ctx.pipeline(), info);
         } else {
             listener.http().configureHttp1(ctx.pipeline(), info);
+        }
+        if (mode == MutualAuthMode.VERIFY && chain != null && judged != null) {
+            judged.register(ctx.channel(), traceId, listener, chain, facts.verdict());
         }
     }
 

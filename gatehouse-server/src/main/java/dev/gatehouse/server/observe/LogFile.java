@@ -24,6 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * log is never silent. A write error (disk full, I/O error) loses the lines it could not write — counted
  * in {@link #dropped()} and {@link #writeErrors()}, reported at most once a minute — and the writer
  * reopens the file and goes on. {@link #close()} drains the queue and flushes, waiting a bounded time.
+ *
+ * <h2>Rotation</h2>
+ * {@link #reopen()} (SIGUSR1) queues a marker: lines queued before it go to the file the writer has open
+ * (which may have been renamed by logrotate meanwhile), lines after it to a file opened afresh at
+ * {@link #path()}. No line is lost or written twice.
  */
 public final class LogFile implements Closeable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LogFile.class);
@@ -31,6 +36,7 @@ public final class LogFile implements Closeable {
     public static final int DEFAULT_CAPACITY = 65_536;
 
     private static final String STOP = new String("stop");
+    private static final String REOPEN = new String("reopen");
     /**
      * Pause of the writer after each batch. Under load lines arrive far faster than this: a handshake-heavy
      * gateway wrote and flushed one line per wake-up, at 5% of its CPU (writer thread and the event loops'
@@ -54,8 +60,7 @@ public final class LogFile implements Closeable {
         if (path.getParent() != null) {
             Files.createDirectories(path.getParent());
         }
-        this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        this.out = openAppending(path);
         this.writer = new Thread(this::drain, "gatehouse-log-" + path.getFileName());
         writer.setDaemon(true);
         writer.start();
@@ -64,6 +69,29 @@ public final class LogFile implements Closeable {
     /** Opens (creating directories and the file if needed) and appends to {@code path}. */
     public static LogFile open(Path path) throws IOException {
         return new LogFile(path, DEFAULT_CAPACITY);
+    }
+
+    private static BufferedWriter openAppending(Path path) throws IOException {
+        return Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+    }
+
+    /**
+     * Continues in a file opened afresh at {@link #path()} (creating it), after the lines queued so far
+     * were written to the file open now: what logrotate needs after renaming the file. Any thread; never
+     * blocks (waits for room in the queue at most a second, then gives up with a warning).
+     */
+    public void reopen() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (!queue.offer(REOPEN, 1, TimeUnit.SECONDS)) {
+                log.warn("cannot reopen {}: its queue stays full", path);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Queues one line (without its line end). Never blocks; drops and counts when full or closed. */
@@ -116,6 +144,12 @@ public final class LogFile implements Closeable {
                 for (String line : batch) {
                     if (line == STOP) {
                         stop = true;
+                    } else if (line == REOPEN) {
+                        out.flush();
+                        written.addAndGet(unflushed);
+                        unflushed = 0;
+                        out.close();
+                        out = openAppending(path);
                     } else {
                         out.write(line);
                         out.write('\n');
@@ -167,8 +201,7 @@ public final class LogFile implements Closeable {
             // reopened below
         }
         try {
-            out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            out = openAppending(path);
         } catch (IOException reopen) {
             out = new BufferedWriter(java.io.Writer.nullWriter()) {
                 @Override

@@ -55,6 +55,17 @@ public final class ClientCertificateJudge extends X509ExtendedTrustManager {
         return verifier != null;
     }
 
+    /**
+     * Judges a chain as a handshake would, outside of one (an open connection judged again after a reload
+     * or at its certificate's expiry). Verify mode only.
+     */
+    public Verdict judge(X509Certificate[] presented) {
+        if (verifier == null) {
+            throw new IllegalStateException("a passthrough listener judges no certificate");
+        }
+        return verifier.verify(presented);
+    }
+
     /** What was presented and what the verifier said of it. */
     public record Judgement(X509Certificate[] presented, Verdict verdict) {}
 

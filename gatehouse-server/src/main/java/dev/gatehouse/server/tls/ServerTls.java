@@ -103,6 +103,16 @@ public final class ServerTls {
         return new ServerTls(mapping.build(), List.copyOf(contexts), judge);
     }
 
+    /**
+     * Releases the contexts (their native memory; connections still using one keep it alive until they
+     * end). Once, when the runtime state that built them is closed.
+     */
+    public void close() {
+        for (SslContext ctx : contexts) {
+            io.netty.util.ReferenceCountUtil.release(ctx);
+        }
+    }
+
     /** The SNI mapping: host name to context, the first certificate's context for anything else. */
     public Mapping<String, SslContext> sni() {
         return sni;
