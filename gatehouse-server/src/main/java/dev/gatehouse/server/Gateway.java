@@ -445,6 +445,11 @@ public final class Gateway implements AutoCloseable {
         return judged.size();
     }
 
+    /** Open connections closed so far because their client certificate was no longer accepted. */
+    public long connectionsClosedByJudging() {
+        return judged.closedSoFar();
+    }
+
     /** The files whose change reloads the gateway (empty when {@code reload.watch_files} is false). */
     public synchronized List<Path> watchedFiles() {
         return watcher == null ? List.of() : watcher.files();

@@ -42,6 +42,7 @@ public final class JudgedConnections {
     private final Function<String, ListenerRuntime> current;
     private final Executor judging;
     private final Map<Channel, Judged> open = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.LongAdder closed = new java.util.concurrent.atomic.LongAdder();
 
     private static final class Judged {
         final Channel channel;
@@ -125,6 +126,11 @@ public final class JudgedConnections {
         return open.size();
     }
 
+    /** Connections told to close so far because their certificate was no longer accepted. */
+    public long closedSoFar() {
+        return closed.sum();
+    }
+
     private void submit(Judged j) {
         try {
             judging.execute(() -> judge(j));
@@ -151,6 +157,7 @@ public final class JudgedConnections {
             return false;
         }
         j.closing = true;
+        closed.increment();
         String reason = "client certificate no longer accepted: " + verdict.status();
         log.info("{}: closing the connection after its requests in flight: {} ({})", j.traceId, reason,
                 verdict.explanation());
