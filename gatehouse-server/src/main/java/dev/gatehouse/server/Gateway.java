@@ -95,7 +95,8 @@ public final class Gateway implements AutoCloseable {
     private final JudgedConnections judged;
     private volatile GatewayConfig config;
     private volatile ReloadResult lastReload;
-    private volatile long generation;
+    /** Under this object's lock; published through {@link #lastReload}. */
+    private long generation;
     private FileWatcher watcher;
     private volatile boolean stopped;
 
@@ -324,9 +325,9 @@ public final class Gateway implements AutoCloseable {
             log.error("reload failed; still serving configuration generation {}: {}", generation, error);
             return ReloadResult.failed(generation, error);
         }
+        long nextGeneration = generation + 1;
+        built.generation(nextGeneration);
         RuntimeState old = state.getAndSet(built);
-        generation++;
-        built.generation(generation);
         built.activate();
         for (Map.Entry<String, Bound> e : new ArrayList<>(serverChannels.entrySet())) {
             String name = e.getKey();
@@ -336,7 +337,7 @@ public final class Gateway implements AutoCloseable {
                 continue;
             }
             serverChannels.remove(name);
-            gone.server().close();
+            gone.server().close().syncUninterruptibly();
             String why = moved == null ? "listener " + name + " removed by a reload"
                     : "listener " + name + " moved to " + moved.address() + " by a reload";
             log.info("{}: no longer accepting on {}; its {} open connections drain", why, gone.server().localAddress(),
@@ -352,6 +353,8 @@ public final class Gateway implements AutoCloseable {
         config = next;
         old.release();
         watchFiles(next);
+        // Published last (with the result): whoever sees the new generation sees every listener change done.
+        generation = nextGeneration;
         log.info("reloaded {}: configuration generation {} serves new connections", source, generation);
         return ReloadResult.succeeded(generation);
     }
@@ -422,7 +425,7 @@ public final class Gateway implements AutoCloseable {
 
     /** The configuration generation serving new connections: 1 at start, one more per successful reload. */
     public long generation() {
-        return generation;
+        return lastReload.generation();
     }
 
     /** The outcome of the last reload (at start: generation 1, successful). */

@@ -74,7 +74,7 @@ class ConfigParserErrorsTest {
                 broken("document is a list", "- a\n- b\n", 1, "<yaml>",
                         "wrong type: a list (expected: a mapping with at least 'listeners')"),
                 broken("unknown top-level key", BASE + "listener: {}\n", 12, "listener",
-                        "unknown key (expected: one of name, listeners, trust_stores, target_groups, logs, shutdown_timeout, admin)"),
+                        "unknown key (expected: one of name, listeners, trust_stores, target_groups, logs, shutdown_timeout, reload, admin)"),
                 broken("unknown listener key", BASE.replace("    tls:", "    tsl: {}\n    tls:"), 4, "listeners[0].tsl",
                         "unknown key (expected: one of name, address, protocol, proxy_protocol, tls, mutual_authentication,"
                                 + " rules, default_action, timeouts)"),

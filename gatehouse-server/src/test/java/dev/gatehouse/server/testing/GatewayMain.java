@@ -31,6 +31,8 @@ import java.util.List;
  *       in its arenas, the JDK's direct buffer pool, requests in flight on all listeners);</li>
  *   <li>{@code leaks} on standard input: forces a collection and polls Netty's leak detectors, then
  *       {@code LEAKS n} (the reports themselves go to standard error);</li>
+ *   <li>{@code generation} on standard input: {@code GENERATION n ok|failed LIVE_STATES};</li>
+ *   <li>SIGHUP reloads and SIGUSR1 reopens the logs, as {@code gatehouse serve} does;</li>
  *   <li>end of standard input, or SIGTERM: graceful stop, exit code 0.</li>
  * </ul>
  */
@@ -48,6 +50,8 @@ public final class GatewayMain {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> gateway.stop(Duration.ofSeconds(2)), "stop"));
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> gateway.requestReload("SIGHUP"));
+        sun.misc.Signal.handle(new sun.misc.Signal("USR1"), s -> gateway.reopenLogs());
         for (ListenerConfig l : gateway.config().listeners()) {
             System.out.println("PORT " + l.name() + " " + gateway.boundPort(l.name()));
         }
@@ -58,6 +62,8 @@ public final class GatewayMain {
         while ((line = in.readLine()) != null) {
             switch (line.trim()) {
                 case "memory" -> System.out.println(memory(gateway));
+                case "generation" -> System.out.println("GENERATION " + gateway.generation() + " "
+                        + (gateway.lastReload().success() ? "ok" : "failed") + " " + gateway.liveStates());
                 case "leaks" -> {
                     LeakDetectionExtension.collectAndPoll();
                     List<String> leaks = LeakDetectionExtension.takeLeaks();

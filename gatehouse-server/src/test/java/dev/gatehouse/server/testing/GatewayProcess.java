@@ -158,6 +158,22 @@ public final class GatewayProcess implements AutoCloseable {
                 v.get("inFlight").intValue());
     }
 
+    /** What {@code generation} answers: the configuration generation serving, and the last reload's outcome. */
+    public record Generation(long generation, boolean lastReloadSucceeded, int liveStates) {}
+
+    public Generation generation() throws IOException, InterruptedException {
+        String[] f = command("generation", "GENERATION ").split(" ");
+        return new Generation(Long.parseLong(f[1]), f[2].equals("ok"), Integer.parseInt(f[3]));
+    }
+
+    /** Sends a signal ({@code HUP}, {@code USR1}, ...) to the child with {@code kill}. */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " " + pid() + " failed");
+        }
+    }
+
     /** Forces a collection in the child and returns how many leaks Netty reported (details in {@link #logs()}). */
     public int leaks() throws IOException, InterruptedException {
         return Integer.parseInt(command("leaks", "LEAKS ").substring("LEAKS ".length()));
