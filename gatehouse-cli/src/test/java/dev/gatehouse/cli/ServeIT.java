@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/gatehouse serve} as an operator meets it: a bad config exits 2 with the error, SIGHUP is
- * ignored, SIGTERM lets an in-flight request finish, then the process exits 0 and nothing listens.
+ * {@code bin/gatehouse serve} as an operator meets it: a bad config exits 2 with the error, SIGHUP
+ * reloads the configuration (and never stops the gateway), SIGUSR1 reopens the logs after logrotate
+ * renamed them, SIGTERM lets an in-flight request finish, then the process exits 0 and nothing listens.
  */
 class ServeIT {
     @TempDir
@@ -124,6 +125,99 @@ class ServeIT {
             p.destroyForcibly();
             slow.stop(0);
         }
+    }
+
+    @Test
+    void sighupReloadsTheConfigurationAndSigusr1ContinuesTheLogsInAFreshFileAfterLogrotateRenamedThem()
+            throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path config = dir.resolve("gatehouse.yaml");
+        Files.writeString(config, versioned(port, "one"));
+        Process p = new ProcessBuilder(script().toString(), "serve", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("serve.out").toFile()).start();
+        HttpClient client = HttpClient.newHttpClient();
+        int requests = 0;
+        try {
+            awaitListening(port, p);
+            assertThat(get(client, port, "/version")).isEqualTo("one");
+            requests++;
+
+            Files.writeString(config, versioned(port, "two"));
+            kill("HUP", p);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            String version;
+            do {
+                version = get(client, port, "/version");
+                requests++;
+                assertThat(System.nanoTime()).as("SIGHUP did not reload: %s", Files.readString(dir.resolve("serve.out")))
+                        .isLessThan(deadline);
+            } while (!version.equals("two"));
+            assertThat(p.isAlive()).isTrue();
+
+            Path log = dir.resolve("logs/access.log");
+            for (int i = 0; i < 30; i++) {
+                assertThat(get(client, port, "/before-rotation")).isEqualTo("before");
+                requests++;
+            }
+            Files.move(log, dir.resolve("logs/access.log.1"));
+            kill("USR1", p);
+            deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!Files.exists(log)) {
+                assertThat(System.nanoTime()).as("SIGUSR1 did not reopen the log").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            for (int i = 0; i < 40; i++) {
+                assertThat(get(client, port, "/after-rotation")).isEqualTo("after");
+            }
+            p.destroy(); // SIGTERM: the logs are flushed
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isZero();
+
+            java.util.List<String> rotated = Files.readAllLines(dir.resolve("logs/access.log.1"));
+            java.util.List<String> fresh = Files.readAllLines(log);
+            assertThat(rotated).as("every request before the rotation, in the renamed file").hasSize(requests)
+                    .noneMatch(l -> l.contains("/after-rotation"));
+            assertThat(fresh).as("every request after it, in the fresh file").hasSize(40)
+                    .allMatch(l -> l.contains("\"/after-rotation\""));
+            String out = Files.readString(dir.resolve("serve.out"));
+            assertThat(out).contains("reloading: SIGHUP").contains("configuration generation 2")
+                    .contains("reopened 2 log files");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** A plain-http listener whose {@code /version} says {@code version}; watching is off: only SIGHUP reloads. */
+    private static String versioned(int port, String version) {
+        return """
+                reload: { watch_files: false }
+                listeners:
+                  - name: plain
+                    address: 127.0.0.1:%d
+                    protocol: http
+                    rules:
+                      - { priority: 1, when: { path: ["/version"] }, then: { fixed_response: { status: 200, body: "%s" } } }
+                      - { priority: 2, when: { path: ["/before-rotation"] }, then: { fixed_response: { status: 200, body: "before" } } }
+                      - { priority: 3, when: { path: ["/after-rotation"] }, then: { fixed_response: { status: 200, body: "after" } } }
+                    default_action: { fixed_response: { status: 404 } }
+                logs: { access: logs/access.log, connection: logs/connection.log }
+                """.formatted(port, version);
+    }
+
+    private static String get(HttpClient client, int port, String path) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    private static void kill(String signal, Process p) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
     }
 
     private static void awaitListening(int port, Process p) throws Exception {

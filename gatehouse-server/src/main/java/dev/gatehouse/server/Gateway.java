@@ -329,6 +329,9 @@ public final class Gateway implements AutoCloseable {
         built.generation(nextGeneration);
         RuntimeState old = state.getAndSet(built);
         built.activate();
+        for (ListenerRuntime l : old.listeners().values()) {
+            l.http().retire();
+        }
         for (Map.Entry<String, Bound> e : new ArrayList<>(serverChannels.entrySet())) {
             String name = e.getKey();
             Bound gone = e.getValue();

@@ -94,6 +94,7 @@ public final class HttpStage {
     private final LongAdder inFlight = new LongAdder();
     private final ChannelGroup connections;
     private volatile boolean draining;
+    private volatile boolean retired;
 
     private HttpStage(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
         this.listener = listener;
@@ -199,6 +200,23 @@ public final class HttpStage {
     /** Why {@code connection} is closing gracefully, or {@code null} if it is not (see {@link #closeGracefully}). */
     static String closeReason(Channel connection) {
         return connection.hasAttr(CLOSE_REASON) ? connection.attr(CLOSE_REASON).get() : null;
+    }
+
+    /**
+     * A reload replaced the state this stage belongs to: from now on each HTTP/1.1 connection closes after
+     * its next response (which says {@code Connection: close}, and whose access-log reason is
+     * {@code connection closed: configuration reloaded}), so that its client reconnects to the new
+     * configuration. Nothing is closed while idle (a client may be sending a request at that moment), and
+     * HTTP/2 connections are left to end by themselves (a GOAWAY fails the streams in flight with some
+     * clients). Idempotent; any thread.
+     */
+    public void retire() {
+        retired = true;
+    }
+
+    /** Whether {@link #retire()} was called. */
+    boolean retired() {
+        return retired;
     }
 
     /** Whether {@link #drain()} was called. */

@@ -579,7 +579,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         if (h2) {
             return;
         }
-        closeAfterResponse = !keepAlive || closing();
+        closeAfterResponse = !keepAlive || closing() || closeForReload();
         boolean bodyAllowed = !headRequest && code != 204 && code != 304;
         if (bodyAllowed && !hasLength) {
             if (http10) {
@@ -737,7 +737,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         }
         boolean discardRest = !requestComplete && !expectContinue
                 && (requestChunked ? MAX_DISCARD + 1 : HttpUtil.getContentLength(lastHead, 0L)) <= MAX_DISCARD;
-        if (!keepAlive || (!requestComplete && !discardRest) || closing()) {
+        if (!keepAlive || (!requestComplete && !discardRest) || closing() || closeForReload()) {
             state = CLOSED;
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             writeLast(resp, true);
@@ -799,6 +799,21 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
     /** Whether the connection closes after this response: the stage drains, or this connection alone. */
     private boolean closing() {
         return stage.draining() || HttpStage.closeReason(connection) != null;
+    }
+
+    /**
+     * HTTP/1.1, deciding a response head: whether it must say {@code Connection: close} because a reload
+     * retired the stage (noted in the access log). Only heads decide it, so a client is always told
+     * before the connection closes.
+     */
+    private boolean closeForReload() {
+        if (h2 || !stage.retired() || closing()) {
+            return false;
+        }
+        if (log.reason == null) {
+            log.reason = "connection closed: configuration reloaded";
+        }
+        return true;
     }
 
     private void logExchange() {

@@ -142,7 +142,7 @@ class LiveReloadTest {
     // ------------------------------------------------------------------------------------ watching
 
     @Test
-    void aServerCertificateRotatedByAKubernetesSymlinkSwapServesNewConnectionsWhileOpenOnesGoOn() throws Exception {
+    void aServerCertificateRotatedByAKubernetesSymlinkSwapServesNewConnectionsWhileOpenOnesDrain() throws Exception {
         start(yaml("", ""));
         SSLContext bobTls = TlsClients.context(bob, serverCa.certificate());
         try (SSLSocket before = TlsClients.connect(bobTls, port("api")); RawHttp open = new RawHttp(before)) {
@@ -156,10 +156,33 @@ class LiveReloadTest {
                     .isLessThanOrEqualTo(NOTICE_MILLIS + SLACK_MILLIS);
             open.send(get("/still-open"));
             RawHttp.Response r = open.read(false);
-            assertThat(r.status()).isEqualTo(200);
-            assertThat(r.header("connection")).as("a connection on the old certificate goes on").isNull();
+            assertThat(r.status()).as("a connection on the old certificate is still served").isEqualTo(200);
+            assertThat(r.header("connection")).as("then drains").isEqualToIgnoringCase("close");
+            assertThat(open.closedByPeer()).isTrue();
         }
+        assertThat(awaitLogLine(dir.resolve("logs/access.log"), "\"/still-open\""))
+                .endsWith("\"connection closed: configuration reloaded\"");
         assertThat(gateway.generation()).isEqualTo(2);
+    }
+
+    @Test
+    void aKeepAliveConnectionGetsOneMoreAnswerByItsOwnRulesThenCloseSoThatItsClientReconnectsToTheNewOnes()
+            throws Exception {
+        start(yaml(rule(10, "/rule", "version one"), ""));
+        SSLContext bobTls = TlsClients.context(bob, serverCa.certificate());
+        try (RawHttp open = new RawHttp(TlsClients.connect(bobTls, port("api")))) {
+            open.send(get("/rule"));
+            assertThat(open.read(false).text()).isEqualTo("version one");
+            Files.writeString(config, yaml(rule(10, "/rule", "version two"), ""));
+            assertThat(gateway.reload().success()).isTrue();
+            open.send(get("/rule"));
+            RawHttp.Response r = open.read(false);
+            assertThat(r.text()).as("the connection's own state answers").isEqualTo("version one");
+            assertThat(r.header("connection")).isEqualToIgnoringCase("close");
+            assertThat(open.closedByPeer()).isTrue();
+        }
+        assertThat(requestBody("/rule")).as("a new connection gets the new rules").isEqualTo("version two");
+        awaitTrue(Duration.ofSeconds(10), () -> gateway.liveStates() == 1, "the old state is released");
     }
 
     @Test
