@@ -9,6 +9,29 @@ import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.reload.ReloadResult;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrame;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -25,6 +48,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -120,6 +144,79 @@ class LiveReloadTest {
         String line = awaitLogLine(dir.resolve("logs/access.log"), "\"/slow\"");
         assertThat(line).endsWith("\"connection closed: client certificate no longer accepted: ClientCertCrlHit\"");
         awaitTrue(Duration.ofSeconds(10), () -> gateway.judgedConnections() == 0, "closed connections are forgotten");
+    }
+
+    @Test
+    void aRevokedClientsHttp2ConnectionGetsGoawayAndItsOpenStreamFinishes() throws Exception {
+        start(yaml("", ""));
+        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1,
+                NioIoHandler.newFactory());
+        try {
+            SslContext tls = SslContextBuilder.forClient()
+                    .keyManager(alice.keyPair().getPrivate(), alice.certificate())
+                    .trustManager(serverCa.certificate())
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2"))
+                    .build();
+            CompletableFuture<Long> goaway = new CompletableFuture<>();
+            Channel ch = new Bootstrap().group(loop)
+                    .channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast(tls.newHandler(c.alloc(), "127.0.0.1", port("api")),
+                                    Http2FrameCodecBuilder.forClient().build(),
+                                    new Http2MultiplexHandler(
+                                            new ChannelInboundHandlerAdapter()),
+                                    new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                            if (msg instanceof Http2GoAwayFrame g) {
+                                                goaway.complete(g.errorCode());
+                                            }
+                                            ReferenceCountUtil.release(msg);
+                                        }
+                                    });
+                        }
+                    }).connect("127.0.0.1", port("api")).sync().channel();
+            CompletableFuture<Integer> status = new CompletableFuture<>();
+            Http2StreamChannel stream =
+                    new Http2StreamChannelBootstrap(ch)
+                            .handler(new ChannelInboundHandlerAdapter() {
+                                int code;
+
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    if (msg instanceof Http2HeadersFrame h
+                                            && h.headers().status() != null) {
+                                        code = Integer.parseInt(h.headers().status().toString());
+                                    }
+                                    if (msg instanceof Http2StreamFrame f
+                                            && (f instanceof Http2HeadersFrame h2 && h2.isEndStream()
+                                            || f instanceof Http2DataFrame d && d.isEndStream())) {
+                                        status.complete(code);
+                                    }
+                                    ReferenceCountUtil.release(msg);
+                                }
+                            }).open().sync().getNow();
+            stream.writeAndFlush(new DefaultHttp2HeadersFrame(
+                    new DefaultHttp2Headers().method("GET").scheme("https")
+                            .path("/slow").authority("localhost"), true));
+            assertThat(target.arrived.tryAcquire(10, TimeUnit.SECONDS)).as("the stream reached the target").isTrue();
+
+            writeAtomically(dir.resolve("clients.crl"), HeldCertificate.crlPem(
+                    HeldCertificate.crl(clientRoot, Duration.ofDays(1), alice.certificate().getSerialNumber())));
+            assertThat(goaway.get(10, TimeUnit.SECONDS)).as("GOAWAY with NO_ERROR").isZero();
+            target.release.countDown();
+            assertThat(status.get(10, TimeUnit.SECONDS)).as("the open stream finishes").isEqualTo(200);
+            assertThat(ch.closeFuture().await(10, TimeUnit.SECONDS)).as("then the connection closes").isTrue();
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        assertThat(awaitLogLine(dir.resolve("logs/access.log"), "\"/slow\""))
+                .contains("HTTP/2.0").endsWith("\"connection closed: client certificate no longer accepted: ClientCertCrlHit\"");
     }
 
     @Test
