@@ -327,6 +327,7 @@ public final class Gateway implements AutoCloseable {
         }
         long nextGeneration = generation + 1;
         built.generation(nextGeneration);
+        built.targetGroups().inheritHealth(state.get().targetGroups());
         RuntimeState old = state.getAndSet(built);
         built.activate();
         for (ListenerRuntime l : old.listeners().values()) {

@@ -81,6 +81,10 @@ final class HealthChecker {
         }
     }
 
+    TargetGroup group() {
+        return group;
+    }
+
     /** Starts the checks: the first at once, then every interval. */
     void start() {
         long interval = config.interval().toNanos();

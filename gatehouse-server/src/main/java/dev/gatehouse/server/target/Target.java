@@ -91,6 +91,12 @@ public final class Target {
         healthy = value;
     }
 
+    /** Takes over what {@code previous} (the same target in the group a reload replaced) knew of its health. */
+    void inherit(Target previous) {
+        healthy = previous.healthy;
+        benchedUntil = previous.benchedUntil;
+    }
+
     boolean benched(long now) {
         long until = benchedUntil;
         return until != 0 && now - until < 0;

@@ -78,6 +78,32 @@ public final class TargetGroups implements AutoCloseable {
         return new TargetGroups(Map.copyOf(built), List.copyOf(checkers));
     }
 
+    /**
+     * Carries the health of targets over from the groups a reload replaces: a target of a health-checked
+     * group that is in the previous group of the same name, at the same address, starts as healthy or
+     * unhealthy as it was there (and stays passed over if it just refused a connection), instead of healthy.
+     * So a reload never sends requests to a target known to be failing. Call before
+     * {@link #startHealthChecks()}.
+     */
+    public void inheritHealth(TargetGroups previous) {
+        for (HealthChecker c : checkers) {
+            TargetGroup group = c.group();
+            TargetGroup old = previous.group(group.name());
+            if (old == null) {
+                continue;
+            }
+            for (Target t : group.targets()) {
+                for (Target o : old.targets()) {
+                    if (o.address().equals(t.address())) {
+                        t.inherit(o);
+                        break;
+                    }
+                }
+            }
+            group.healthChanged();
+        }
+    }
+
     /** Starts the health checks (the first round at once). */
     public void startHealthChecks() {
         for (HealthChecker c : checkers) {

@@ -9,6 +9,7 @@ import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.reload.ReloadResult;
+import dev.gatehouse.server.testing.NamedTarget;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -393,6 +394,39 @@ class LiveReloadTest {
         }
         assertThat(requestStatus(TlsClients.context(bob, serverCa.certificate()), "/api")).isEqualTo(200);
         awaitTrue(Duration.ofSeconds(10), () -> gateway.liveStates() == 1, "old states are released");
+    }
+
+    // ------------------------------------------------------------------------------------ targets
+
+    @Test
+    void aTargetKnownToBeUnhealthyStaysUnhealthyAcrossAReload() throws Exception {
+        try (NamedTarget a = NamedTarget.start("a"); NamedTarget b = NamedTarget.start("b")) {
+            String yaml = """
+                    listeners:
+                      - name: plain
+                        address: 127.0.0.1:0
+                        protocol: http
+                        rules: [ %s ]
+                        default_action: { forward: pair }
+                    target_groups:
+                      pair:
+                        targets: [ "%s", "%s" ]
+                        health_check: { path: /health, interval: 300ms, timeout: 200ms, unhealthy_threshold: 2, healthy_threshold: 2 }
+                    """;
+            a.healthStatus(500);
+            start(yaml.formatted("", a.address(), b.address()));
+            awaitTrue(Duration.ofSeconds(10), () -> !gateway.state().targetGroups().group("pair").targets().get(0).healthy(),
+                    "target a is found unhealthy");
+            Files.writeString(config, yaml.formatted(rule(10, "/rule", "reloaded"), a.address(), b.address()));
+            assertThat(gateway.reload().success()).isTrue();
+            assertThat(gateway.state().targetGroups().group("pair").targets().get(0).healthy())
+                    .as("the new state knows a is unhealthy from its first request on").isFalse();
+            int before = a.requests();
+            for (int i = 0; i < 6; i++) {
+                assertThat(RawHttp.exchange(gateway.boundPort("plain"), get("/work")).text()).isEqualTo("target=b\n");
+            }
+            assertThat(a.requests()).isEqualTo(before);
+        }
     }
 
     // ------------------------------------------------------------------------------------ no leaks
