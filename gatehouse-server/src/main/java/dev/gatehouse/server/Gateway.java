@@ -190,15 +190,27 @@ public final class Gateway implements AutoCloseable {
             LogFile c = connections;
             live.add(built);
             built.whenClosed(() -> {
-                logs.release(a);
-                logs.release(c);
                 live.remove(built);
+                // Closing a log file waits for its writer: never on the event loop of the last connection.
+                offEventLoop(() -> {
+                    logs.release(a);
+                    logs.release(c);
+                });
             });
             return built;
         } catch (ConfigException | RuntimeException e) {
             logs.release(access);
             logs.release(connections);
             throw e;
+        }
+    }
+
+    /** Runs {@code task} on the reload thread, or here once the gateway stops (then this is not an event loop). */
+    private void offEventLoop(Runnable task) {
+        try {
+            reloads.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
         }
     }
 

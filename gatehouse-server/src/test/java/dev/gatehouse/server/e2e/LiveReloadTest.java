@@ -86,7 +86,7 @@ class LiveReloadTest {
     GatedTarget target;
     Gateway gateway;
     Path config;
-    int secretVersion;
+    MountedSecret secret;
 
     @BeforeEach
     void pki() throws Exception {
@@ -96,6 +96,7 @@ class LiveReloadTest {
         bob = HeldCertificate.builder().commonName("bob").signedBy(clientRoot).clientAuth().build();
         Files.writeString(dir.resolve("clients-ca.pem"), clientRoot.certificatePem());
         writeAtomically(dir.resolve("clients.crl"), HeldCertificate.crlPem(HeldCertificate.crl(clientRoot, Duration.ofDays(1))));
+        secret = new MountedSecret(dir.resolve("server"));
         rotateServerCertificate(serverCertificate(BigInteger.ONE));
         target = GatedTarget.start();
         config = dir.resolve("gatehouse.yaml");
@@ -463,7 +464,8 @@ class LiveReloadTest {
             }
         }
         awaitTrue(Duration.ofSeconds(10), () -> gateway.liveStates() == 1, "every old state is released");
-        assertThat(gateway.openLogFiles()).as("the access log of the last state and the connection log").isEqualTo(2);
+        awaitTrue(Duration.ofSeconds(10), () -> gateway.openLogFiles() == 2,
+                "only the access log of the last state and the connection log stay open");
         Thread.sleep(200);
         assertThat(gatewayThreads()).as("threads").hasSizeLessThanOrEqualTo(threadsBefore.size());
         assertThat(gateway.generation()).isEqualTo(202);
@@ -544,34 +546,10 @@ class LiveReloadTest {
                 .addSanDns("localhost").addSanIp("127.0.0.1").serverAuth().build();
     }
 
-    /**
-     * Installs {@code server} as Kubernetes updates a mounted Secret: the files live in a new timestamped
-     * directory, {@code ..data} is pointed at it by renaming a new link over it, and {@code tls.crt} /
-     * {@code tls.key} are links through {@code ..data}.
-     */
+    /** Installs {@code server} in {@code server/} as Kubernetes updates a mounted Secret. */
     private void rotateServerCertificate(HeldCertificate server) throws IOException {
-        Path secret = dir.resolve("server");
-        Files.createDirectories(secret);
-        String version = "..2026_11_28_00_00_0" + (++secretVersion);
-        Path versionDir = secret.resolve(version);
-        Files.createDirectories(versionDir);
-        Files.writeString(versionDir.resolve("tls.crt"), server.certificatePem() + serverCa.certificatePem());
-        Files.writeString(versionDir.resolve("tls.key"), server.privateKeyPem());
-        Path tmp = secret.resolve("..data_tmp");
-        Files.deleteIfExists(tmp);
-        Files.createSymbolicLink(tmp, Path.of(version));
-        Files.move(tmp, secret.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        for (String name : List.of("tls.crt", "tls.key")) {
-            if (!Files.isSymbolicLink(secret.resolve(name))) {
-                Files.createSymbolicLink(secret.resolve(name), Path.of("..data", name));
-            }
-        }
-        if (secretVersion > 1) {
-            Path old = secret.resolve("..2026_11_28_00_00_0" + (secretVersion - 1));
-            Files.delete(old.resolve("tls.crt"));
-            Files.delete(old.resolve("tls.key"));
-            Files.delete(old);
-        }
+        secret.update(java.util.Map.of("tls.crt", server.certificatePem() + serverCa.certificatePem(),
+                "tls.key", server.privateKeyPem()));
     }
 
     /** Writes a temporary file next to {@code file} and renames it over {@code file}, as careful tools do. */
@@ -620,7 +598,7 @@ class LiveReloadTest {
         }
     }
 
-    private static void assertRefused(int port) {
+    static void assertRefused(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
             throw new AssertionError("port " + port + " still accepts connections");
@@ -631,7 +609,7 @@ class LiveReloadTest {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
         }

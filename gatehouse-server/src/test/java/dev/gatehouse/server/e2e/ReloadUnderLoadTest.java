@@ -51,7 +51,7 @@ class ReloadUnderLoadTest {
     EchoTarget target;
     GatewayProcess gateway;
     Path config;
-    int secretVersion;
+    MountedSecret secret;
     int extraPort;
     int rules;
     final AtomicBoolean running = new AtomicBoolean(true);
@@ -80,9 +80,10 @@ class ReloadUnderLoadTest {
         loader = HeldCertificate.builder().commonName("loader").signedBy(clientRoot).clientAuth().build();
         Files.writeString(dir.resolve("clients-ca.pem"), clientRoot.certificatePem());
         writeAtomically(dir.resolve("clients.crl"), crlRevoking());
+        secret = new MountedSecret(dir.resolve("server"));
         rotateServerCertificate();
         target = EchoTarget.start();
-        extraPort = freePort();
+        extraPort = LiveReloadTest.freePort();
         config = dir.resolve("gatehouse.yaml");
         writeAtomically(config, yaml(0, false));
         gateway = GatewayProcess.start(config, List.of("-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch",
@@ -155,7 +156,7 @@ class ReloadUnderLoadTest {
         assertThat(RawHttp.exchange(extraPort, "GET /extra HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
         writeAtomically(config, yaml(rules, false));
         generation = awaitGeneration(generation + 1);
-        assertRefused(extraPort);
+        LiveReloadTest.assertRefused(extraPort);
         Files.writeString(config, yaml(rules, false) + "  broken: [\n"); // in place, not renamed
         awaitFailedReload(generation);
         writeAtomically(config, yaml(rules, false));
@@ -310,28 +311,8 @@ class ReloadUnderLoadTest {
     private void rotateServerCertificate() throws IOException {
         HeldCertificate server = HeldCertificate.builder().commonName("localhost").signedBy(serverCa)
                 .addSanDns("localhost").addSanIp("127.0.0.1").serverAuth().build();
-        Path secret = dir.resolve("server");
-        Files.createDirectories(secret);
-        String version = "..data-" + (++secretVersion);
-        Path versionDir = secret.resolve(version);
-        Files.createDirectories(versionDir);
-        Files.writeString(versionDir.resolve("tls.crt"), server.certificatePem() + serverCa.certificatePem());
-        Files.writeString(versionDir.resolve("tls.key"), server.privateKeyPem());
-        Path tmp = secret.resolve("..data_tmp");
-        Files.deleteIfExists(tmp);
-        Files.createSymbolicLink(tmp, Path.of(version));
-        Files.move(tmp, secret.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        for (String name : List.of("tls.crt", "tls.key")) {
-            if (!Files.isSymbolicLink(secret.resolve(name))) {
-                Files.createSymbolicLink(secret.resolve(name), Path.of("..data", name));
-            }
-        }
-        if (secretVersion > 1) {
-            Path old = secret.resolve("..data-" + (secretVersion - 1));
-            Files.delete(old.resolve("tls.crt"));
-            Files.delete(old.resolve("tls.key"));
-            Files.delete(old);
-        }
+        secret.update(java.util.Map.of("tls.crt", server.certificatePem() + serverCa.certificatePem(),
+                "tls.key", server.privateKeyPem()));
     }
 
     private static void writeAtomically(Path file, String content) throws IOException {
@@ -343,23 +324,6 @@ class ReloadUnderLoadTest {
         try (SSLSocket s = TlsClients.connect(tls, port); RawHttp c = new RawHttp(s)) {
             c.send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
             return c.read(false).text();
-        }
-    }
-
-    private void assertRefused(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-            throw new AssertionError("port " + port + " still accepts connections; log:\n" + gateway.logs());
-        } catch (ConnectException expected) {
-            // nothing listens
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
         }
     }
 }
