@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code reference-config} marker, written to a directory next to every certificate, key, CA bundle
  * and CRL it names (made at test time by the private CA), passes {@code gatehouse validate}, which
  * loads every file as {@code serve} would. A key the README documents in the wrong place, a group it
- * forwards to but never defines, or a file it names that this test does not make fails here.
+ * forwards to but never defines, or a file it names that this test does not make fails here. So does the
+ * example of "Authorization by client identity", put in place of the reference listener's rules.
  */
 class ReadmeReferenceConfigTest {
     private static final String MARKER = "<!-- reference-config";
@@ -55,6 +56,33 @@ class ReadmeReferenceConfigTest {
         assertThat(checked.listeners()).hasSize(1);
         assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "blue", "green");
         assertThat(checked.trustStores()).containsOnlyKeys("partners", "targets");
+        assertThat(Main.run("validate", "--config", config.toString())).isEqualTo(Main.EXIT_OK);
+    }
+
+    /**
+     * The example of "Authorization by client identity" (the yaml block starting {@code rules:}) in place of
+     * the reference listener's rules and default action, with the one target group it adds.
+     */
+    @Test
+    void authorizationExampleValidates() throws Exception {
+        String readme = readme();
+        String reference = referenceYaml(readme);
+        int block = readme.indexOf("```yaml\nrules:\n");
+        assertThat(block).as("the README's authorization example").isPositive();
+        String example = readme.substring(block + "```yaml\n".length(), readme.indexOf("\n```", block) + 1);
+        int rules = reference.indexOf("\n    rules:");
+        int afterDefault = reference.indexOf('\n', reference.indexOf("\n    default_action:") + 1);
+        assertThat(rules).isPositive();
+        assertThat(afterDefault).isGreaterThan(rules);
+        String yaml = reference.substring(0, rules + 1) + example.replaceAll("(?m)^", "    ").stripTrailing() + "\n"
+                + reference.substring(afterDefault + 1)
+                        .replace("target_groups:\n", "target_groups:\n  telemetry:\n    targets: [\"127.0.0.1:9301\"]\n");
+        makeFilesOfReference();
+        Path config = dir.resolve("gatehouse.yaml");
+        Files.writeString(config, yaml, StandardCharsets.UTF_8);
+
+        GatewayConfig checked = ValidateCommand.check(config);
+        assertThat(checked.listeners().get(0).rules()).hasSize(3);
         assertThat(Main.run("validate", "--config", config.toString())).isEqualTo(Main.EXIT_OK);
     }
 
