@@ -100,8 +100,37 @@ public final class Gateway implements AutoCloseable {
     private FileWatcher watcher;
     private volatile boolean stopped;
 
-    /** A bound listener: its address, its server channel, and the connections it accepted. */
-    private record Bound(TargetAddress address, Channel server, ChannelGroup connections) {}
+    /**
+     * A bound listener address: its server channel, the connections it accepted, and the name of the
+     * listener it serves (a reload that renames a listener keeps its address bound and renames this).
+     */
+    private static final class Bound {
+        final TargetAddress address;
+        final ChannelGroup connections;
+        Channel server;
+        /** The listener's name, and its name before a rename (or {@code null}); read after the state. */
+        volatile Names names;
+
+        Bound(TargetAddress address, String name) {
+            this.address = address;
+            this.names = new Names(name, null);
+            this.connections = new DefaultChannelGroup("listener-" + name, GlobalEventExecutor.INSTANCE);
+        }
+
+        Channel server() {
+            return server;
+        }
+
+        TargetAddress address() {
+            return address;
+        }
+
+        ChannelGroup connections() {
+            return connections;
+        }
+    }
+
+    private record Names(String current, String former) {}
 
     private Gateway(GatewayConfig config, EventLoopGroup eventLoops, Class<? extends ServerChannel> serverChannelType) {
         this.source = config.source();
@@ -232,7 +261,7 @@ public final class Gateway implements AutoCloseable {
      */
     private Bound bind(ListenerConfig l) throws ConfigException {
         String name = l.name();
-        ChannelGroup accepted = new DefaultChannelGroup("listener-" + name, GlobalEventExecutor.INSTANCE);
+        Bound bound = new Bound(l.address(), name);
         ServerBootstrap b = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(serverChannelType)
@@ -242,7 +271,7 @@ public final class Gateway implements AutoCloseable {
                 // Netty's defaults: TCP_NODELAY on (set when the channel is made; setting it here
                 // again cost a system call per connection) and its adaptive buffer allocator, which
                 // target connections use too.
-                .childHandler(new ListenerInitializer(ch -> open(name, ch, accepted), clients, judged));
+                .childHandler(new ListenerInitializer(ch -> open(bound, ch), clients, judged));
         InetSocketAddress address = new InetSocketAddress(l.address().host(), l.address().port());
         Channel ch;
         try {
@@ -255,15 +284,16 @@ public final class Gateway implements AutoCloseable {
                 l.protocol().name().toLowerCase(java.util.Locale.ROOT),
                 l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
                         .name().toLowerCase(java.util.Locale.ROOT));
-        return new Bound(l.address(), ch, accepted);
+        bound.server = ch;
+        return bound;
     }
 
     /**
-     * A new connection on listener {@code name}: holds the current state until the connection closes.
-     * {@code null} when the state has no such listener any more (removed by a reload that is closing its
-     * server channel) or the gateway stops.
+     * A new connection on {@code bound}: holds the current state until the connection closes. {@code null}
+     * when the state has no such listener any more (removed by a reload that is closing its server
+     * channel) or the gateway stops.
      */
-    private ListenerRuntime open(String name, Channel ch, ChannelGroup accepted) {
+    private ListenerRuntime open(Bound bound, Channel ch) {
         RuntimeState s;
         while (true) {
             s = state.get();
@@ -274,14 +304,20 @@ public final class Gateway implements AutoCloseable {
                 return null;
             }
         }
-        ListenerRuntime l = s.listener(name);
+        // The names are read after the state: a rename is published before the state that has the new
+        // name, so one of the two names is the listener's in whichever state was read.
+        Names names = bound.names;
+        ListenerRuntime l = s.listener(names.current());
+        if (l == null && names.former() != null) {
+            l = s.listener(names.former());
+        }
         if (l == null) {
             s.release();
             return null;
         }
         RuntimeState held = s;
         ch.closeFuture().addListener(f -> held.release());
-        accepted.add(ch);
+        bound.connections().add(ch);
         return l;
     }
 
@@ -317,12 +353,19 @@ public final class Gateway implements AutoCloseable {
         GatewayConfig next;
         RuntimeState built = null;
         Map<String, Bound> newlyBound = new LinkedHashMap<>();
+        Map<String, Bound> renamed = new LinkedHashMap<>();
         try {
             next = ConfigParser.parse(source);
             built = build(next);
             for (ListenerConfig l : next.listeners()) {
                 Bound b = serverChannels.get(l.name());
-                if (b == null || !b.address().equals(l.address())) {
+                if (b != null && b.address().equals(l.address())) {
+                    continue;
+                }
+                Bound same = boundAndLeaving(l.address(), built, renamed);
+                if (same != null) {
+                    renamed.put(l.name(), same); // renamed: the address stays bound
+                } else {
                     newlyBound.put(l.name(), bind(l));
                 }
             }
@@ -340,6 +383,10 @@ public final class Gateway implements AutoCloseable {
         long nextGeneration = generation + 1;
         built.generation(nextGeneration);
         built.targetGroups().inheritHealth(state.get().targetGroups());
+        for (Map.Entry<String, Bound> e : renamed.entrySet()) {
+            Bound b = e.getValue();
+            b.names = new Names(e.getKey(), b.names.current());
+        }
         RuntimeState old = state.getAndSet(built);
         built.activate();
         for (ListenerRuntime l : old.listeners().values()) {
@@ -349,6 +396,11 @@ public final class Gateway implements AutoCloseable {
             String name = e.getKey();
             Bound gone = e.getValue();
             Bound moved = newlyBound.get(name);
+            if (renamed.containsValue(gone)) {
+                serverChannels.remove(name);
+                log.info("listener {} renamed {} on {}", name, gone.names.current(), gone.server().localAddress());
+                continue;
+            }
             if (moved == null && built.listener(name) != null) {
                 continue;
             }
@@ -362,6 +414,7 @@ public final class Gateway implements AutoCloseable {
                 HttpStage.closeGracefully(ch, why);
             }
         }
+        serverChannels.putAll(renamed);
         for (Map.Entry<String, Bound> e : newlyBound.entrySet()) {
             serverChannels.put(e.getKey(), e.getValue());
             e.getValue().server().config().setAutoRead(true);
@@ -373,6 +426,20 @@ public final class Gateway implements AutoCloseable {
         generation = nextGeneration;
         log.info("reloaded {}: configuration generation {} serves new connections", source, generation);
         return ReloadResult.succeeded(generation);
+    }
+
+    /**
+     * The bound address {@code address} if its listener is not in {@code next} (so a listener of another
+     * name can take it over: a rename), else {@code null}.
+     */
+    private Bound boundAndLeaving(TargetAddress address, RuntimeState next, Map<String, Bound> taken) {
+        for (Map.Entry<String, Bound> e : serverChannels.entrySet()) {
+            Bound b = e.getValue();
+            if (b.address().equals(address) && next.listener(e.getKey()) == null && !taken.containsValue(b)) {
+                return b;
+            }
+        }
+        return null;
     }
 
     /** Starts, updates or stops the file watcher as {@code c} says. Under this object's lock. */

@@ -397,6 +397,19 @@ class LiveReloadTest {
         awaitTrue(Duration.ofSeconds(10), () -> gateway.liveStates() == 1, "old states are released");
     }
 
+    @Test
+    void aListenerRenamedOnTheSameAddressKeepsItBound() throws Exception {
+        int port = freePort();
+        start(yaml("", plainListener("before", port)));
+        assertThat(RawHttp.exchange(port, get("/before")).status()).isEqualTo(200);
+        Files.writeString(config, yaml("", plainListener("after", port)));
+        ReloadResult r = gateway.reload();
+        assertThat(r.success()).as(String.valueOf(r.error())).isTrue();
+        assertThat(gateway.boundPort("after")).isEqualTo(port);
+        assertThat(RawHttp.exchange(port, get("/after")).status()).isEqualTo(200);
+        assertThat(awaitLogLine(dir.resolve("logs/access.log"), "\"/after\"")).contains(" after HTTP/1.1 GET ");
+    }
+
     // ------------------------------------------------------------------------------------ targets
 
     @Test
