@@ -41,8 +41,9 @@ final class ServeCommand implements Callable<Integer> {
         System.err.println("gatehouse: serving " + config + " (" + parsed.listeners().size() + " listeners); "
                 + "SIGHUP reloads, SIGUSR1 reopens the logs, SIGTERM or Ctrl-C stops");
         Signals.awaitStop();
-        log.info("stopping: no new connections; waiting up to {} for in-flight requests", parsed.shutdownTimeout());
-        gateway.stop(parsed.shutdownTimeout());
+        // The configuration serving now: a reload may have changed shutdown_timeout.
+        log.info("stopping: no new connections; waiting up to {} for in-flight requests", gateway.config().shutdownTimeout());
+        gateway.stop(gateway.config().shutdownTimeout());
         return Main.EXIT_OK;
     }
 }

@@ -95,6 +95,8 @@ public final class Gateway implements AutoCloseable {
     private final JudgedConnections judged;
     private volatile GatewayConfig config;
     private volatile ReloadResult lastReload;
+    private final java.util.concurrent.atomic.AtomicLong reloadsSucceeded = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong reloadsFailed = new java.util.concurrent.atomic.AtomicLong();
     /** Under this object's lock; published through {@link #lastReload}. */
     private long generation;
     private FileWatcher watcher;
@@ -339,6 +341,7 @@ public final class Gateway implements AutoCloseable {
             }
             result = swapIn();
             lastReload = result;
+            (result.success() ? reloadsSucceeded : reloadsFailed).incrementAndGet();
         }
         if (result.success()) {
             int closing = judged.judgeAll();
@@ -514,6 +517,11 @@ public final class Gateway implements AutoCloseable {
     /** The outcome of the last reload (at start: generation 1, successful). */
     public ReloadResult lastReload() {
         return lastReload;
+    }
+
+    /** Reloads since start that succeeded ({@code true}) or failed ({@code false}). */
+    public long reloads(boolean succeeded) {
+        return (succeeded ? reloadsSucceeded : reloadsFailed).get();
     }
 
     /** Runtime states not closed yet: the current one, and older ones some connection still uses. */

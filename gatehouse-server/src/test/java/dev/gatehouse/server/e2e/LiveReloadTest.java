@@ -350,6 +350,8 @@ class LiveReloadTest {
         Files.writeString(config, yaml(rule(10, "/rule", "version two"), ""));
         assertThat(gateway.reload().success()).isTrue();
         assertThat(requestBody("/rule")).isEqualTo("version two");
+        assertThat(gateway.reloads(false)).as("failed reloads are counted").isEqualTo(1);
+        assertThat(gateway.reloads(true)).isEqualTo(1);
     }
 
     @Test
