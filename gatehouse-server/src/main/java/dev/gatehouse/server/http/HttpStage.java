@@ -186,10 +186,6 @@ public final class HttpStage {
         return (int) inFlight.sum();
     }
 
-    public String listenerName() {
-        return listener.name();
-    }
-
     SpoofableHeaders spoofable() {
         return spoofable;
     }

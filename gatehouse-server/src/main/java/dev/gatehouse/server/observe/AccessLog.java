@@ -27,10 +27,6 @@ public final class AccessLog {
         this.listener = listenerName;
     }
 
-    public boolean enabled() {
-        return file != null;
-    }
-
     /** Formats and queues the line of {@code e}. */
     public void write(Entry e) {
         if (file == null) {

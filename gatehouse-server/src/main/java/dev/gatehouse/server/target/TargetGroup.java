@@ -145,11 +145,6 @@ public final class TargetGroup {
         }
     }
 
-    /** Whether some target is healthy (else the group fails open). */
-    public boolean anyHealthy() {
-        return anyHealthy;
-    }
-
     void close() {
         for (Target t : targets) {
             t.close();

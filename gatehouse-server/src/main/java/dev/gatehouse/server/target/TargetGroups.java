@@ -90,10 +90,6 @@ public final class TargetGroups implements AutoCloseable {
         return groups.get(name);
     }
 
-    public Map<String, TargetGroup> groups() {
-        return groups;
-    }
-
     /** Stops health checks; closes idle pooled connections (connections in use close when their exchange ends). */
     @Override
     public void close() {

@@ -172,11 +172,6 @@ public final class TargetPool {
         }
     }
 
-    /** Idle connections now (for tests and metrics; call on the pool's loop). */
-    public int idleCount() {
-        return idle.size();
-    }
-
     void close() {
         loop.execute(() -> {
             closed = true;

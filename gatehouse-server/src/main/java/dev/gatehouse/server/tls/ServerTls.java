@@ -113,15 +113,6 @@ public final class ServerTls {
         return contexts.size() == 1 ? contexts.get(0) : null;
     }
 
-    public SslContext defaultContext() {
-        return contexts.get(0);
-    }
-
-    /** The client-certificate policy, or {@code null} when the listener's mode is {@code off}. */
-    public ClientCertificateJudge judge() {
-        return judge;
-    }
-
     /**
      * Per-connection engine settings that contexts cannot carry: with client certificates, no session
      * tickets. In verify mode the TLS stack is also told to
