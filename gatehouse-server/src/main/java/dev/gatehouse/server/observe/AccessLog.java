@@ -47,9 +47,9 @@ public final class AccessLog {
         sb.append(' ');
         token(sb, e.method);
         sb.append(' ');
-        quoted(sb, e.host);
+        LogQuoting.quote(sb, e.host);
         sb.append(' ');
-        quoted(sb, e.path);
+        LogQuoting.quote(sb, e.path);
         sb.append(' ').append(e.status <= 0 ? "-" : Integer.toString(e.status));
         sb.append(' ').append(e.bytesReceived);
         sb.append(' ').append(e.bytesSent);
@@ -64,9 +64,9 @@ public final class AccessLog {
             seconds(sb, (e.targetEndNanos == 0 ? e.endNanos : e.targetEndNanos) - e.targetStartNanos);
         }
         sb.append(' ');
-        quoted(sb, e.clientSubject);
+        LogQuoting.quote(sb, e.clientSubject);
         sb.append(' ');
-        quoted(sb, e.reason);
+        LogQuoting.quote(sb, e.reason);
         return sb.toString();
     }
 
@@ -78,31 +78,11 @@ public final class AccessLog {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c <= ' ' || c == '"' || c == 0x7f) {
-                quoted(sb, s);
+                LogQuoting.quote(sb, s);
                 return;
             }
         }
         sb.append(s);
-    }
-
-    /** {@code "value"} with {@code "} and {@code \} escaped and control characters as {@code \xHH}; {@code -} if absent. */
-    static void quoted(StringBuilder sb, String s) {
-        if (s == null) {
-            sb.append('-');
-            return;
-        }
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7f) {
-                sb.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
-            } else {
-                sb.append(c);
-            }
-        }
-        sb.append('"');
     }
 
     /** Seconds with microsecond precision, e.g. {@code 0.001234}. */

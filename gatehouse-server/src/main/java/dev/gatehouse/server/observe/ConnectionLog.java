@@ -14,7 +14,8 @@ import java.time.temporal.ChronoField;
  * leaf_client_cert_subject leaf_client_cert_validity leaf_client_cert_serial_number tls_verify_status
  * conn_trace_id tls_keyexchange gateway listener_address
  * </pre>
- * {@code -} stands for any field that does not apply. The subject is quoted.
+ * {@code -} stands for any field that does not apply. The subject is quoted as every quoted field of
+ * the access log is ({@link LogQuoting}).
  */
 public final class ConnectionLog {
     /** ISO 8601 UTC with microseconds: {@code 2023-10-04T17:05:15.514108Z}. */
@@ -57,7 +58,7 @@ public final class ConnectionLog {
         String[] fields = {
                 field(e.clientIp()), Integer.toString(e.clientPort()), Integer.toString(e.listenerPort()),
                 field(e.tlsProtocol()), field(e.tlsCipher()), latency(e.handshakeNanos()),
-                e.leafSubject() == null ? "-" : "\"" + quoted(e.leafSubject()) + "\"",
+                LogQuoting.quoted(e.leafSubject()),
                 field(e.leafValidity()), field(e.leafSerial()), field(e.verifyStatus()), field(e.traceId()),
                 field(e.keyExchange()), gateway, field(e.listenerAddress())};
         StringBuilder sb = new StringBuilder(256);
@@ -105,22 +106,5 @@ public final class ConnectionLog {
             return "-";
         }
         return s.indexOf(' ') >= 0 ? s.replace(' ', '_') : s;
-    }
-
-    private static String quoted(String s) {
-        StringBuilder sb = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            // RFC 2253 names arrive escaped already (\" and \\); only raw control characters need it.
-            if (c < 0x20 || c == 0x7f) {
-                if (sb == null) {
-                    sb = new StringBuilder(s.length() + 8).append(s, 0, i);
-                }
-                sb.append(String.format("\\x%02X", (int) c));
-            } else if (sb != null) {
-                sb.append(c);
-            }
-        }
-        return sb == null ? s : sb.toString();
     }
 }
