@@ -72,7 +72,7 @@ public final class ForwardedClientCert {
             throw new NullPointerException("format (expected: a Format)");
         }
         String value = requireValue(headerValue);
-        CertificateFactory factory = Der.factory();
+        CertificateFactory factory = DerCertificates.factory();
         SourceText text = trimmed(value);
         switch (format) {
             case URL_ENCODED_PEM:
@@ -100,7 +100,7 @@ public final class ForwardedClientCert {
      * @throws ForwardedClientCertException if either value is malformed
      */
     public static ForwardedClientCert decodeRfc9440(String clientCert, String clientCertChain) {
-        CertificateFactory factory = Der.factory();
+        CertificateFactory factory = DerCertificates.factory();
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(parseClientCert(trimmed(requireValue(clientCert)), factory));
         if (clientCertChain != null && !clientCertChain.isBlank()) {
@@ -284,7 +284,7 @@ public final class ForwardedClientCert {
             if (chain.get(i) == null) {
                 throw new IllegalArgumentException("chain[" + i + "]: null (expected: a certificate)");
             }
-            ders.add(Der.encoded(chain.get(i)));
+            ders.add(DerCertificates.encoded(chain.get(i)));
         }
         return ders;
     }

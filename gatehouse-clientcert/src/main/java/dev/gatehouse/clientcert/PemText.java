@@ -48,7 +48,7 @@ final class PemText {
             String what = "certificate " + number;
             SourceText base64 = joinLines(text, bodyStart, end, what);
             byte[] der = Base64Text.decode(base64, true, what);
-            certificates.add(Der.parse(factory, der, text.offsetOf(bodyStart), what));
+            certificates.add(DerCertificates.parse(factory, der, text.offsetOf(bodyStart), what));
             i = skipWhitespace(text, end + END.length());
         }
         return certificates;
