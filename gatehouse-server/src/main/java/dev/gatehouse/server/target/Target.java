@@ -1,7 +1,6 @@
 package dev.gatehouse.server.target;
 
 import dev.gatehouse.server.config.TargetAddress;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
@@ -100,14 +99,11 @@ public final class Target {
         benchedUntil = System.nanoTime() + BENCH_NANOS;
     }
 
-    /**
-     * The pool of this target on {@code loop}, created on first use. {@code channelType} is the socket
-     * channel class that matches the loop's transport (NIO or epoll).
-     */
-    public TargetPool pool(EventLoop loop, Class<? extends Channel> channelType) {
+    /** The pool of this target on {@code loop}, created on first use. */
+    public TargetPool pool(EventLoop loop) {
         TargetPool p = pools.get(loop);
         if (p == null) {
-            TargetPool created = new TargetPool(this, loop, channelType, connectTimeoutMillis, tls);
+            TargetPool created = new TargetPool(this, loop, connectTimeoutMillis, tls);
             p = pools.putIfAbsent(loop, created);
             if (p == null) {
                 p = created;

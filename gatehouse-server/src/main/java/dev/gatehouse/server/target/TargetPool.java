@@ -1,5 +1,6 @@
 package dev.gatehouse.server.target;
 
+import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -56,13 +57,12 @@ public final class TargetPool {
     private ScheduledFuture<?> sweep;
     private boolean closed;
 
-    TargetPool(Target target, EventLoop loop, Class<? extends Channel> channelType, int connectTimeoutMillis,
-               TargetTls tls) {
+    TargetPool(Target target, EventLoop loop, int connectTimeoutMillis, TargetTls tls) {
         this.target = target;
         this.loop = loop;
         this.bootstrap = new Bootstrap()
                 .group(loop)
-                .channel(channelType)
+                .channel(Transport.of(loop).socketChannel())
                 .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
