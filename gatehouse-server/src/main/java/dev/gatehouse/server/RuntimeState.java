@@ -92,12 +92,7 @@ public final class RuntimeState implements AutoCloseable {
                 if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
                     tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));
                 }
-                HttpStage http;
-                try {
-                    http = HttpStage.create(config, l, groups, accessLog);
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(l.at(), e.getMessage(), e);
-                }
+                HttpStage http = HttpStage.create(config, l, groups, accessLog);
                 listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
             }
             return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);

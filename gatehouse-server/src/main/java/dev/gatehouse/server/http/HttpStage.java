@@ -107,8 +107,6 @@ public final class HttpStage {
      * @param listener  the listener this stage serves
      * @param groups    the target groups of the runtime state
      * @param accessLog where access-log lines go, or {@code null} for none
-     * @throws IllegalArgumentException when the listener's rules cannot be built (unknown target group,
-     *                                  a pattern that cannot be compiled), naming the rule
      */
     public static HttpStage create(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
         return new HttpStage(config, listener, groups, accessLog);

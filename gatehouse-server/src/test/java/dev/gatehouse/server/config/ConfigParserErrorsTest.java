@@ -204,6 +204,16 @@ class ConfigParserErrorsTest {
                         """), 13, "listeners[0].rules[0].when.client_certificate.subject",
                         "'CN=a+b' is not a name pattern (expected: ATTRIBUTE=value pairs such as CN=ops-*,O=Acme;"
                                 + " write a literal , or + in a value as \\, or \\+)"),
+                // \\ is an escaped backslash, so the , after it separates a second attribute "x" with no value:
+                // refused here, with the key, rather than when the listener's routes are built.
+                broken("subject pattern with an escaped backslash before a comma", VERIFY.replace("    default_action: { deny: {} }\n", """
+                            rules:
+                              - priority: 7
+                                when: { client_certificate: { subject: ['O=Acme\\\\,x'] } }
+                                then: { forward: app }
+                            default_action: { deny: {} }
+                        """), 13, "listeners[0].rules[0].when.client_certificate.subject",
+                        "'O=Acme\\\\,x' is not a name pattern (expected: ATTRIBUTE=value pairs"),
                 broken("serial pattern without a digit", VERIFY.replace("    default_action: { deny: {} }\n", """
                             rules:
                               - priority: 7
