@@ -65,7 +65,7 @@ public final class RuntimeState implements AutoCloseable {
                                      LogFile connectionLog) throws ConfigException {
         Set<String> clientStores = new HashSet<>();
         for (ListenerConfig l : config.listeners()) {
-            if (l.mutualAuthentication() != null && l.mutualAuthentication().mode() == MutualAuthMode.VERIFY) {
+            if (l.mutualAuthentication().mode() == MutualAuthMode.VERIFY) {
                 clientStores.add(l.mutualAuthentication().trustStore());
             }
         }

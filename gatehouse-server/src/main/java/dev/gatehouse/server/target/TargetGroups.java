@@ -45,7 +45,7 @@ public final class TargetGroups implements AutoCloseable {
      * @param groups      the {@code target_groups} section
      * @param eventLoops  the listeners' event loops (pools are created on them as requests arrive; each
      *                    group's health checks run on one of them); {@code null}: no health checks
-     * @param trustStores the trust stores by name, for https groups
+     * @param trustStores the trust stores by name, every one the groups name (the configuration checked the names)
      * @param verdicts    the gateway's verdict cache, through which https groups verify target certificates
      * @throws ConfigException naming the key of a target client certificate or key that cannot be used, or of
      *                         a target whose host does not resolve
@@ -59,11 +59,7 @@ public final class TargetGroups implements AutoCloseable {
             TargetGroupConfig config = e.getValue();
             TargetTls tls = null;
             if (config.protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
-                TrustStore store = trustStores.get(config.tls().trustStore());
-                if (store == null) {
-                    throw new ConfigException(config.tls().at(), "unknown trust store '" + config.tls().trustStore() + "'");
-                }
-                tls = TargetTls.build(config.tls(), store, verdicts);
+                tls = TargetTls.build(config.tls(), trustStores.get(config.tls().trustStore()), verdicts);
             }
             TargetGroup group = new TargetGroup(config, tls);
             for (Target t : group.targets()) {
