@@ -77,9 +77,9 @@ public final class ForwardedClientCert {
         switch (format) {
             case URL_ENCODED_PEM:
             case NGINX_ESCAPED_PEM:
-                return new ForwardedClientCert(format, PemText.parse(PercentEncoding.decode(text), factory), List.of());
+                return new ForwardedClientCert(format, PemBlocks.certificates(PercentEncoding.decode(text), factory), List.of());
             case PEM:
-                return new ForwardedClientCert(format, PemText.parse(text, factory), List.of());
+                return new ForwardedClientCert(format, PemBlocks.certificates(text, factory), List.of());
             case TRAEFIK:
                 return new ForwardedClientCert(format, Base64List.parseTraefik(text, factory), List.of());
             case RFC9440:
@@ -223,7 +223,7 @@ public final class ForwardedClientCert {
             case NGINX_ESCAPED_PEM:
                 return UrlPem.encodeEscaped(ders);
             case PEM:
-                return PemText.encode(ders);
+                return PemBlocks.writeCertificates(ders);
             case TRAEFIK: {
                 StringBuilder sb = new StringBuilder();
                 for (byte[] der : ders) {

@@ -162,7 +162,7 @@ final class Xfcc {
                     break;
                 case "cert": {
                     once(cert != null, key, keyOffset);
-                    List<X509Certificate> certs = PemText.parse(PercentEncoding.decode(value), factory);
+                    List<X509Certificate> certs = PemBlocks.certificates(PercentEncoding.decode(value), factory);
                     if (certs.size() != 1) {
                         throw new ForwardedClientCertException("XFCC element " + number + ": Cert holds "
                                 + certs.size() + " certificates (expected: 1; the chain belongs in Chain)",
@@ -174,7 +174,7 @@ final class Xfcc {
                 case "chain":
                     once(chainSeen, key, keyOffset);
                     chainSeen = true;
-                    chain = PemText.parse(PercentEncoding.decode(value), factory);
+                    chain = PemBlocks.certificates(PercentEncoding.decode(value), factory);
                     break;
                 default:
                     // Unknown keys are skipped: newer proxies may add some.
