@@ -1,21 +1,19 @@
 package dev.gatehouse.server.target;
 
 import dev.gatehouse.pki.CachingVerifier;
-import dev.gatehouse.pki.Pem;
-import dev.gatehouse.pki.PkiException;
 import dev.gatehouse.pki.TrustStore;
 import dev.gatehouse.pki.VerificationParameters;
 import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetTlsConfig;
 import dev.gatehouse.server.config.TlsConfig;
+import dev.gatehouse.server.tls.KeyMaterial;
 import dev.gatehouse.server.tls.TlsProvider;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import java.net.Socket;
-import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
@@ -60,26 +58,8 @@ public final class TargetTls {
                 .trustManager(new Verifying(store, verdicts));
         TlsConfig.CertificateKeyPair pair = config.clientCertificate();
         if (pair != null) {
-            List<X509Certificate> chain;
-            PrivateKey key;
-            try {
-                chain = Pem.readCertificates(pair.certificate());
-            } catch (PkiException e) {
-                throw new ConfigException(pair.certificateAt(), e.getMessage());
-            }
-            if (chain.isEmpty()) {
-                throw new ConfigException(pair.certificateAt(), pair.certificate() + " holds no certificate");
-            }
-            try {
-                key = Pem.readPrivateKey(pair.privateKey());
-            } catch (PkiException e) {
-                throw new ConfigException(pair.privateKeyAt(), e.getMessage());
-            }
-            if (!Pem.keyMatches(key, chain.get(0))) {
-                throw new ConfigException(pair.privateKeyAt(), "the private key in " + pair.privateKey()
-                        + " does not match the certificate in " + pair.certificate());
-            }
-            b.keyManager(key, chain.toArray(new X509Certificate[0]));
+            KeyMaterial material = KeyMaterial.load(pair);
+            b.keyManager(material.key(), material.chain().toArray(new X509Certificate[0]));
         }
         try {
             return new TargetTls(b.build(), config.serverName());
