@@ -1,8 +1,6 @@
 package dev.gatehouse.server.observe;
 
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 
 /**
  * The access log of one listener: one line per request, handed to a {@link LogFile} (never written from
@@ -20,6 +18,7 @@ import java.time.ZoneOffset;
 public final class AccessLog {
     private final LogFile file;
     private final String listener;
+    private final LogTime time = new LogTime();
 
     /** @param file where lines go, or {@code null} for none */
     public AccessLog(LogFile file, String listenerName) {
@@ -39,7 +38,7 @@ public final class AccessLog {
     public String format(Entry e) {
         StringBuilder sb = e.line;
         sb.setLength(0);
-        e.appendTime(sb);
+        time.append(sb, e.wallMicros);
         sb.append(' ').append(e.traceId);
         sb.append(' ').append(e.client);
         sb.append(' ').append(listener);
@@ -102,8 +101,6 @@ public final class AccessLog {
     /** The facts of one request, filled in by the HTTP stage as the exchange goes. */
     public static final class Entry {
         final StringBuilder line = new StringBuilder(256);
-        private long cachedSecond = Long.MIN_VALUE;
-        private String cachedPrefix;
 
         public String traceId;
         /** {@code ip:port} of the client. */
@@ -129,7 +126,7 @@ public final class AccessLog {
         /** Starts a new request: the time is taken now. */
         public void start(long nowNanos) {
             Instant now = Instant.now();
-            wallMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+            wallMicros = LogTime.micros(now);
             startNanos = nowNanos;
             endNanos = 0;
             targetStartNanos = 0;
@@ -144,22 +141,6 @@ public final class AccessLog {
             rule = null;
             target = null;
             reason = null;
-        }
-
-        void appendTime(StringBuilder sb) {
-            long second = Math.floorDiv(wallMicros, 1_000_000L);
-            if (second != cachedSecond) {
-                LocalDateTime t = LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC);
-                cachedPrefix = String.format("%04d-%02d-%02dT%02d:%02d:%02d", t.getYear(), t.getMonthValue(),
-                        t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
-                cachedSecond = second;
-            }
-            sb.append(cachedPrefix).append('.');
-            String frac = Long.toString(Math.floorMod(wallMicros, 1_000_000L));
-            for (int i = frac.length(); i < 6; i++) {
-                sb.append('0');
-            }
-            sb.append(frac).append('Z');
         }
     }
 }

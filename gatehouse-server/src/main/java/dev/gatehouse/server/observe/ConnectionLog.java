@@ -28,10 +28,7 @@ public final class ConnectionLog {
 
     private final LogFile file;
     private final String gateway;
-    /** The last second formatted ({@code uuuu-MM-ddTHH:mm:ss}): lines of the same second share it. */
-    private volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
-
-    private record Second(long epochSecond, String text) {}
+    private final LogTime time = new LogTime();
 
     /** @param file where lines go, or {@code null} to write none */
     public ConnectionLog(LogFile file, String gateway) {
@@ -62,7 +59,7 @@ public final class ConnectionLog {
                 field(e.leafValidity()), field(e.leafSerial()), field(e.verifyStatus()), field(e.traceId()),
                 field(e.keyExchange()), gateway, field(e.listenerAddress())};
         StringBuilder sb = new StringBuilder(256);
-        appendTimestamp(sb, e.time());
+        time.append(sb, LogTime.micros(e.time()));
         for (String f : fields) {
             sb.append(' ').append(f);
         }
@@ -77,27 +74,6 @@ public final class ConnectionLog {
         long millis = Math.round(nanos / 1_000_000.0);
         long frac = millis % 1000;
         return (millis / 1000) + (frac < 10 ? ".00" : frac < 100 ? ".0" : ".") + frac;
-    }
-
-    /**
-     * {@link #TIMESTAMP} without a formatter per line: the date and time of day are formatted once per
-     * second (a handshake-heavy second writes thousands of lines), the microseconds appended.
-     */
-    private void appendTimestamp(StringBuilder sb, Instant t) {
-        Second s = lastSecond;
-        if (s.epochSecond != t.getEpochSecond()) {
-            String text = TIMESTAMP.format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-            s = new Second(t.getEpochSecond(), text.substring(0, text.length() - 8)); // drop ".000000Z"
-            lastSecond = s;
-        }
-        sb.append(s.text).append('.');
-        int micros = t.getNano() / 1000;
-        for (int d = 100_000; d > 1; d /= 10) {
-            if (micros < d) {
-                sb.append('0');
-            }
-        }
-        sb.append(micros).append('Z');
     }
 
     /** A field that may not contain spaces: {@code -} when absent, spaces replaced otherwise. */
