@@ -1,14 +1,12 @@
 package dev.gatehouse.server.target;
 
 import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
-import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -22,7 +20,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,12 +63,7 @@ final class HealthChecker {
         this.successCodes = StatusCodes.parse(config.successCodes());
         this.tls = tls;
         this.loop = loop;
-        this.bootstrap = new Bootstrap()
-                .group(loop)
-                .channel(Transport.of(loop).socketChannel())
-                .resolver(NoopAddressResolverGroup.INSTANCE)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeout().toMillis()));
+        this.bootstrap = Target.bootstrap(loop, (int) Math.max(1, config.timeout().toMillis()));
         for (Target t : group.targets()) {
             states.add(new State(t));
         }

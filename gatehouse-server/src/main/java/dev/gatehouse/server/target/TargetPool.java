@@ -1,6 +1,5 @@
 package dev.gatehouse.server.target;
 
-import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,7 +10,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.resolver.NoopAddressResolverGroup;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -60,13 +58,8 @@ public final class TargetPool {
     TargetPool(Target target, EventLoop loop, int connectTimeoutMillis, TargetTls tls) {
         this.target = target;
         this.loop = loop;
-        this.bootstrap = new Bootstrap()
-                .group(loop)
-                .channel(Transport.of(loop).socketChannel())
-                .resolver(NoopAddressResolverGroup.INSTANCE)
+        this.bootstrap = Target.bootstrap(loop, connectTimeoutMillis)
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
