@@ -144,6 +144,10 @@ class ConfigParserErrorsTest {
                           - { priority: 10, when: { path: /x }, then: { deny: {} } }
                         """), 10, "listeners[0].rules[1].priority",
                         "duplicate priority 10 (expected: unique within the listener; also used by listeners[0].rules[0] at line 9)"),
+                broken("health check success codes with a reversed range", BASE + """
+                            health_check: { success_codes: "200-299, 302-301" }
+                        """, 12, "target_groups.app.health_check.success_codes",
+                        "bad status code or range '302-301' (expected: status codes 100-599 such as \"200\" or \"200-299,302\")"),
                 broken("unknown target group", BASE.replace("forward: app", "forward: ap"), 8,
                         "listeners[0].default_action.forward",
                         "unknown target group 'ap' (expected: one of app (defined under target_groups))"),

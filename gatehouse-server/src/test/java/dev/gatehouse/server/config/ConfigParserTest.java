@@ -202,7 +202,7 @@ class ConfigParserTest {
         assertThat(app.healthCheck().timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(app.healthCheck().healthyThreshold()).isEqualTo(3);
         assertThat(app.healthCheck().unhealthyThreshold()).isEqualTo(2);
-        assertThat(app.healthCheck().successCodes()).isEqualTo("200-399");
+        assertThat(app.healthCheck().successCodes()).hasToString("200-399");
         assertThat(app.tls()).isNull();
         assertThat(app.timeouts()).isEqualTo(TargetTimeouts.DEFAULTS);
         TargetGroupConfig adminGroup = config.targetGroups().get("admin");
