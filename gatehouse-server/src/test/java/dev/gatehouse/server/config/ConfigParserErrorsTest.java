@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -358,5 +359,38 @@ class ConfigParserErrorsTest {
                 .startsWith(file + ":" + line + ": " + key + ": ")
                 .contains(gist.replace("DIR", dir.toString()));
         assertThat(e.location()).isEqualTo(new ConfigLocation(file, line, key));
+        assertThat(e.problems()).as("one mistake, one problem (no follow-on errors)").containsExactly(e);
+    }
+
+    @Test
+    void independentProblemsAreAllReportedInFileOrder() {
+        String yaml = VERIFY
+                .replace("      trust_store: partners\n", "      trust_store: partners\n    rules:\n"
+                        + "      - { priority: 0, then: { deny: {} } }\n"
+                        + "      - { priority: 5, when: { path: [\"/a\"] }, then: { forward: nowhere } }\n"
+                        + "      - { priority: 6, then: { deny: {} } }\n")
+                .replace("ca_certificates: certs/ca.pem", "ca_certificates: certs/ca.pem\n    max_chain_depth: 0")
+                .replace("app: { targets: [\"127.0.0.1:9001\"] }", "app: { targets: [\"127.0.0.1:9001\"], load_balancing: fastest }");
+        Path file = dir.resolve("gatehouse.yaml");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse(yaml, file));
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).extracting(p -> p.location().line() + " " + p.location().key()).containsExactly(
+                "12 listeners[0].rules[0].priority",
+                "13 listeners[0].rules[1].then.forward",
+                "19 trust_stores.partners.max_chain_depth",
+                "21 target_groups.app.load_balancing");
+        assertThat(e.location()).isEqualTo(e.problems().get(0).location());
+        assertThat(e.getMessage().split("\n")).hasSize(4);
+    }
+
+    @Test
+    void aListenerWhoseModeIsWrongIsNotJudgedOnItsClientCertificateRules() {
+        String yaml = VERIFY.replace("mode: verify", "mode: strict")
+                .replace("      trust_store: partners\n", "      trust_store: partners\n    rules:\n"
+                        + "      - { priority: 1, when: { client_certificate: { subject: [\"CN=a\"] } }, then: { deny: {} } }\n");
+        Path file = dir.resolve("gatehouse.yaml");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse(yaml, file));
+        assertThat(e.problems()).extracting(p -> p.location().key())
+                .containsExactly("listeners[0].mutual_authentication.mode");
     }
 }
