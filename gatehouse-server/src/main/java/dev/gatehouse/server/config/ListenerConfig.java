@@ -13,6 +13,7 @@ import java.util.List;
  * @param rules                 {@code rules}, sorted by priority (lowest first)
  * @param defaultAction         {@code default_action}; required
  * @param timeouts              {@code timeouts}; defaults when absent
+ * @param http2                 {@code http2}; defaults when absent
  * @param at                    where the listener is defined
  */
 public record ListenerConfig(
@@ -24,10 +25,22 @@ public record ListenerConfig(
         List<RuleConfig> rules,
         ActionConfig defaultAction,
         ListenerTimeouts timeouts,
+        ListenerHttp2 http2,
         ConfigLocation at) {
 
     public ListenerConfig {
         rules = List.copyOf(rules);
+        if (http2 == null) {
+            http2 = ListenerHttp2.DEFAULTS;
+        }
+    }
+
+    /** A listener with the default HTTP/2 settings. */
+    public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
+                          MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
+                          ListenerTimeouts timeouts, ConfigLocation at) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts,
+                ListenerHttp2.DEFAULTS, at);
     }
 
     public enum ListenerProtocol { HTTP, HTTPS }
