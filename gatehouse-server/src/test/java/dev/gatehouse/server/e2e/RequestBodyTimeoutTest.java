@@ -139,6 +139,7 @@ class RequestBodyTimeoutTest {
                     new DefaultHttp2HeadersFrame(H2Client.request("POST", "/h2-stalled", "h")
                             .setLong("content-length", 100000), false)));
             H2Connection.Outcome out = stalled.get(10, TimeUnit.SECONDS);
+            assertThat(out.status()).isEqualTo(408);
             assertThat(out.resetCode()).as("RST_STREAM").isNotEqualTo(-1L).isNotEqualTo(Http2Error.NO_ERROR.code());
             assertThat(awaitAbandonedAtTarget("/h2-stalled").body()).isEmpty();
             assertThat(awaitAccessLog(1).get(0)).contains(" HTTP/2.0 POST \"h\" \"/h2-stalled\" 408 ")
