@@ -5,8 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The request-body timeout of one HTTP/1.1 connection or one HTTP/2 stream, between the decoder and the
@@ -17,8 +15,8 @@ import java.util.concurrent.TimeUnit;
  * <p>An idle timer, not a deadline for the whole body: every piece received restarts it, so a large
  * upload that keeps arriving is never cut off. The clock only runs while the proxy handler has asked
  * the client for more: while it waits for a slow target to take what it has (backpressure), the
- * client is not the one stalling. One timer, armed when the wait starts and re-checked when it fires,
- * so a body that arrives steadily costs no timer per piece.
+ * client is not the one stalling. One {@link LazyTimer}, re-checked when it fires, so a body that
+ * arrives steadily costs no timer per piece.
  *
  * <h2>Threading</h2>
  * Event loop only.
@@ -32,8 +30,7 @@ final class RequestBodyTimeout extends ChannelDuplexHandler {
     private boolean waiting;
     /** When the current wait started, or the last piece of the body arrived. */
     private long since;
-    private ScheduledFuture<?> timer;
-    private final Runnable check = this::check;
+    private final LazyTimer timer = new LazyTimer(this::check);
 
     RequestBodyTimeout(long timeoutNanos) {
         this.timeoutNanos = timeoutNanos;
@@ -76,28 +73,21 @@ final class RequestBodyTimeout extends ChannelDuplexHandler {
         if (bodyPending && !waiting) {
             waiting = true;
             since = System.nanoTime();
-            if (timer == null) {
-                timer = ctx.executor().schedule(check, timeoutNanos, TimeUnit.NANOSECONDS);
-            }
+            timer.arm(ctx.executor(), since + timeoutNanos);
         }
         ctx.read();
     }
 
     private void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.cancel();
     }
 
     private void check() {
-        timer = null;
         if (!bodyPending || !waiting || !ctx.channel().isActive()) {
             return; // armed again by the next read that waits for the body
         }
-        long left = since + timeoutNanos - System.nanoTime();
-        if (left > 0) {
-            timer = ctx.executor().schedule(check, left, TimeUnit.NANOSECONDS);
+        if (System.nanoTime() - (since + timeoutNanos) < 0) {
+            timer.arm(ctx.executor(), since + timeoutNanos);
             return;
         }
         bodyPending = false;

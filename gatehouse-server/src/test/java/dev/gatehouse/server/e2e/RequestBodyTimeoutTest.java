@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -46,35 +47,34 @@ class RequestBodyTimeoutTest {
                 .defaultAction(ActionConfig.Forward.to("app")).start();
     }
 
+    /** Polls {@code probe} until it returns something, for up to 10 s. */
+    private static <T> T await(String what, Callable<T> probe) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(10);
+        while (Instant.now().isBefore(deadline)) {
+            T found = probe.call();
+            if (found != null) {
+                return found;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError(what);
+    }
+
     /**
      * The target records a request when its connection ends: a request with a 100,000-byte body that
      * shows up with none means Gatehouse closed the connection that carried it.
      */
     private RecordingTarget.Request awaitAbandonedAtTarget(String path) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (Instant.now().isBefore(deadline)) {
-            for (RecordingTarget.Request r : target.requests) {
-                if (r.requestLine().startsWith("POST " + path + " ")) {
-                    return r;
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("the target connection of " + path + " was never closed");
+        return await("the target connection of " + path + " was never closed", () -> target.requests.stream()
+                .filter(r -> r.requestLine().startsWith("POST " + path + " ")).findFirst().orElse(null));
     }
 
     private List<String> awaitAccessLog(int lines) throws Exception {
         Path log = dir.resolve("access.log");
-        Instant deadline = Instant.now().plusSeconds(10);
-        List<String> read = List.of();
-        while (Instant.now().isBefore(deadline)) {
-            read = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
-            if (read.size() >= lines) {
-                return read;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("access log has " + read);
+        return await("no access-log line", () -> {
+            List<String> read = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+            return read.size() >= lines ? read : null;
+        });
     }
 
     @Test
