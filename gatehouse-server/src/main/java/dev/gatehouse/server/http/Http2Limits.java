@@ -41,17 +41,23 @@ import java.util.concurrent.TimeUnit;
  *       times the limit; a bigger block, which would have to be buffered whole, ends the connection;</li>
  *   <li>abuse ends the connection with GOAWAY(ENHANCE_YOUR_CALM): more than {@value #MAX_RESETS} streams
  *       reset by the client ("rapid reset"), or reset by Gatehouse because of frames the client should not
- *       have sent, within {@value #WINDOW_SECONDS} s; more than {@value #MAX_CONTROL_FRAMES} PING, SETTINGS,
+ *       have sent, within {@value #WINDOW_SECONDS} s; more than {@value #MAX_REFUSED_STREAMS} streams
+ *       refused within {@value #WINDOW_SECONDS} s; more than {@value #MAX_CONTROL_FRAMES} PING, SETTINGS,
  *       PRIORITY or unknown frames within {@value #WINDOW_SECONDS} s; more than
  *       {@value #MAX_EMPTY_DATA_FRAMES} empty DATA frames in a row.</li>
  * </ul>
- * Refused streams are not counted as resets: a burst over the limit is refused, not punished.
+ * Refused streams have their own, larger budget: a burst over the limit is refused, not punished, but a
+ * client that does nothing else is. Every frame Gatehouse writes in answer to one of the client's
+ * (PING and SETTINGS acknowledgements, RST_STREAM) is thereby bounded per window, also for a client
+ * that does not read them.
  */
 public final class Http2Limits {
     /** A header block is decoded (and answered 431) up to this many times the request-head limit. */
     public static final int HEADER_BLOCK_CEILING = 4;
     /** Resets in one window (received, or sent for a client's fault) that end the connection. */
     public static final int MAX_RESETS = 200;
+    /** Streams refused (over {@code max_concurrent_streams}) in one window that end the connection. */
+    public static final int MAX_REFUSED_STREAMS = 1000;
     /** PING, SETTINGS, PRIORITY and unknown frames in one window that end the connection. */
     public static final int MAX_CONTROL_FRAMES = 1000;
     /** Empty DATA frames in a row (without END_STREAM) that end the connection. */
@@ -170,11 +176,12 @@ public final class Http2Limits {
     /**
      * Streams Gatehouse resets because of what the client sent (protocol or flow-control errors on a
      * stream): a client that provokes them faster than {@value #MAX_RESETS} per window gets
-     * ENHANCE_YOUR_CALM. Refusals (REFUSED_STREAM) and Gatehouse's own cancellations (CANCEL) are not
-     * the client's fault and are not counted.
+     * ENHANCE_YOUR_CALM. Refusals (REFUSED_STREAM) count apart, up to {@value #MAX_REFUSED_STREAMS} per
+     * window; Gatehouse's own cancellations (CANCEL) are not the client's fault and are not counted.
      */
     private static final class ResetBudget extends DecoratingHttp2ConnectionEncoder {
-        private final Budget budget = new Budget(MAX_RESETS);
+        private final Budget resets = new Budget(MAX_RESETS);
+        private final Budget refusals = new Budget(MAX_REFUSED_STREAMS);
         private Http2LifecycleManager lifecycle;
 
         ResetBudget(Http2ConnectionEncoder delegate) {
@@ -191,8 +198,13 @@ public final class Http2Limits {
         public ChannelFuture writeRstStream(ChannelHandlerContext ctx, int streamId, long errorCode,
                                             ChannelPromise promise) {
             ChannelFuture f = super.writeRstStream(ctx, streamId, errorCode, promise);
-            if (errorCode != Http2Error.REFUSED_STREAM.code() && errorCode != Http2Error.CANCEL.code()
-                    && errorCode != Http2Error.NO_ERROR.code() && !budget.spend()) {
+            if (errorCode == Http2Error.REFUSED_STREAM.code()) {
+                if (!refusals.spend()) {
+                    lifecycle.onError(ctx, true, Http2Exception.connectionError(Http2Error.ENHANCE_YOUR_CALM,
+                            "more than %d streams refused within %d s", MAX_REFUSED_STREAMS, WINDOW_SECONDS));
+                }
+            } else if (errorCode != Http2Error.CANCEL.code() && errorCode != Http2Error.NO_ERROR.code()
+                    && !resets.spend()) {
                 lifecycle.onError(ctx, true, Http2Exception.connectionError(Http2Error.ENHANCE_YOUR_CALM,
                         "more than %d streams reset for protocol errors within %d s", MAX_RESETS, WINDOW_SECONDS));
             }

@@ -184,6 +184,19 @@ class Http2LimitsTest {
     }
 
     @Test
+    void aClientThatOnlyOpensStreamsOverTheLimitIsEndedWithEnhanceYourCalm() throws Exception {
+        try (ProxyHarness proxy = proxy(1);
+             H2Connection h2 = H2Connection.open(proxy.port(), ch -> {
+                 // One admitted stream (the target holds it), then one refusal more than the budget.
+                 for (int i = 0; i < 1 + Http2Limits.MAX_REFUSED_STREAMS + 1; i++) {
+                     H2Connection.stream(ch, sends(get("/refused/" + i)));
+                 }
+             })) {
+            assertThat(awaitGoAway(h2).errorCode()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
+        }
+    }
+
+    @Test
     void aPingFloodEndsTheConnectionWithEnhanceYourCalm() throws Exception {
         // The client's first SETTINGS counts too.
         flood(ch -> ch.write(new DefaultHttp2PingFrame(42)), Http2Limits.MAX_CONTROL_FRAMES);
