@@ -14,20 +14,14 @@ import dev.gatehouse.server.observe.LogFiles;
 import dev.gatehouse.server.reload.FileWatcher;
 import dev.gatehouse.server.reload.ReloadResult;
 import dev.gatehouse.server.reload.WatchedFiles;
+import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -159,12 +153,9 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewayConfig config) throws ConfigException {
         int threads = Integer.getInteger("gatehouse.eventLoops", Runtime.getRuntime().availableProcessors());
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> serverChannelType = epoll ? EpollServerSocketChannel.class
-                : NioServerSocketChannel.class;
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(threads, io);
-        Gateway g = new Gateway(config, loops, serverChannelType);
+        Transport transport = Transport.best();
+        EventLoopGroup loops = transport.eventLoops(threads);
+        Gateway g = new Gateway(config, loops, transport.serverChannel());
         RuntimeState built = null;
         try {
             built = g.build(config);
@@ -201,7 +192,7 @@ public final class Gateway implements AutoCloseable {
      * {@link #start} would do short of binding addresses and opening logs. For {@code gatehouse validate}.
      */
     public static void check(GatewayConfig config) throws ConfigException {
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup loops = Transport.NIO.eventLoops(1);
         try {
             RuntimeState.build(config, loops, null, null).close();
         } finally {
