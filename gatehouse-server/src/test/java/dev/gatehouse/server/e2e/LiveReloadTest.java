@@ -149,6 +149,22 @@ class LiveReloadTest {
     }
 
     @Test
+    void anIdleConnectionWhoseCaLeftTheTrustStoreIsClosedAtOnce() throws Exception {
+        start(yaml("", ""));
+        try (RawHttp idle = new RawHttp(TlsClients.connect(TlsClients.context(bob, serverCa.certificate()), port("api")))) {
+            idle.send(get("/before"));
+            assertThat(idle.read(false).status()).isEqualTo(200);
+            HeldCertificate otherRoot = HeldCertificate.builder().commonName("Another Client CA").ca(0).build();
+            writeAtomically(dir.resolve("clients-ca.pem"), otherRoot.certificatePem());
+            writeAtomically(dir.resolve("clients.crl"), HeldCertificate.crlPem(HeldCertificate.crl(otherRoot, Duration.ofDays(1))));
+            idle.socket().setSoTimeout(10_000);
+            assertThat(idle.closedByPeer()).as("closed without waiting for a request").isTrue();
+        }
+        assertThat(gateway.generation()).as("the CA and its CRL were one reload").isEqualTo(2);
+        assertThat(gateway.connectionsClosedByJudging()).isEqualTo(1);
+    }
+
+    @Test
     void aRevokedClientsHttp2ConnectionGetsGoawayAndItsOpenStreamFinishes() throws Exception {
         start(yaml("", ""));
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1,
