@@ -239,10 +239,10 @@ class LiveReloadTest {
 
     @Test
     void aConnectionIsClosedWhenItsCertificateExpiresWithoutAnyReload() throws Exception {
-        Instant notAfter = Instant.now().plusSeconds(3);
+        start(yaml("", ""));
+        Instant notAfter = Instant.now().plusSeconds(4);
         HeldCertificate shortLived = HeldCertificate.builder().commonName("short-lived").signedBy(clientRoot)
                 .clientAuth().validity(Instant.now().minusSeconds(3600), notAfter).build();
-        start(yaml("", ""));
         try (RawHttp c = new RawHttp(TlsClients.connect(TlsClients.context(shortLived, serverCa.certificate()), port("api")))) {
             c.send(get("/before-expiry"));
             assertThat(c.read(false).status()).isEqualTo(200);
