@@ -63,6 +63,7 @@ final class QuickstartCommand implements Callable<Integer> {
                 System.err.println("gatehouse quickstart: " + e.getMessage());
                 return Main.EXIT_USAGE;
             }
+            Signals.serving(() -> gateway.requestReload("SIGHUP"), gateway::reopenLogs);
             int bound = gateway.boundPort("quickstart");
             String url = "https://localhost:" + bound + "/hello";
             String cacert = base.resolve("ca/ca.pem").toString();

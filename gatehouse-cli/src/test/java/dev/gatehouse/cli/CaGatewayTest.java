@@ -17,15 +17,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CA and the gateway together, as a user runs them: certificates from {@code gatehouse ca} are used
- * by curl against Gatehouse in verify mode; a revoked one is refused after {@code gatehouse ca crl} and a
- * restart with the new CRL; {@code gatehouse verify} explains a certificate issued for the wrong profile.
+ * by curl against Gatehouse in verify mode; a revoked one is refused within two seconds of
+ * {@code gatehouse ca crl}, by the running gateway (no restart); {@code gatehouse verify} explains a
+ * certificate issued for the wrong profile.
  */
 class CaGatewayTest {
     @TempDir
     Path dir;
 
     @Test
-    void revokedAfterCrlAndRestartIsRefusedWithItsAlert() throws Exception {
+    void revokedAfterCrlIsRefusedWithItsAlertByTheRunningGateway() throws Exception {
         Path ca = dir.resolve("ca");
         CaCommandTest.Cli.ok("ca", "init", "--dir", ca.toString(), "--cn", "Partner Root");
         CaCommandTest.Cli.ok("ca", "issue", "--dir", ca.toString(), "--profile", "server", "--cn", "localhost",
@@ -51,27 +52,29 @@ class CaGatewayTest {
                       echo: { targets: [ "%s" ] }
                     """.formatted(target.address()));
 
-            Gateway first = Gateway.start(ConfigParser.parse(config));
+            Gateway gateway = Gateway.start(ConfigParser.parse(config));
             try {
-                assertThat(curl(first, "alice").exitCode()).isZero();
+                assertThat(curl(gateway, "alice").exitCode()).isZero();
                 assertThat(target.lastRequest().get("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=alice");
-            } finally {
-                first.stop(Duration.ofSeconds(2));
-            }
 
-            Matcher serial = Pattern.compile("serial[^0-9A-F]*([0-9A-F]{8,})").matcher(alice);
-            assertThat(serial.find()).as(alice).isTrue();
-            CaCommandTest.Cli.ok("ca", "revoke", "--dir", ca.toString(), "--serial", serial.group(1), "--reason", "keyCompromise");
-            CaCommandTest.Cli.ok("ca", "crl", "--dir", ca.toString());
+                Matcher serial = Pattern.compile("serial[^0-9A-F]*([0-9A-F]{8,})").matcher(alice);
+                assertThat(serial.find()).as(alice).isTrue();
+                CaCommandTest.Cli.ok("ca", "revoke", "--dir", ca.toString(), "--serial", serial.group(1), "--reason", "keyCompromise");
+                long published = System.nanoTime();
+                CaCommandTest.Cli.ok("ca", "crl", "--dir", ca.toString());
 
-            Gateway second = Gateway.start(ConfigParser.parse(config));
-            try {
-                Processes.Result refused = opensslClient(second, "alice");
-                assertThat(refused.all()).contains("certificate revoked");
-                assertThat(curl(second, "bob").exitCode()).isZero();
+                // The gateway notices the new CRL by itself (within 2 s; slack for busy shared machines).
+                Processes.Result refused;
+                do {
+                    refused = opensslClient(gateway, "alice");
+                    assertThat(System.nanoTime() - published).as("still accepted: %s", refused.all())
+                            .isLessThan(Duration.ofSeconds(10).toNanos());
+                } while (!refused.all().contains("certificate revoked"));
+                assertThat(Duration.ofNanos(System.nanoTime() - published)).isLessThan(Duration.ofMillis(3_500));
+                assertThat(curl(gateway, "bob").exitCode()).isZero();
                 assertThat(target.lastRequest().get("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=bob");
             } finally {
-                second.stop(Duration.ofSeconds(2));
+                gateway.stop(Duration.ofSeconds(2));
             }
         }
     }
