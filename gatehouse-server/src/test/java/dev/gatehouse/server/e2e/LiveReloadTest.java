@@ -579,8 +579,7 @@ class LiveReloadTest {
 
     /** Installs {@code server} in {@code server/} as Kubernetes updates a mounted Secret. */
     private void rotateServerCertificate(HeldCertificate server) throws IOException {
-        secret.update(java.util.Map.of("tls.crt", server.certificatePem() + serverCa.certificatePem(),
-                "tls.key", server.privateKeyPem()));
+        secret.updateTls(server, serverCa);
     }
 
     /** Writes a temporary file next to {@code file} and renames it over {@code file}, as careful tools do. */

@@ -1,5 +1,6 @@
 package dev.gatehouse.server.e2e;
 
+import dev.gatehouse.pki.testing.HeldCertificate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,14 @@ final class MountedSecret {
             }
             Files.delete(old);
         }
+    }
+
+    /**
+     * Installs a new version holding a TLS secret as Kubernetes names its files: {@code tls.crt}
+     * ({@code leaf} then {@code issuer}) and {@code tls.key}.
+     */
+    void updateTls(HeldCertificate leaf, HeldCertificate issuer) throws IOException {
+        update(Map.of("tls.crt", leaf.certificatePem() + issuer.certificatePem(), "tls.key", leaf.privateKeyPem()));
     }
 
     private static String versionName(int n) {

@@ -309,10 +309,8 @@ class ReloadUnderLoadTest {
 
     /** A new server certificate (same CA), installed as Kubernetes updates a mounted Secret. */
     private void rotateServerCertificate() throws IOException {
-        HeldCertificate server = HeldCertificate.builder().commonName("localhost").signedBy(serverCa)
-                .addSanDns("localhost").addSanIp("127.0.0.1").serverAuth().build();
-        secret.update(java.util.Map.of("tls.crt", server.certificatePem() + serverCa.certificatePem(),
-                "tls.key", server.privateKeyPem()));
+        secret.updateTls(HeldCertificate.builder().commonName("localhost").signedBy(serverCa)
+                .addSanDns("localhost").addSanIp("127.0.0.1").serverAuth().build(), serverCa);
     }
 
     private static void writeAtomically(Path file, String content) throws IOException {
