@@ -1,8 +1,8 @@
 package dev.gatehouse.server.http;
 
+import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.headers.ForwardedHeaders;
 import dev.gatehouse.server.headers.HopByHopHeaders;
-import dev.gatehouse.server.listener.ConnectionInfo;
 import dev.gatehouse.server.observe.AccessLog;
 import dev.gatehouse.server.routing.Action;
 import dev.gatehouse.server.routing.Route;

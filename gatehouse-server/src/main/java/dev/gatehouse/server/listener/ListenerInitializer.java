@@ -1,5 +1,7 @@
 package dev.gatehouse.server.listener;
 
+import dev.gatehouse.server.connection.ConnectionInfo;
+import dev.gatehouse.server.connection.TraceIds;
 import dev.gatehouse.server.observe.ConnectionLog;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;

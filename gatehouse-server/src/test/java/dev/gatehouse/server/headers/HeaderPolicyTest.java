@@ -11,7 +11,7 @@ import dev.gatehouse.server.config.ListenerTimeouts;
 import dev.gatehouse.server.config.LogsConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.TargetAddress;
-import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetSocketAddress;
