@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shape of this module's main code: package dependencies go one way (listener → tls/http →
- * routing/authz/headers/target → connection/config/observe).
+ * routing/authz/headers/target → connection/config/observe), and no source file grows past what one
+ * reader holds in mind.
  *
  * <p>Dependencies are read from the compiled classes' constant pools (every class, field and method
  * descriptor a class mentions), so a fully qualified name in code counts as much as an import.
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.Test;
 class ModuleStructureTest {
     private static final String ROOT = "dev/gatehouse/server";
     private static final Pattern REFERENCE = Pattern.compile(ROOT + "((?:/[a-z0-9_]+)*)/[A-Z][A-Za-z0-9_$]*");
+    /** Largest source file of {@code src/main}. */
+    private static final long MAX_SOURCE_BYTES = 24 * 1024;
 
     @Test
     void mainPackagesHaveNoDependencyCycle() throws Exception {
@@ -58,6 +61,28 @@ class ModuleStructureTest {
                 "cycle [a, b, c]: a -> b (a.A), b -> c (b.B), c -> a (c.C)",
                 "cycle [x, y]: x -> y (x.X), y -> x (y.Y)");
         assertThat(describeCycles(Map.of("a", Map.of("b", "a.A"), "b", Map.of()))).isEmpty();
+    }
+
+    @Test
+    void noMainSourceFileIsOver24KiB() throws IOException {
+        Path main = Path.of("src/main");
+        assertThat(main).isDirectory();
+        List<String> tooLarge;
+        int files;
+        try (Stream<Path> walk = Files.walk(main)) {
+            List<Path> sources = walk.filter(Files::isRegularFile).toList();
+            files = sources.size();
+            tooLarge = new ArrayList<>();
+            for (Path p : sources) {
+                long size = Files.size(p);
+                if (size > MAX_SOURCE_BYTES) {
+                    tooLarge.add(main.relativize(p) + " (" + size + " bytes)");
+                }
+            }
+        }
+        assertThat(files).isPositive();
+        assertThat(tooLarge).as("files of src/main over %d bytes: split them along their seams", MAX_SOURCE_BYTES)
+                .isEmpty();
     }
 
     // ---- package graph -----------------------------------------------------------------------------
