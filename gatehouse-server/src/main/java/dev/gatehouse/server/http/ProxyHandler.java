@@ -50,7 +50,9 @@ import java.util.ArrayDeque;
  * <h2>Retries</h2>
  * Only when none of the request reached a target: a failed connect, or a pooled connection found closed
  * when taken (the pool checks). Once the head is written, a failure is answered with 502/504 (or, once
- * the response started, by closing the connection or resetting the stream) and never replayed.
+ * the response started, by closing the connection or resetting the stream) and never replayed. A request
+ * body the decoder cannot read (a bad chunk) is never completed towards the target: the target connection
+ * is dropped and the client gets 400 (or, once the response started, its connection closes).
  *
  * <h2>Pipelining</h2>
  * HTTP/1.1 requests are handled one at a time: what the decoder produces while an exchange is busy waits
@@ -306,6 +308,15 @@ final class ProxyHandler extends ChannelDuplexHandler {
     }
 
     private void forwardBody(Exchange ex, HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            // A bad chunk: the decoder reads nothing more of this connection, and the part that arrived
+            // must not reach the target as if it were the whole body.
+            content.release();
+            ex.keepAlive = false;
+            ex.requestComplete = true;
+            failExchange(ex, HttpResponseStatus.BAD_REQUEST, "malformed request body");
+            return;
+        }
         log.bytesReceived += content.content().readableBytes();
         boolean last = content instanceof LastHttpContent;
         if (last) {

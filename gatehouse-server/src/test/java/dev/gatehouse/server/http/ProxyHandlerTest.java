@@ -22,6 +22,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -201,6 +202,38 @@ class ProxyHandlerTest {
         assertThat(handler.exchange()).isNull();
         assertThat(client.isOpen()).isTrue();
         assertThat((Object) target.readOutbound()).as("nothing reached the target").isNull();
+    }
+
+    @Test
+    void aMalformedChunkMidBodyIsNeverCompletedAtTheTarget() {
+        HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload");
+        head.headers().set(HttpHeaderNames.HOST, "example.com").set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
+        client.writeInbound(head);
+        ReferenceCountUtil.release(target.readOutbound());
+        client.writeInbound(new DefaultHttpContent(ascii("abc")));
+
+        LastHttpContent bad = new DefaultLastHttpContent();
+        bad.setDecoderResult(DecoderResult.failure(new NumberFormatException("invalid chunk size")));
+        client.writeInbound(bad);
+
+        List<Object> atTarget = drainOutbound(target);
+        try {
+            assertThat(atTarget).hasSize(1).noneMatch(m -> m instanceof LastHttpContent);
+        } finally {
+            atTarget.forEach(ReferenceCountUtil::release);
+        }
+        assertThat(target.isOpen()).as("the half-sent request's connection is dropped").isFalse();
+        FullHttpResponse answer = client.readOutbound();
+        try {
+            assertThat(answer.status().code()).isEqualTo(400);
+            assertThat(answer.content().toString(StandardCharsets.UTF_8)).contains("malformed request body");
+            assertThat(answer.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
+        } finally {
+            answer.release();
+        }
+        assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(stage.inFlight()).isZero();
     }
 
     @Test
