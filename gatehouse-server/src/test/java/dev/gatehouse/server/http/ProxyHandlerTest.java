@@ -127,14 +127,7 @@ class ProxyHandlerTest {
         assertThat(first.state).isEqualTo(State.STREAMING);
 
         target.writeInbound(response(HttpResponseStatus.OK, "ok"));
-        FullHttpResponse answer = client.readOutbound();
-        try {
-            assertThat(answer.status().code()).isEqualTo(200);
-            assertThat(answer.content().toString(StandardCharsets.US_ASCII)).isEqualTo("ok");
-            assertThat(answer.headers().contains(HttpHeaderNames.CONNECTION)).isFalse();
-        } finally {
-            answer.release();
-        }
+        assertThat(answer()).isEqualTo(new Answer(200, null, "ok"));
         assertThat(handler.exchange()).as("idle between requests").isNull();
         assertThat(stage.inFlight()).isZero();
         assertThat(EmbeddedTargets.idle(appTarget(), client.eventLoop())).as("target connection kept").isEqualTo(1);
@@ -185,13 +178,7 @@ class ProxyHandlerTest {
     void aLocalResponseReadsAndDropsTheRestOfASmallBodyAndKeepsTheConnection() {
         client.writeInbound(post("/fixed", 10));
 
-        FullHttpResponse answer = client.readOutbound();
-        try {
-            assertThat(answer.status().code()).isEqualTo(200);
-            assertThat(answer.content().toString(StandardCharsets.US_ASCII)).isEqualTo("fixed");
-        } finally {
-            answer.release();
-        }
+        assertThat(answer()).isEqualTo(new Answer(200, null, "fixed"));
         assertThat(handler.exchange().state).isEqualTo(State.DISCARDING);
         assertThat(stage.inFlight()).as("answered: no longer in flight").isZero();
 
@@ -216,21 +203,9 @@ class ProxyHandlerTest {
         bad.setDecoderResult(DecoderResult.failure(new NumberFormatException("invalid chunk size")));
         client.writeInbound(bad);
 
-        List<Object> atTarget = drainOutbound(target);
-        try {
-            assertThat(atTarget).hasSize(1).noneMatch(m -> m instanceof LastHttpContent);
-        } finally {
-            atTarget.forEach(ReferenceCountUtil::release);
-        }
+        assertThat(written(target)).as("the body part, never its end").containsExactly("DefaultHttpContent");
         assertThat(target.isOpen()).as("the half-sent request's connection is dropped").isFalse();
-        FullHttpResponse answer = client.readOutbound();
-        try {
-            assertThat(answer.status().code()).isEqualTo(400);
-            assertThat(answer.content().toString(StandardCharsets.UTF_8)).contains("malformed request body");
-            assertThat(answer.headers().get(HttpHeaderNames.CONNECTION)).isEqualTo("close");
-        } finally {
-            answer.release();
-        }
+        assertThat(answer()).isEqualTo(new Answer(400, "close", "400 Bad Request: malformed request body\n"));
         assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
         assertThat(client.isOpen()).isFalse();
         assertThat(stage.inFlight()).isZero();
@@ -243,14 +218,7 @@ class ProxyHandlerTest {
 
         target.close();
 
-        FullHttpResponse answer = client.readOutbound();
-        try {
-            assertThat(answer.status().code()).isEqualTo(502);
-            assertThat(answer.content().toString(StandardCharsets.UTF_8))
-                    .isEqualTo("502 Bad Gateway: target closed the connection\n");
-        } finally {
-            answer.release();
-        }
+        assertThat(answer()).isEqualTo(new Answer(502, null, "502 Bad Gateway: target closed the connection\n"));
         assertThat(handler.exchange()).isNull();
         assertThat(client.isOpen()).isTrue();
         assertThat(EmbeddedTargets.idle(appTarget(), client.eventLoop())).isZero();
@@ -266,12 +234,7 @@ class ProxyHandlerTest {
 
         target.close();
 
-        List<Object> atClient = drainOutbound(client);
-        try {
-            assertThat(atClient).hasSize(2).noneMatch(m -> m instanceof LastHttpContent);
-        } finally {
-            atClient.forEach(ReferenceCountUtil::release);
-        }
+        assertThat(written(client)).containsExactly("DefaultHttpResponse", "DefaultHttpContent");
         assertThat(client.isOpen()).as("the client sees a truncated response").isFalse();
         assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
         assertThat(stage.inFlight()).isZero();
@@ -281,9 +244,7 @@ class ProxyHandlerTest {
     void aClientThatClosesMidBodyDropsTheTargetConnection() {
         client.writeInbound(post("/upload", 10));
         client.writeInbound(new DefaultHttpContent(ascii("0123")));
-        List<Object> atTarget = drainOutbound(target);
-        atTarget.forEach(ReferenceCountUtil::release);
-        assertThat(atTarget).hasSize(2);
+        assertThat(written(target)).containsExactly("DefaultHttpRequest", "DefaultHttpContent");
 
         client.close();
 
@@ -322,8 +283,7 @@ class ProxyHandlerTest {
         ReferenceCountUtil.release(target.readOutbound());
         target.writeInbound(response(HttpResponseStatus.OK, "ok"));
 
-        FullHttpResponse answer = client.readOutbound();
-        answer.release();
+        assertThat(answer()).isEqualTo(new Answer(200, null, "ok"));
         assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
         assertThat(client.isOpen()).as("the body was not read: the stream is reset").isFalse();
     }
@@ -361,6 +321,20 @@ class ProxyHandlerTest {
         ch.runPendingTasks(); // the writability event is fired later, from the event loop
     }
 
+    /** A whole response written to the client: status, {@code Connection} header, body. */
+    private record Answer(int status, String connection, String body) {}
+
+    /** The next response written to the client, released. */
+    private Answer answer() {
+        FullHttpResponse r = client.readOutbound();
+        try {
+            return new Answer(r.status().code(), r.headers().get(HttpHeaderNames.CONNECTION),
+                    r.content().toString(StandardCharsets.UTF_8));
+        } finally {
+            r.release();
+        }
+    }
+
     private static List<Object> drainOutbound(EmbeddedChannel ch) {
         List<Object> out = new ArrayList<>();
         Object m;
@@ -368,6 +342,13 @@ class ProxyHandlerTest {
             out.add(m);
         }
         return out;
+    }
+
+    /** The kinds of message written to {@code ch} so far, released. */
+    private static List<String> written(EmbeddedChannel ch) {
+        List<Object> out = drainOutbound(ch);
+        out.forEach(ReferenceCountUtil::release);
+        return out.stream().map(m -> m.getClass().getSimpleName()).toList();
     }
 
     /** The bodies of everything written to {@code ch} so far (heads skipped), released. */
