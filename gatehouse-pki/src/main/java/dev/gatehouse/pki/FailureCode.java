@@ -1,7 +1,8 @@
 package dev.gatehouse.pki;
 
 /**
- * Why a client certificate (or connection) was refused: the codes of DESIGN.md's "Failure codes" table.
+ * Why a client certificate (or connection) was refused: the codes of the README's failure-code table
+ * ("Connection log"); the alert each one sends is in docs/mutual-tls.md ("Failure codes and TLS alerts").
  *
  * <p>Constants are UPPER_SNAKE; {@link #logName()} is the exact name of the connection log
  * ({@code Failed:<logName>}) and of {@code gatehouse verify}, e.g. {@code ClientCertExpired}.

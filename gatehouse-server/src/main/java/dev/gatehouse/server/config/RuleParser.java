@@ -117,7 +117,7 @@ final class RuleParser {
             }
             if (mutualAuth.mode() == MutualAuthMode.PASSTHROUGH && !mutualAuth.trustUnverifiedIdentity()) {
                 throw certNode.fail("client certificates are not verified in passthrough mode, so anyone could match"
-                        + " (expected: mode verify, or trust_unverified_identity: true on the listener)");
+                        + " (expected: mode verify, or mutual_authentication.trust_unverified_identity: true)");
             }
             clientCertificate = clientCertificate(certNode);
         }

@@ -8,7 +8,7 @@ import java.time.temporal.ChronoField;
 
 /**
  * The connection log: one line per client connection, fields separated by one space, in this order
- * (DESIGN.md):
+ * (README, "Connection log"; the form of each field: docs/mutual-tls.md, "Connection-log fields"):
  * <pre>
  * timestamp client_ip client_port listener_port tls_protocol tls_cipher tls_handshake_latency
  * leaf_client_cert_subject leaf_client_cert_validity leaf_client_cert_serial_number tls_verify_status

@@ -187,7 +187,7 @@ class ConfigParserErrorsTest {
                                 then: { deny: {} }
                         """), 13, "listeners[0].rules[0].when.client_certificate",
                         "not verified in passthrough mode, so anyone could match (expected: mode verify,"
-                                + " or trust_unverified_identity: true on the listener)"),
+                                + " or mutual_authentication.trust_unverified_identity: true)"),
                 broken("client_certificate rule on off listener", withRules(BASE, """
                         rules:
                           - priority: 1

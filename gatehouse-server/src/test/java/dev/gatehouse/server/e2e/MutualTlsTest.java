@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Mutual TLS over real handshakes on loopback: verify mode with every failure code of DESIGN.md
+ * Mutual TLS over real handshakes on loopback: verify mode with every failure code of the README's table
  * (asserted from the client side by the TLS alert that {@code openssl s_client -msg} receives, under
  * TLS 1.2 and TLS 1.3, and in the connection log), the verify-mode headers byte for byte against
  * {@code openssl x509}, passthrough, and the identity-header stripping rule on every listener.
