@@ -63,6 +63,7 @@ import java.util.ArrayDeque;
  * needs to be volatile.
  */
 final class ProxyHandler extends ChannelDuplexHandler {
+    // Package-private fields and methods are what TargetSide, this handler's target side, works with.
     final HttpStage stage;
     private final ConnectionInfo info;
     private final ForwardedHeaders forwarded;
@@ -95,7 +96,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
         log.clientSubject = info.clientSubject();
     }
 
-    /** The exchange in progress, or {@code null} between requests (for tests). */
+    /** The exchange in progress, or {@code null} between requests. */
     Exchange exchange() {
         return exchange;
     }
