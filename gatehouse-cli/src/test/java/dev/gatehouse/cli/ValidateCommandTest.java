@@ -96,6 +96,19 @@ class ValidateCommandTest {
     }
 
     @Test
+    void everyIndependentProblemIsReportedInFileOrder() throws Exception {
+        String yaml = GOOD.replace("    tls:", "    tsl:")
+                .replace("targets: [\"127.0.0.1:9001\"]", "targets: 127.0.0.1:9001")
+                + "shutdown_timeout: soon\n";
+        assertThat(validate(yaml)).isEqualTo(Main.EXIT_USAGE);
+        String[] lines = stderr().split(System.lineSeparator());
+        assertThat(lines).hasSize(3);
+        assertThat(lines[0]).startsWith("gatehouse: " + file + ":4: listeners[0].tsl: unknown key");
+        assertThat(lines[1]).startsWith("gatehouse: " + file + ":14: target_groups.app.targets: wrong type");
+        assertThat(lines[2]).startsWith("gatehouse: " + file + ":" + yaml.split("\n").length + ": shutdown_timeout: ");
+    }
+
+    @Test
     void wrongType() throws Exception {
         assertThat(validate(GOOD.replace("targets: [\"127.0.0.1:9001\"]", "targets: 127.0.0.1:9001"))).isEqualTo(Main.EXIT_USAGE);
         assertThat(stderr()).isEqualTo("gatehouse: " + file + ":14: target_groups.app.targets: wrong type: '127.0.0.1:9001'"

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shape of this module's main code: package dependencies go one way (listener → tls/http →
- * routing/authz/headers/target → connection/config/observe), and no source file grows past what one
- * reader holds in mind.
+ * routing/authz/headers/target → connection/config/observe/transport), and no source file grows past
+ * what one reader holds in mind.
  *
  * <p>Dependencies are read from the compiled classes' constant pools (every class, field and method
  * descriptor a class mentions), so a fully qualified name in code counts as much as an import.

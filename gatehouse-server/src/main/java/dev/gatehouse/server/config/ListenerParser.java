@@ -28,16 +28,23 @@ final class ListenerParser {
     private final Path baseDir;
     private final Set<String> trustStores;
     private final RuleParser ruleParser;
+    /** Where the problems of independent parts of a listener go (its sections, each rule). */
+    private final ConfigProblems problems;
     /** The listeners read so far, to refuse a second one with the same name or socket. */
     private final List<ListenerConfig> earlier = new ArrayList<>();
 
-    ListenerParser(Path baseDir, Set<String> trustStores, Set<String> targetGroups) {
+    ListenerParser(Path baseDir, Set<String> trustStores, Set<String> targetGroups, ConfigProblems problems) {
         this.baseDir = baseDir;
         this.trustStores = trustStores;
         this.ruleParser = new RuleParser(targetGroups);
+        this.problems = problems;
     }
 
-    /** The next listener of the document; refuses a name or socket of a listener read before. */
+    /**
+     * The next listener of the document; refuses a name or socket of a listener read before. Its
+     * sections and rules are judged each on its own: their problems go to the reading's
+     * {@link ConfigProblems}, and the listener is then {@code null}.
+     */
     ListenerConfig parse(ConfigNode node) throws ConfigException {
         ConfigMapping map = node.mapping("a listener (a mapping with address and default_action)",
                 "name", "address", "protocol", "proxy_protocol", "tls", "mutual_authentication", "rules",
@@ -83,26 +90,30 @@ final class ListenerParser {
                     + " it is on the roadmap)");
         }
 
+        int before = problems.count();
         TlsConfig tls = null;
         if (protocol == ListenerProtocol.HTTPS) {
-            tls = tls(map.required("tls", "tls with certificates on an https listener"));
+            tls = problems.attempt(() -> tls(map.required("tls", "tls with certificates on an https listener")));
         } else if (map.has("tls")) {
-            throw map.raw("tls").fail("not allowed on an http listener (expected: protocol: https, or no tls)");
+            problems.attempt(() -> {
+                throw map.raw("tls").fail("not allowed on an http listener (expected: protocol: https, or no tls)");
+            });
         }
 
-        MutualAuthConfig mutualAuth = MutualAuthConfig.off(node.at());
-        ConfigNode mutualNode = map.optional("mutual_authentication");
-        if (mutualNode != null) {
-            mutualAuth = mutualAuthentication(mutualNode, protocol);
-        }
+        ListenerProtocol listenerProtocol = protocol;
+        MutualAuthConfig mutualAuth = problems.attempt(() -> {
+            ConfigNode mutualNode = map.optional("mutual_authentication");
+            return mutualNode == null ? MutualAuthConfig.off(node.at()) : mutualAuthentication(mutualNode, listenerProtocol);
+        });
 
         List<RuleConfig> rules = List.of();
         ConfigNode rulesNode = map.optional("rules");
-        if (rulesNode != null) {
-            rules = ruleParser.rules(rulesNode, mutualAuth);
+        if (rulesNode != null && mutualAuth != null) {
+            // Whether client-certificate conditions are allowed depends on the mode: without a mode, not judged.
+            rules = ruleParser.rules(rulesNode, mutualAuth, problems);
         }
-        ActionConfig defaultAction = ruleParser.action(
-                map.required("default_action", "an action: forward, fixed_response, redirect or deny"));
+        ActionConfig defaultAction = problems.attempt(() -> ruleParser.action(
+                map.required("default_action", "an action: forward, fixed_response, redirect or deny")));
 
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
@@ -113,6 +124,9 @@ final class ListenerParser {
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false));
+        }
+        if (problems.count() > before) {
+            return null;
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
                 timeouts, node.at());

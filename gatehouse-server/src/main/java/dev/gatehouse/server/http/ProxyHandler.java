@@ -8,13 +8,10 @@ import dev.gatehouse.server.observe.AccessLog;
 import dev.gatehouse.server.routing.Action;
 import dev.gatehouse.server.routing.Route;
 import dev.gatehouse.server.target.TargetConnection;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -76,7 +73,6 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     ChannelHandlerContext ctx;
     private ClientTimeouts timeouts;
-    Class<? extends Channel> targetChannelType;
 
     /** The exchange in progress; {@code null} between requests. */
     private Exchange exchange;
@@ -107,9 +103,6 @@ final class ProxyHandler extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = h2 ? null : ctx.pipeline().get(ClientTimeouts.class);
-        Channel connection = h2 ? ctx.channel().parent() : ctx.channel();
-        this.targetChannelType = connection instanceof EpollSocketChannel ? EpollSocketChannel.class
-                : NioSocketChannel.class;
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             ctx.read();
         }

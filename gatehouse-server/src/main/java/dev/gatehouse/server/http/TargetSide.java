@@ -56,8 +56,7 @@ final class TargetSide implements TargetListener, Runnable {
         ex.target = t;
         ex.attempts++;
         handler.log.target = t.logName();
-        ChannelHandlerContext ctx = handler.ctx;
-        t.pool(ctx.channel().eventLoop(), handler.targetChannelType).acquire(this);
+        t.pool(handler.ctx.channel().eventLoop()).acquire(this);
     }
 
     @Override

@@ -130,7 +130,6 @@ class ProxyHandlerTest {
         assertThat(answer()).isEqualTo(new Answer(200, null, "ok"));
         assertThat(handler.exchange()).as("idle between requests").isNull();
         assertThat(stage.inFlight()).isZero();
-        assertThat(EmbeddedTargets.idle(appTarget(), client.eventLoop())).as("target connection kept").isEqualTo(1);
 
         client.writeInbound(get("/second"));
         Exchange second = handler.exchange();
@@ -221,7 +220,6 @@ class ProxyHandlerTest {
         assertThat(answer()).isEqualTo(new Answer(502, null, "502 Bad Gateway: target closed the connection\n"));
         assertThat(handler.exchange()).isNull();
         assertThat(client.isOpen()).isTrue();
-        assertThat(EmbeddedTargets.idle(appTarget(), client.eventLoop())).isZero();
     }
 
     @Test
@@ -249,7 +247,6 @@ class ProxyHandlerTest {
         client.close();
 
         assertThat(target.isOpen()).as("a half-sent request never goes back to the pool").isFalse();
-        assertThat(EmbeddedTargets.idle(appTarget(), client.eventLoop())).isZero();
         assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
         assertThat(stage.inFlight()).isZero();
     }

@@ -2,7 +2,6 @@ package dev.gatehouse.server.target;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
  * Target connections on an {@link EmbeddedChannel}, for unit tests of what uses them: the connection is
@@ -17,14 +16,9 @@ public final class EmbeddedTargets {
      * request on that loop that picks {@code target} takes it instead of connecting.
      */
     public static void offerIdle(Target target, EventLoop loop, EmbeddedChannel channel) {
-        TargetPool pool = target.pool(loop, NioSocketChannel.class);
+        TargetPool pool = target.pool(loop);
         TargetConnection connection = new TargetConnection(pool);
         channel.pipeline().addLast("target", connection);
         pool.offer(connection);
-    }
-
-    /** Idle connections of {@code target}'s pool on {@code loop}. */
-    public static int idle(Target target, EventLoop loop) {
-        return target.pool(loop, NioSocketChannel.class).idleCount();
     }
 }
