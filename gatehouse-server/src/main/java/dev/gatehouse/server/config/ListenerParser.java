@@ -48,7 +48,7 @@ final class ListenerParser {
     ListenerConfig parse(ConfigNode node) throws ConfigException {
         ConfigMapping map = node.mapping("a listener (a mapping with address and default_action)",
                 "name", "address", "protocol", "proxy_protocol", "tls", "mutual_authentication", "rules",
-                "default_action", "timeouts");
+                "default_action", "timeouts", "http2");
 
         ConfigNode addressNode = map.required("address", "host:port, e.g. 0.0.0.0:8443");
         TargetAddress address = TargetGroupParser.address(addressNode, 0);
@@ -118,18 +118,30 @@ final class ListenerParser {
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
         if (timeoutsNode != null) {
-            ConfigMapping t = timeoutsNode.mapping("a mapping with idle and/or request_head", "idle", "request_head");
+            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head and/or request_body",
+                    "idle", "request_head", "request_body");
             ConfigNode idle = t.optional("idle");
             ConfigNode head = t.optional("request_head");
+            ConfigNode body = t.optional("request_body");
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
-                    head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false));
+                    head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false),
+                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false));
+        }
+        ListenerHttp2 http2 = ListenerHttp2.DEFAULTS;
+        ConfigNode http2Node = map.optional("http2");
+        if (http2Node != null) {
+            ConfigMapping h = http2Node.mapping("a mapping with max_concurrent_streams", "max_concurrent_streams");
+            ConfigNode streams = h.optional("max_concurrent_streams");
+            if (streams != null) {
+                http2 = new ListenerHttp2(streams.intValue(1, ListenerHttp2.MAX_STREAMS_LIMIT));
+            }
         }
         if (problems.count() > before) {
             return null;
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
-                timeouts, node.at());
+                timeouts, http2, node.at());
         earlier.add(listener);
         return listener;
     }

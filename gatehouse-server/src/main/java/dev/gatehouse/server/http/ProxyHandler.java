@@ -159,7 +159,36 @@ final class ProxyHandler extends ChannelDuplexHandler {
             }
             return;
         }
+        if (evt == HttpStage.REQUEST_BODY_TIMEOUT) {
+            requestBodyTimedOut();
+            return;
+        }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The client stopped sending the request body (see {@link #abandonBody}). */
+    private void requestBodyTimedOut() {
+        Exchange ex = exchange;
+        if (closed || ex == null || ex.requestComplete) {
+            return;
+        }
+        abandonBody(ex, HttpResponseStatus.REQUEST_TIMEOUT, "request body timeout");
+    }
+
+    /**
+     * The rest of the request body will not come (it stopped arriving, or the decoder could not read a
+     * chunk): the request ends ({@code status} and close, or RST_STREAM on HTTP/2; a response already
+     * under way is cut off) and the target connection, holding half a request, is closed rather than
+     * pooled, so the target never sees the body end.
+     */
+    private void abandonBody(Exchange ex, HttpResponseStatus status, String reason) {
+        ex.keepAlive = false;
+        if (ex.state == State.DISCARDING) {
+            closing(ex);
+            ctx.close();
+            return;
+        }
+        failExchange(ex, status, reason);
     }
 
     @Override
@@ -303,12 +332,9 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     private void forwardBody(Exchange ex, HttpContent content) {
         if (content.decoderResult().isFailure()) {
-            // A bad chunk: the decoder reads nothing more of this connection, and the part that arrived
-            // must not reach the target as if it were the whole body.
+            // A bad chunk: the decoder reads nothing more of this connection.
             content.release();
-            ex.keepAlive = false;
-            ex.requestComplete = true;
-            failExchange(ex, HttpResponseStatus.BAD_REQUEST, "malformed request body");
+            abandonBody(ex, HttpResponseStatus.BAD_REQUEST, "malformed request body");
             return;
         }
         log.bytesReceived += content.content().readableBytes();

@@ -211,6 +211,21 @@ class ProxyHandlerTest {
     }
 
     @Test
+    void aBodyThatStopsArrivingEndsTheRequestWith408AndDropsTheTargetConnection() {
+        client.writeInbound(post("/upload", 10));
+        client.writeInbound(new DefaultHttpContent(ascii("0123")));
+        assertThat(written(target)).containsExactly("DefaultHttpRequest", "DefaultHttpContent");
+
+        client.pipeline().fireUserEventTriggered(HttpStage.REQUEST_BODY_TIMEOUT);
+
+        assertThat(answer()).isEqualTo(new Answer(408, "close", "408 Request Timeout: request body timeout\n"));
+        assertThat(target.isOpen()).isFalse();
+        assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(stage.inFlight()).isZero();
+    }
+
+    @Test
     void aTargetThatClosesBeforeItsResponseGets502AndTheConnectionStays() {
         client.writeInbound(get("/x"));
         ReferenceCountUtil.release(target.readOutbound());
