@@ -203,11 +203,8 @@ class ProxyHandlerTest {
         client.writeInbound(bad);
 
         assertThat(written(target)).as("the body part, never its end").containsExactly("DefaultHttpContent");
-        assertThat(target.isOpen()).as("the half-sent request's connection is dropped").isFalse();
         assertThat(answer()).isEqualTo(new Answer(400, "close", "400 Bad Request: malformed request body\n"));
-        assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
-        assertThat(client.isOpen()).isFalse();
-        assertThat(stage.inFlight()).isZero();
+        assertEndedWithTheConnections();
     }
 
     @Test
@@ -219,10 +216,7 @@ class ProxyHandlerTest {
         client.pipeline().fireUserEventTriggered(HttpStage.REQUEST_BODY_TIMEOUT);
 
         assertThat(answer()).isEqualTo(new Answer(408, "close", "408 Request Timeout: request body timeout\n"));
-        assertThat(target.isOpen()).isFalse();
-        assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
-        assertThat(client.isOpen()).isFalse();
-        assertThat(stage.inFlight()).isZero();
+        assertEndedWithTheConnections();
     }
 
     @Test
@@ -247,10 +241,9 @@ class ProxyHandlerTest {
 
         target.close();
 
-        assertThat(written(client)).containsExactly("DefaultHttpResponse", "DefaultHttpContent");
-        assertThat(client.isOpen()).as("the client sees a truncated response").isFalse();
-        assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
-        assertThat(stage.inFlight()).isZero();
+        assertThat(written(client)).as("a truncated response").containsExactly("DefaultHttpResponse",
+                "DefaultHttpContent");
+        assertEndedWithTheConnections();
     }
 
     @Test
@@ -261,9 +254,7 @@ class ProxyHandlerTest {
 
         client.close();
 
-        assertThat(target.isOpen()).as("a half-sent request never goes back to the pool").isFalse();
-        assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
-        assertThat(stage.inFlight()).isZero();
+        assertEndedWithTheConnections();
     }
 
     @Test
@@ -301,6 +292,17 @@ class ProxyHandlerTest {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------
+
+    /**
+     * The exchange ended with both connections: the client's (or stream) closed, the target's dropped
+     * rather than pooled (it may hold half a request or half a response), nothing left in flight.
+     */
+    private void assertEndedWithTheConnections() {
+        assertThat(handler.exchange().state).isEqualTo(State.CLOSED);
+        assertThat(client.isOpen()).isFalse();
+        assertThat(target.isOpen()).isFalse();
+        assertThat(stage.inFlight()).isZero();
+    }
 
     private Target appTarget() {
         return groups.group("app").targets().get(0);
