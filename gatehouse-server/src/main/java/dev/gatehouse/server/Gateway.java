@@ -1,6 +1,7 @@
 package dev.gatehouse.server;
 
 import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.ConfigLocation;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.listener.ListenerInitializer;
@@ -90,8 +91,9 @@ public final class Gateway implements AutoCloseable {
         RuntimeState built = null;
         Map<String, Channel> bound = new LinkedHashMap<>();
         try {
-            access = openLog(config, config.logs().access(), "logs.access");
-            connections = openLog(config, config.logs().connection(), "logs.connection");
+            checkLogs(config);
+            access = openLog(config.logs().access(), config.logs().accessAt());
+            connections = openLog(config.logs().connection(), config.logs().connectionAt());
             built = RuntimeState.build(config, loops, access, connections);
             AtomicReference<RuntimeState> state = new AtomicReference<>(built);
             for (ListenerConfig l : config.listeners()) {
@@ -139,6 +141,7 @@ public final class Gateway implements AutoCloseable {
      * {@link #start} would do short of binding addresses and opening logs. For {@code gatehouse validate}.
      */
     public static void check(GatewayConfig config) throws ConfigException {
+        checkLogs(config);
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
             RuntimeState.build(config, loops, null, null).close();
@@ -147,15 +150,32 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static LogFile openLog(GatewayConfig config, java.nio.file.Path path, String key) throws ConfigException {
+    /** Opens a configured log file (checked by {@link #checkLogs}), or fails naming its key. */
+    private static LogFile openLog(java.nio.file.Path path, ConfigLocation at) throws ConfigException {
         if (path == null) {
             return null;
         }
         try {
             return LogFile.open(path);
         } catch (IOException e) {
-            throw new ConfigException(new dev.gatehouse.server.config.ConfigLocation(config.source(), 0, key),
-                    "cannot open " + path + ": " + e);
+            throw new ConfigException(at, "cannot open " + path + ": " + e.getMessage()
+                    + " (expected: a log file Gatehouse can append to)", e);
+        }
+    }
+
+    /**
+     * Whether {@link LogFile#open} would open every log file of {@code config}, checked before any is
+     * opened; creates nothing. {@code validate} and {@code serve} both call it.
+     */
+    private static void checkLogs(GatewayConfig config) throws ConfigException {
+        checkLog(config.logs().access(), config.logs().accessAt());
+        checkLog(config.logs().connection(), config.logs().connectionAt());
+    }
+
+    private static void checkLog(java.nio.file.Path path, ConfigLocation at) throws ConfigException {
+        String problem = path == null ? null : LogFile.problem(path);
+        if (problem != null) {
+            throw new ConfigException(at, problem);
         }
     }
 

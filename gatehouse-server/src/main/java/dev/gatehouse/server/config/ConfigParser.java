@@ -224,7 +224,8 @@ public final class ConfigParser {
             ConfigNode connection = logsMap.optional("connection");
             ConfigNode access = logsMap.optional("access");
             logs = new LogsConfig(connection == null ? null : connection.path(baseDir),
-                    access == null ? null : access.path(baseDir));
+                    access == null ? null : access.path(baseDir),
+                    connection == null ? null : connection.at(), access == null ? null : access.at());
         }
 
         return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout);
