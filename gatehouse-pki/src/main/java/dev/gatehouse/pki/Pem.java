@@ -243,21 +243,37 @@ public final class Pem {
                 if (l.startsWith("-----")) {
                     throw new PkiException(name + ": line " + (i + 1) + ": expected " + end + ", found " + l);
                 }
-                if (l.contains(":")) {
-                    headers.add(l);
+                if (b64.length() == 0 && l.contains(":")) {
+                    headers.add(l); // RFC 1421 headers (Proc-Type, DEK-Info) come before the base64
                 } else {
+                    for (int c = 0; c < l.length(); c++) {
+                        char ch = l.charAt(c);
+                        if (!(ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9'
+                                || ch == '+' || ch == '/' || ch == '=')) {
+                            throw new PkiException(name + ": line " + (i + 1) + ", column " + (c + 1) + ": "
+                                    + (ch >= 0x21 && ch < 0x7f ? "'" + ch + "'" : String.format("U+%04X", (int) ch))
+                                    + " is not a base64 character in the " + type + " block (expected: only A-Z, a-z,"
+                                    + " 0-9, +, / and = between its BEGIN and END lines; the file was damaged in"
+                                    + " copying or editing: export it again)");
+                        }
+                    }
                     b64.append(l);
                 }
             }
             if (!closed) {
                 throw new PkiException(name + ": line " + startLine + ": " + type + " block without " + end);
             }
+            if (b64.length() == 0) {
+                throw new PkiException(name + ": line " + startLine + ": the " + type + " block is empty (expected:"
+                        + " base64 lines between -----BEGIN " + type + "----- and " + end + ")");
+            }
             byte[] der;
             try {
                 der = Base64.getDecoder().decode(b64.toString());
             } catch (IllegalArgumentException e) {
-                throw new PkiException(name + ": line " + startLine + ": " + type + " block is not valid base64: "
-                        + e.getMessage());
+                throw new PkiException(name + ": line " + startLine + ": the " + type + " block's base64 is cut short"
+                        + " or damaged (" + e.getMessage() + ") (expected: the complete file as exported; export it"
+                        + " again)");
             }
             out.add(new Block(type, der, startLine, headers));
         }

@@ -54,6 +54,39 @@ class PemTest {
     }
 
     @Test
+    void damagedBase64IsNamedByLineAndCharacterNotByTheDecodersWords() throws Exception {
+        String pem = HeldCertificate.builder().build().certificatePem();
+        String[] lines = pem.split("\n");
+        Path empty = dir.resolve("empty.pem");
+        Files.writeString(empty, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> Pem.readCertificates(empty))
+                .hasMessage(empty + ": line 1: the CERTIFICATE block is empty (expected: base64 lines between"
+                        + " -----BEGIN CERTIFICATE----- and -----END CERTIFICATE-----)")
+                .message().doesNotContain("Empty input");
+
+        Path stray = dir.resolve("stray.pem");
+        lines[3] = lines[3].substring(0, 10) + "*" + lines[3].substring(11);
+        Files.writeString(stray, String.join("\n", lines) + "\n");
+        assertThatThrownBy(() -> Pem.readCertificates(stray))
+                .hasMessageStartingWith(stray + ": line 4, column 11: '*' is not a base64 character")
+                .hasMessageContaining("(expected: only A-Z, a-z, 0-9, +, / and =");
+
+        Path colon = dir.resolve("colon.pem");
+        lines[3] = lines[3].substring(0, 10) + ":" + lines[3].substring(11);
+        Files.writeString(colon, String.join("\n", lines) + "\n");
+        assertThatThrownBy(() -> Pem.readCertificates(colon))
+                .hasMessageStartingWith(colon + ": line 4, column 11: ':' is not a base64 character");
+
+        Path cut = dir.resolve("cut.pem");
+        String[] fresh = pem.split("\n");
+        fresh[2] = fresh[2].substring(0, 61);
+        Files.writeString(cut, String.join("\n", fresh) + "\n");
+        assertThatThrownBy(() -> Pem.readCertificates(cut))
+                .hasMessageStartingWith(cut + ": line 1: the CERTIFICATE block's base64 is cut short or damaged")
+                .hasMessageContaining("(expected: the complete file as exported");
+    }
+
+    @Test
     void keyErrorsNameTheFileAndWhatWasFound() throws Exception {
         // BouncyCastle writes a SEC1 key from a JDK key without its curve parameters.
         Path noCurve = dir.resolve("nocurve.key");
