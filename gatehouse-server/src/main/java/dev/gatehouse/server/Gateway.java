@@ -112,10 +112,13 @@ public final class Gateway implements AutoCloseable {
                     Channel ch = b.bind(address).syncUninterruptibly().channel();
                     bound.put(name, ch);
                 } catch (Exception e) {
-                    throw new ConfigException(l.at().child("address", l.at().line()),
-                            "cannot listen on " + l.address() + ": " + e.getMessage(), e);
+                    throw new ConfigException(l.addressAt(), "listener '" + name + "' cannot listen on " + l.address()
+                            + ": " + bindProblem(e, l.address().port()), e);
                 }
-                log.info("listener {} on {} ({}{})", name, bound.get(name).localAddress(),
+            }
+            // Only now, with every listener bound: a start that fails on a later one announces none.
+            for (ListenerConfig l : config.listeners()) {
+                log.info("listener {} on {} ({}{})", l.name(), bound.get(l.name()).localAddress(),
                         l.protocol().name().toLowerCase(java.util.Locale.ROOT),
                         l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
                                 .name().toLowerCase(java.util.Locale.ROOT));
@@ -177,6 +180,23 @@ public final class Gateway implements AutoCloseable {
         if (problem != null) {
             throw new ConfigException(at, problem);
         }
+    }
+
+    /** What a failed bind means and what to do about it, for the usual causes; else the error's own words. */
+    private static String bindProblem(Throwable e, int port) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Address already in use")) {
+            return "the address is already in use (expected: a free address; stop what listens on port " + port
+                    + " or choose another port)";
+        }
+        if (m.contains("Permission denied")) {
+            return "permission denied (expected: a port above 1023, or run with the CAP_NET_BIND_SERVICE capability)";
+        }
+        if (m.contains("Cannot assign requested address")) {
+            return "no network interface of this host has that address (expected: one of this host's addresses,"
+                    + " or 0.0.0.0 for all)";
+        }
+        return m;
     }
 
     /** The port a listener is bound to (useful with port 0). */

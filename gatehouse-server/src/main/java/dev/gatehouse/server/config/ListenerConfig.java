@@ -14,6 +14,7 @@ import java.util.List;
  * @param defaultAction         {@code default_action}; required
  * @param timeouts              {@code timeouts}; defaults when absent
  * @param at                    where the listener is defined
+ * @param addressAt             where its {@code address} is (errors about binding it name this line)
  */
 public record ListenerConfig(
         String name,
@@ -24,10 +25,19 @@ public record ListenerConfig(
         List<RuleConfig> rules,
         ActionConfig defaultAction,
         ListenerTimeouts timeouts,
-        ConfigLocation at) {
+        ConfigLocation at,
+        ConfigLocation addressAt) {
 
     public ListenerConfig {
         rules = List.copyOf(rules);
+    }
+
+    /** A listener not read from a file: its address is located at the listener. */
+    public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
+                          MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
+                          ListenerTimeouts timeouts, ConfigLocation at) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts, at,
+                at.child("address", at.line()));
     }
 
     public enum ListenerProtocol { HTTP, HTTPS }

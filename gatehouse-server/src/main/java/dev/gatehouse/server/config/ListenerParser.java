@@ -115,7 +115,7 @@ final class ListenerParser {
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false));
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
-                timeouts, node.at());
+                timeouts, node.at(), addressNode.at());
         earlier.add(listener);
         return listener;
     }
