@@ -116,7 +116,7 @@ public final class ServerTls {
      */
     public ChannelHandler signatureGuard() {
         return contexts.get(0) instanceof ReferenceCountedOpenSslContext
-                ? new SignatureAlgorithmGuard(keyTypes, judge != null) : null;
+                ? new SignatureAlgorithmGuard(keyTypes, judge) : null;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * TLS 1.3 needs no guard (BoringSSL neither makes nor accepts SHA-1 or PKCS#1 signatures there): a
  * ClientHello that offers TLS 1.3 removes the guard, and so does the client's first ChangeCipherSpec,
  * alert or encrypted record, or anything that is not a TLS handshake (the {@code SslHandler} judges it).
+ *
+ * <p>A refused CertificateVerify makes the connection's judgement {@code ClientCertIncompatible} (whose
+ * alert, {@code handshake_failure}, is the one sent), so the connection log says why.
  *
  * <p>One instance per connection; all methods run on its event loop.
  */
@@ -41,7 +45,7 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
     private static final int MAX_CLIENT_HELLO = 64 * 1024;
 
     private final ServerTls.KeyTypes keyTypes;
-    private final boolean clientCertificates;
+    private final ClientCertificateJudge judge;
 
     // Record layer: the header being read, then the bytes left in the current record.
     private final byte[] recordHeader = new byte[5];
@@ -56,9 +60,10 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
     private ByteBuf clientHello;
     private int verifyAlgorithm;
 
-    SignatureAlgorithmGuard(ServerTls.KeyTypes keyTypes, boolean clientCertificates) {
+    /** @param judge the listener's client-certificate policy, {@code null} if it requests no certificate */
+    SignatureAlgorithmGuard(ServerTls.KeyTypes keyTypes, ClientCertificateJudge judge) {
         this.keyTypes = keyTypes;
-        this.clientCertificates = clientCertificates;
+        this.judge = judge;
     }
 
     @Override
@@ -80,6 +85,10 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
         }
         ReferenceCountUtil.release(in);
         log.debug("{}: {}", ctx.channel().remoteAddress(), refusal);
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (judge != null && tls != null && messageType == CERTIFICATE_VERIFY) {
+            judge.refuseUse(tls.engine(), refusal);
+        }
         // A plaintext fatal alert: before the client's Finished the server has sent nothing encrypted.
         ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {21, 3, 3, 0, 2, 2, 40}))
                 .addListener(ChannelFutureListener.CLOSE);
@@ -242,7 +251,7 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
         if (refusal != null) {
             return "TLS 1.2 ClientHello " + refusal + " (expected: SHA-256 or better)";
         }
-        if (!clientCertificates) {
+        if (judge == null) {
             throw Done.INSTANCE;
         }
         return null;

@@ -59,6 +59,7 @@ class SignatureAlgorithmsTest {
                     default_action: { fixed_response: { status: 200 } }
                 trust_stores:
                   clients: { ca_certificates: clients.pem }
+                logs: { connection: connection.log }
                 """);
         gateway = Gateway.start(ConfigParser.parse(config));
     }
@@ -102,10 +103,28 @@ class SignatureAlgorithmsTest {
         assertThat(sha1.all()).contains("Shared Requested Signature Algorithms: RSA+SHA1");
         assertThat(sha1.all()).contains("handshake failure");
         assertThat(sha1.stdout()).doesNotContain("HTTP/1.1 200");
+        if (listener.equals("verify")) {
+            assertThat(awaitLogLine("Failed:ClientCertIncompatible")).contains("127.0.0.1");
+        }
 
         Processes.Result sha256 = sClient(listener, "-client_sigalgs", "RSA+SHA256", "-cipher", "DEFAULT@SECLEVEL=0");
         assertThat(connected(sha256)).as(sha256.all()).isTrue();
         assertThat(sha256.stdout()).contains("HTTP/1.1 200");
+    }
+
+    /** The first connection-log line containing {@code text}; waits up to 10 s. */
+    static String awaitLogLine(String text) throws Exception {
+        Path log = dir.resolve("connection.log");
+        for (int i = 0; i < 200; i++) {
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            for (String l : lines) {
+                if (l.contains(text)) {
+                    return l;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no connection-log line with " + text + " in " + (Files.exists(log) ? Files.readAllLines(log) : List.of()));
     }
 
     @Test

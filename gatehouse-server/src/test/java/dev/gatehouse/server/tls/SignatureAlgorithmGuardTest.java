@@ -79,7 +79,8 @@ class SignatureAlgorithmGuardTest {
     }
 
     static EmbeddedChannel guard(boolean rsa, boolean ecdsa, boolean clientCertificates) {
-        return new EmbeddedChannel(new SignatureAlgorithmGuard(new ServerTls.KeyTypes(rsa, ecdsa), clientCertificates));
+        return new EmbeddedChannel(new SignatureAlgorithmGuard(new ServerTls.KeyTypes(rsa, ecdsa),
+                clientCertificates ? ClientCertificateJudge.passthrough() : null));
     }
 
     @Test
