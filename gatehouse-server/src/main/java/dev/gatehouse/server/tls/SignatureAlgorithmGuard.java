@@ -152,11 +152,8 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
                     messageLeft = ((messageHeader[1] & 0xff) << 16) | ((messageHeader[2] & 0xff) << 8)
                             | (messageHeader[3] & 0xff);
                     messageRead = 0;
-                    if (messageType == CLIENT_HELLO) {
-                        if (messageLeft > MAX_CLIENT_HELLO) {
-                            throw Done.INSTANCE;
-                        }
-                        clientHello = in.alloc().heapBuffer(messageLeft, messageLeft);
+                    if (messageType == CLIENT_HELLO && messageLeft > MAX_CLIENT_HELLO) {
+                        throw Done.INSTANCE;
                     }
                     if (messageLeft == 0) {
                         String refusal = messageEnded();
@@ -169,7 +166,18 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
             }
             int n = Math.min(messageLeft, end - i);
             if (messageType == CLIENT_HELLO) {
-                clientHello.writeBytes(in, i, n);
+                if (clientHello == null && messageRead == 0 && n == messageLeft) {
+                    // The usual case: the whole ClientHello in this read, judged where it lies.
+                    String refusal = clientHello(in.slice(i, n));
+                    if (refusal != null) {
+                        return refusal;
+                    }
+                } else {
+                    if (clientHello == null) {
+                        clientHello = in.alloc().heapBuffer(messageRead + messageLeft);
+                    }
+                    clientHello.writeBytes(in, i, n);
+                }
             } else if (messageType == CERTIFICATE_VERIFY) {
                 for (int k = 0; k < n && messageRead + k < 2; k++) {
                     verifyAlgorithm = (verifyAlgorithm << 8) | (in.getByte(i + k) & 0xff);
@@ -190,7 +198,7 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
 
     private String messageEnded() throws Done {
         messageHeaderRead = 0;
-        if (messageType == CLIENT_HELLO) {
+        if (messageType == CLIENT_HELLO && clientHello != null) {
             ByteBuf hello = clientHello;
             clientHello = null;
             try {

@@ -94,6 +94,25 @@ class SignatureAlgorithmGuardTest {
     }
 
     @Test
+    void aSha1OnlyClientHelloInOneReadIsRefusedAndAGoodOneFollowedByMoreIsPassedOnWhole() {
+        EmbeddedChannel refused = guard(true, false, false);
+        refused.writeInbound(Unpooled.wrappedBuffer(records(1000, clientHello(false, 0x0201))));
+        assertThat(refused.isOpen()).isFalse();
+        assertThat((Object) refused.readInbound()).isNull();
+        refused.finishAndReleaseAll();
+
+        EmbeddedChannel passed = guard(false, true, true);
+        byte[] sent = records(1000, clientHello(false, 0x0403), message(11, new byte[40]), message(16, new byte[66]),
+                message(15, new byte[] {4, 3, 0, 2, 1, 2}));
+        passed.writeInbound(Unpooled.wrappedBuffer(sent));
+        ByteBuf in = passed.readInbound();
+        assertThat(ByteBufUtil.getBytes(in)).containsExactly(sent);
+        in.release();
+        assertThat(passed.pipeline().get(SignatureAlgorithmGuard.class)).isNull();
+        passed.finishAndReleaseAll();
+    }
+
+    @Test
     void sha1ForAnotherKeyTypeOrBesideSha256IsLeftToTheTlsStack() {
         for (byte[] hello : new byte[][] {clientHello(false, 0x0203, 0x0401), clientHello(false, 0x0201, 0x0804),
                 clientHello(true, 0x0201)}) {
