@@ -3,23 +3,18 @@ package dev.gatehouse.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.gatehouse.pki.CertificateNames;
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
+import dev.gatehouse.server.testing.CapturedLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A CRL past its {@code nextUpdate} is still used, and every build of the runtime state says so in a
@@ -29,22 +24,8 @@ class StaleCrlTest {
     @TempDir
     Path dir;
 
-    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    private final Logger stateLog = (Logger) LoggerFactory.getLogger(RuntimeState.class);
-
-    @BeforeEach
-    void capture() {
-        logged.start();
-        stateLog.addAppender(logged);
-    }
-
-    @AfterEach
-    void release() {
-        stateLog.detachAppender(logged);
-    }
-
     @Test
-    void everyStateBuildWarnsOfAStaleCrlAndStillUsesIt() throws Exception {
+    void everyStateBuildWarnsOfAStaleCrlNamingStoreFileIssuerAndHowOverdue() throws Exception {
         HeldCertificate server = HeldCertificate.builder().commonName("localhost").addSanDns("localhost").build();
         server.writeTo(dir, "server");
         HeldCertificate staleCa = HeldCertificate.builder().subject("CN=Stale Partner CA,O=Partners").ca(0).build();
@@ -68,13 +49,15 @@ class StaleCrlTest {
                 """);
         GatewayConfig config = ConfigParser.parse(file);
 
-        Gateway.check(config);
-        Gateway.check(config);
-
-        List<ILoggingEvent> warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+        List<String> warnings;
+        try (CapturedLog logged = CapturedLog.of(RuntimeState.class)) {
+            Gateway.check(config);
+            Gateway.check(config);
+            warnings = logged.messages(Level.WARN);
+        }
         assertThat(warnings).hasSize(2);
-        for (ILoggingEvent w : warnings) {
-            assertThat(w.getFormattedMessage())
+        for (String w : warnings) {
+            assertThat(w)
                     .startsWith("trust store partners: the CRL " + dir.resolve("stale.crl")
                             + " of " + CertificateNames.subject(staleCa.certificate())
                             + " is overdue by 2d 2h (its nextUpdate was ")
