@@ -21,7 +21,7 @@
 # Needs: nginx, haproxy, caddy, wrk, openssl, gcc, libssl-dev, python3 with the cryptography package:
 #   apt-get install -y nginx-light haproxy caddy wrk gcc libssl-dev python3 python3-cryptography
 #
-# Differences from a bare copy of the shared anchor script: ports are configurable (so two runs or a
+# Two choices to know when comparing runs: ports are configurable (so two runs or a
 # running gateway do not collide), and the fleet's certificates carry the authority and subject key
 # identifiers that RFC 5280 4.2.1.1/4.2.1.2 require of a conforming CA (Gatehouse rejects a non-self-
 # signed certificate without an authority key identifier, as x509-limbo's rfc5280::aki cases expect).

@@ -49,7 +49,7 @@ class UrlEncodedPemTest {
         assertDefinition(value, 2);
     }
 
-    /** The DESIGN.md definition, checked piece by piece. */
+    /** The definition of docs/mutual-tls.md ("Identity header values"), checked piece by piece. */
     private static void assertDefinition(String value, int certificates) {
         assertThat(value).startsWith("-----BEGIN%20CERTIFICATE-----%0A").endsWith("-----END%20CERTIFICATE-----%0A");
         assertThat(value).doesNotContain(" ", "\n", "%2B", "%2F", "%3D", "%2b", "%2f", "%3d");

@@ -1,7 +1,8 @@
 package dev.gatehouse.pki;
 
 /**
- * Why a client certificate (or connection) was refused: the codes of DESIGN.md's "Failure codes" table.
+ * Why a client certificate (or connection) was refused: the codes of the README's failure-code table
+ * ("Connection log"); the alert each one sends is in docs/mutual-tls.md ("Failure codes and TLS alerts").
  *
  * <p>Constants are UPPER_SNAKE; {@link #logName()} is the exact name of the connection log
  * ({@code Failed:<logName>}) and of {@code gatehouse verify}, e.g. {@code ClientCertExpired}.
@@ -58,16 +59,6 @@ public enum FailureCode {
     /** Whether the outcome depends on the time of verification (never cached without a re-check). */
     public boolean timeDependent() {
         return this == CLIENT_CERT_EXPIRED || this == CLIENT_CERT_NOT_YET_VALID;
-    }
-
-    /** The code whose {@link #logName()} is {@code name} (case-sensitive). */
-    public static FailureCode fromLogName(String name) {
-        for (FailureCode c : values()) {
-            if (c.logName.equals(name)) {
-                return c;
-            }
-        }
-        throw new IllegalArgumentException("failure code: " + name + " (expected: a name such as ClientCertExpired)");
     }
 
     @Override

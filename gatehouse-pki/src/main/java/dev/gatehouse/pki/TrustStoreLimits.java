@@ -1,7 +1,7 @@
 package dev.gatehouse.pki;
 
 /**
- * The bounds of one trust store (DESIGN.md "Limits"); every field documents its default.
+ * The bounds of one trust store (docs/mutual-tls.md, "Limits"); every field documents its default.
  *
  * @param maxChainDepth certificates in a validated path, leaf and anchor included (default 4)
  * @param maxCaCertificateBytes DER size of one CA certificate of the bundle (default 16 KiB)

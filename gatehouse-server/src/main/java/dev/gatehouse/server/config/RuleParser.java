@@ -1,12 +1,12 @@
 package dev.gatehouse.server.config;
 
 import dev.gatehouse.clientcert.servlet.CidrBlock;
+import dev.gatehouse.pki.DistinguishedNames;
 import dev.gatehouse.server.config.ActionConfig.WeightedTargetGroup;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
 import dev.gatehouse.server.config.RuleConfig.ClientCertificateConditions;
 import dev.gatehouse.server.config.RuleConfig.Conditions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +32,10 @@ final class RuleParser {
         this.targetGroups = targetGroups;
     }
 
-    /** The rules, sorted by priority; {@code mutualAuth} decides whether client-certificate conditions may be used. */
+    /**
+     * The rules, in file order, each checked completely: the routing layer builds from them without checking
+     * again. {@code mutualAuth} decides whether client-certificate conditions may be used.
+     */
     List<RuleConfig> rules(ConfigNode node, MutualAuthConfig mutualAuth) throws ConfigException {
         List<RuleConfig> rules = new ArrayList<>();
         Map<Integer, RuleConfig> byPriority = new HashMap<>();
@@ -52,7 +55,6 @@ final class RuleParser {
             byPriority.put(priority, rule);
             rules.add(rule);
         }
-        rules.sort(Comparator.comparingInt(RuleConfig::priority));
         return rules;
     }
 
@@ -117,7 +119,7 @@ final class RuleParser {
             }
             if (mutualAuth.mode() == MutualAuthMode.PASSTHROUGH && !mutualAuth.trustUnverifiedIdentity()) {
                 throw certNode.fail("client certificates are not verified in passthrough mode, so anyone could match"
-                        + " (expected: mode verify, or trust_unverified_identity: true on the listener)");
+                        + " (expected: mode verify, or mutual_authentication.trust_unverified_identity: true)");
             }
             clientCertificate = clientCertificate(certNode);
         }
@@ -174,15 +176,29 @@ final class RuleParser {
     private static List<String> distinguishedNames(ConfigNode node) throws ConfigException {
         List<String> patterns = optionalStrings(node, "ATTRIBUTE=value pattern");
         for (String p : patterns) {
-            // Unescaped , separates attributes and + the values of a multi-valued RDN: a literal + or , is \+ or \,.
-            for (String part : p.split("(?<!\\\\)[,+]")) {
-                if (!part.strip().matches("(?s)[A-Za-z][A-Za-z0-9.-]*=.*")) {
-                    throw node.fail("'" + p + "' is not a name pattern (expected: ATTRIBUTE=value pairs such as"
-                            + " CN=ops-*,O=Acme; write a literal , or + in a value as \\, or \\+)");
-                }
+            // Read by the parser the rule's matcher uses: unescaped , separates attributes and + the values of
+            // a multi-valued RDN, so a literal + or , is \+ or \,.
+            if (!isNamePattern(p)) {
+                throw node.fail("'" + p + "' is not a name pattern (expected: ATTRIBUTE=value pairs such as"
+                        + " CN=ops-*,O=Acme; write a literal , or + in a value as \\, or \\+)");
             }
         }
         return patterns;
+    }
+
+    private static boolean isNamePattern(String pattern) {
+        List<String[]> pairs;
+        try {
+            pairs = DistinguishedNames.attributes(pattern);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        for (String[] pair : pairs) {
+            if (!pair[0].matches("[A-Z][A-Z0-9.-]*")) {
+                return false;
+            }
+        }
+        return !pairs.isEmpty();
     }
 
     /** Checks {@code text} is an IPv4 or IPv6 address, optionally with a /prefix, with no host bits set. */

@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The identity headers of one connection, computed once when its handshake ends (never per request):
- * names per the listener's renames, values in the byte-exact forms of DESIGN.md.
+ * names per the listener's renames, values in the byte-exact forms of docs/mutual-tls.md
+ * ("Identity header values").
  *
  * <h2>Returning clients</h2>
  * A verified identity comes from a cached verdict ({@link dev.gatehouse.pki.Verdict#identity()}), the

@@ -85,9 +85,7 @@ public final class SpoofableHeaders {
             exact.add(h.defaultName());
         }
         for (ListenerConfig l : config.listeners()) {
-            if (l.mutualAuthentication() != null) {
-                exact.addAll(l.mutualAuthentication().headerNames().values());
-            }
+            exact.addAll(l.mutualAuthentication().headerNames().values());
         }
         for (String name : exact) {
             Node n = add(root, name);

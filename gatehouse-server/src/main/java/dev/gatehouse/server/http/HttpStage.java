@@ -2,7 +2,6 @@ package dev.gatehouse.server.http;
 
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
-import dev.gatehouse.server.config.ListenerTimeouts;
 import dev.gatehouse.server.headers.ForwardedHeaders;
 import dev.gatehouse.server.headers.SpoofableHeaders;
 import dev.gatehouse.server.listener.ConnectionInfo;
@@ -25,7 +24,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -93,12 +91,9 @@ public final class HttpStage {
         this.spoofable = SpoofableHeaders.of(config);
         this.router = Router.build(listener, groups);
         this.accessLog = new AccessLog(accessLog, listener.name());
-        ListenerTimeouts t = listener.timeouts() == null ? ListenerTimeouts.DEFAULTS : listener.timeouts();
-        this.idleNanos = t.idle().toNanos();
-        this.headNanos = t.requestHead().toNanos();
-        Duration shutdown = config.shutdownTimeout() == null ? GatewayConfig.DEFAULT_SHUTDOWN_TIMEOUT
-                : config.shutdownTimeout();
-        this.shutdownMillis = shutdown.toMillis();
+        this.idleNanos = listener.timeouts().idle().toNanos();
+        this.headNanos = listener.timeouts().requestHead().toNanos();
+        this.shutdownMillis = config.shutdownTimeout().toMillis();
         this.connections = new DefaultChannelGroup("http-" + listener.name(), GlobalEventExecutor.INSTANCE);
     }
 
@@ -107,8 +102,6 @@ public final class HttpStage {
      * @param listener  the listener this stage serves
      * @param groups    the target groups of the runtime state
      * @param accessLog where access-log lines go, or {@code null} for none
-     * @throws IllegalArgumentException when the listener's rules cannot be built (unknown target group,
-     *                                  a pattern that cannot be compiled), naming the rule
      */
     public static HttpStage create(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
         return new HttpStage(config, listener, groups, accessLog);
@@ -184,10 +177,6 @@ public final class HttpStage {
      */
     public int inFlight() {
         return (int) inFlight.sum();
-    }
-
-    public String listenerName() {
-        return listener.name();
     }
 
     SpoofableHeaders spoofable() {

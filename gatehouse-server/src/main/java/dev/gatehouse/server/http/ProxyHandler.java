@@ -18,8 +18,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -102,7 +100,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
 
     private ChannelHandlerContext ctx;
     private ClientTimeouts timeouts;
-    private Class<? extends Channel> targetChannelType;
 
     private int state = IDLE;
     private boolean exchangeActive;
@@ -147,9 +144,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = h2 ? null : ctx.pipeline().get(ClientTimeouts.class);
-        Channel connection = h2 ? ctx.channel().parent() : ctx.channel();
-        this.targetChannelType = connection instanceof EpollSocketChannel ? EpollSocketChannel.class
-                : NioSocketChannel.class;
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             ctx.read();
         }
@@ -457,7 +451,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         target = t;
         attempts++;
         log.target = t.logName();
-        t.pool(ctx.channel().eventLoop(), targetChannelType).acquire(this);
+        t.pool(ctx.channel().eventLoop()).acquire(this);
     }
 
     @Override

@@ -5,7 +5,7 @@ import io.netty.internal.tcnative.CertificateVerifier;
 
 /**
  * Maps a client-certificate failure code to the X.509 verification error that BoringSSL turns into the
- * TLS alert of DESIGN.md's table ({@code SSL_alert_from_verify_result}):
+ * TLS alert of docs/mutual-tls.md's table ({@code SSL_alert_from_verify_result}):
  * <pre>
  *   ClientCertUntrusted, ClientCertMaxChainDepthExceeded  -> unknown_ca (48)
  *   ClientCertExpired, ClientCertNotYetValid               -> certificate_expired (45)

@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The semantics of {@code when.client_certificate} (DESIGN.md, "Mutual authentication modes"). */
+/** The semantics of {@code when.client_certificate} (README, "Authorization by client identity"). */
 class ClientCertificateMatcherTest {
     static HeldCertificate root;
     static ClientIdentity ops;

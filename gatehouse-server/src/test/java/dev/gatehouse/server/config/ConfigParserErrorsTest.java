@@ -144,6 +144,10 @@ class ConfigParserErrorsTest {
                           - { priority: 10, when: { path: /x }, then: { deny: {} } }
                         """), 10, "listeners[0].rules[1].priority",
                         "duplicate priority 10 (expected: unique within the listener; also used by listeners[0].rules[0] at line 9)"),
+                broken("health check success codes with a reversed range", BASE + """
+                            health_check: { success_codes: "200-299, 302-301" }
+                        """, 12, "target_groups.app.health_check.success_codes",
+                        "bad status code or range '302-301' (expected: status codes 100-599 such as \"200\" or \"200-299,302\")"),
                 broken("unknown target group", BASE.replace("forward: app", "forward: ap"), 8,
                         "listeners[0].default_action.forward",
                         "unknown target group 'ap' (expected: one of app (defined under target_groups))"),
@@ -187,7 +191,7 @@ class ConfigParserErrorsTest {
                                 then: { deny: {} }
                         """), 13, "listeners[0].rules[0].when.client_certificate",
                         "not verified in passthrough mode, so anyone could match (expected: mode verify,"
-                                + " or trust_unverified_identity: true on the listener)"),
+                                + " or mutual_authentication.trust_unverified_identity: true)"),
                 broken("client_certificate rule on off listener", withRules(BASE, """
                         rules:
                           - priority: 1
@@ -204,6 +208,16 @@ class ConfigParserErrorsTest {
                         """), 13, "listeners[0].rules[0].when.client_certificate.subject",
                         "'CN=a+b' is not a name pattern (expected: ATTRIBUTE=value pairs such as CN=ops-*,O=Acme;"
                                 + " write a literal , or + in a value as \\, or \\+)"),
+                // \\ is an escaped backslash, so the , after it separates a second attribute "x" with no value:
+                // refused here, with the key, rather than when the listener's routes are built.
+                broken("subject pattern with an escaped backslash before a comma", VERIFY.replace("    default_action: { deny: {} }\n", """
+                            rules:
+                              - priority: 7
+                                when: { client_certificate: { subject: ['O=Acme\\\\,x'] } }
+                                then: { forward: app }
+                            default_action: { deny: {} }
+                        """), 13, "listeners[0].rules[0].when.client_certificate.subject",
+                        "'O=Acme\\\\,x' is not a name pattern (expected: ATTRIBUTE=value pairs"),
                 broken("serial pattern without a digit", VERIFY.replace("    default_action: { deny: {} }\n", """
                             rules:
                               - priority: 7

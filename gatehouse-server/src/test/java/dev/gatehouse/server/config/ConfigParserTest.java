@@ -3,6 +3,7 @@ package dev.gatehouse.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.pki.TrustStoreLimits;
 import dev.gatehouse.server.config.ActionConfig.WeightedTargetGroup;
 import dev.gatehouse.server.config.ListenerConfig.ListenerProtocol;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
@@ -187,7 +188,7 @@ class ConfigParserTest {
         assertThat(partners.revocationListsAt()).extracting(ConfigLocation::key)
                 .containsExactly("trust_stores.partners.revocation_lists[0]", "trust_stores.partners.revocation_lists[1]");
         assertThat(partners.maxChainDepth()).isEqualTo(5);
-        assertThat(partners.maxCaCertificates()).isEqualTo(TrustStoreConfig.DEFAULT_MAX_CA_CERTIFICATES);
+        assertThat(partners.maxCaCertificates()).isEqualTo(TrustStoreLimits.DEFAULTS.maxCaCertificates());
         assertThat(partners.maxRevocationEntries()).isEqualTo(1_000_000L);
         assertThat(partners.caCertificatesAt()).isEqualTo(new ConfigLocation(file, 54, "trust_stores.partners.ca_certificates"));
 
@@ -201,7 +202,7 @@ class ConfigParserTest {
         assertThat(app.healthCheck().timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(app.healthCheck().healthyThreshold()).isEqualTo(3);
         assertThat(app.healthCheck().unhealthyThreshold()).isEqualTo(2);
-        assertThat(app.healthCheck().successCodes()).isEqualTo("200-399");
+        assertThat(app.healthCheck().successCodes()).hasToString("200-399");
         assertThat(app.tls()).isNull();
         assertThat(app.timeouts()).isEqualTo(TargetTimeouts.DEFAULTS);
         TargetGroupConfig adminGroup = config.targetGroups().get("admin");
