@@ -15,6 +15,7 @@ import java.util.List;
  * @param rules                 {@code rules}, sorted by priority (lowest first) here, the one place they are sorted
  * @param defaultAction         {@code default_action}; required
  * @param timeouts              {@code timeouts}; defaults when absent
+ * @param http2                 {@code http2}; {@link ListenerHttp2#DEFAULTS} when absent
  * @param at                    where the listener is defined
  * @param addressAt             where its {@code address} is (errors about binding it name this line)
  */
@@ -27,6 +28,7 @@ public record ListenerConfig(
         List<RuleConfig> rules,
         ActionConfig defaultAction,
         ListenerTimeouts timeouts,
+        ListenerHttp2 http2,
         ConfigLocation at,
         ConfigLocation addressAt) {
 
@@ -39,9 +41,17 @@ public record ListenerConfig(
     /** A listener not read from a file: its address is located at the listener. */
     public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
                           MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
-                          ListenerTimeouts timeouts, ConfigLocation at) {
-        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts, at,
+                          ListenerTimeouts timeouts, ListenerHttp2 http2, ConfigLocation at) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts, http2, at,
                 at.child("address", at.line()));
+    }
+
+    /** A listener not read from a file, with the default HTTP/2 settings. */
+    public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
+                          MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
+                          ListenerTimeouts timeouts, ConfigLocation at) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts,
+                ListenerHttp2.DEFAULTS, at);
     }
 
     public enum ListenerProtocol { HTTP, HTTPS }

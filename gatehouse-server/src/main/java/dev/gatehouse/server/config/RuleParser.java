@@ -34,28 +34,37 @@ final class RuleParser {
 
     /**
      * The rules, in file order, each checked completely: the routing layer builds from them without checking
-     * again. {@code mutualAuth} decides whether client-certificate conditions may be used.
+     * again. {@code mutualAuth} decides whether client-certificate conditions may be used. Each rule is judged
+     * on its own: a faulty one goes to {@code problems} and is left out.
      */
-    List<RuleConfig> rules(ConfigNode node, MutualAuthConfig mutualAuth) throws ConfigException {
+    List<RuleConfig> rules(ConfigNode node, MutualAuthConfig mutualAuth, ConfigProblems problems) {
         List<RuleConfig> rules = new ArrayList<>();
         Map<Integer, RuleConfig> byPriority = new HashMap<>();
-        for (ConfigNode item : node.list("a list of rules")) {
-            ConfigMapping map = item.mapping("a rule (a mapping with priority, when, then)", "priority", "when", "then");
-            ConfigNode priorityNode = map.required("priority", "an integer 1-" + MAX_PRIORITY + ", lowest wins");
-            int priority = priorityNode.intValue(1, MAX_PRIORITY);
-            RuleConfig same = byPriority.get(priority);
-            if (same != null) {
-                throw priorityNode.fail("duplicate priority " + priority + " (expected: unique within the listener;"
-                        + " also used by " + same.at().key() + " at line " + same.at().line() + ")");
+        List<ConfigNode> items = problems.attempt(() -> node.list("a list of rules"));
+        for (ConfigNode item : items == null ? List.<ConfigNode>of() : items) {
+            RuleConfig rule = problems.attempt(() -> rule(item, mutualAuth, byPriority));
+            if (rule != null) {
+                byPriority.put(rule.priority(), rule);
+                rules.add(rule);
             }
-            ConfigNode whenNode = map.optional("when");
-            Conditions when = whenNode == null ? Conditions.ALWAYS : conditions(whenNode, mutualAuth);
-            ActionConfig then = action(map.required("then", "an action: " + ACTIONS));
-            RuleConfig rule = new RuleConfig(priority, when, then, item.at());
-            byPriority.put(priority, rule);
-            rules.add(rule);
         }
         return rules;
+    }
+
+    private RuleConfig rule(ConfigNode item, MutualAuthConfig mutualAuth, Map<Integer, RuleConfig> byPriority)
+            throws ConfigException {
+        ConfigMapping map = item.mapping("a rule (a mapping with priority, when, then)", "priority", "when", "then");
+        ConfigNode priorityNode = map.required("priority", "an integer 1-" + MAX_PRIORITY + ", lowest wins");
+        int priority = priorityNode.intValue(1, MAX_PRIORITY);
+        RuleConfig same = byPriority.get(priority);
+        if (same != null) {
+            throw priorityNode.fail("duplicate priority " + priority + " (expected: unique within the listener;"
+                    + " also used by " + same.at().key() + " at line " + same.at().line() + ")");
+        }
+        ConfigNode whenNode = map.optional("when");
+        Conditions when = whenNode == null ? Conditions.ALWAYS : conditions(whenNode, mutualAuth);
+        ActionConfig then = action(map.required("then", "an action: " + ACTIONS));
+        return new RuleConfig(priority, when, then, item.at());
     }
 
     private Conditions conditions(ConfigNode node, MutualAuthConfig mutualAuth) throws ConfigException {

@@ -17,9 +17,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -45,18 +43,19 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Pipelines</h2>
  * HTTP/1.1: {@code http-timeouts} ({@link ClientTimeouts}) → {@code http-codec} ({@link HttpServerCodec},
- * 16 KiB request line, 64 KiB head) → {@code http-proxy} ({@link ProxyHandler}).
- * HTTP/2: {@code h2-idle} → {@code h2-codec} ({@link Http2FrameCodec}, {@value #MAX_CONCURRENT_STREAMS}
- * concurrent streams) → {@code h2-mux} ({@link Http2MultiplexHandler}) → {@code h2-guard}; each stream:
- * {@link Http2StreamFrameToHttpObjectCodec} → {@link ProxyHandler}. The same proxy handler serves both.
+ * 16 KiB request line, 64 KiB head) → {@code http-body-timeout} ({@link RequestBodyTimeout}) →
+ * {@code http-proxy} ({@link ProxyHandler}).
+ * HTTP/2: {@code h2-idle} → {@code h2-codec} ({@link Http2FrameCodec} with {@link Http2Limits}: the
+ * listener's {@code http2.max_concurrent_streams}, 431 for oversize header blocks, ENHANCE_YOUR_CALM for
+ * floods) → {@code h2-mux} ({@link Http2MultiplexHandler}) → {@code h2-guard}; each stream:
+ * {@link Http2StreamFrameToHttpObjectCodec} → {@link RequestBodyTimeout} → {@link ProxyHandler}. The same
+ * proxy handler serves both.
  *
  * <h2>Threading</h2>
  * Thread-safe. Per-request work happens on the client channel's event loop; the target connection uses
  * the same loop. {@link #drain()} and {@link #inFlight()} may be called from any thread.
  */
 public final class HttpStage {
-    /** Concurrent streams per HTTP/2 connection ({@code SETTINGS_MAX_CONCURRENT_STREAMS}). */
-    public static final int MAX_CONCURRENT_STREAMS = 100;
     /** Receive window of one HTTP/2 stream: what a stream may buffer before its reader catches up. */
     public static final int STREAM_WINDOW = 128 * 1024;
     /** Receive window of one HTTP/2 connection (all streams). */
@@ -75,12 +74,22 @@ public final class HttpStage {
         }
     };
 
+    /** User event fired on a proxy handler by {@link RequestBodyTimeout}: the request body stopped arriving. */
+    static final Object REQUEST_BODY_TIMEOUT = new Object() {
+        @Override
+        public String toString() {
+            return "REQUEST_BODY_TIMEOUT";
+        }
+    };
+
     private final ListenerConfig listener;
     private final SpoofableHeaders spoofable;
     private final Router router;
     private final AccessLog accessLog;
     private final long idleNanos;
     private final long headNanos;
+    private final long bodyNanos;
+    private final int maxConcurrentStreams;
     private final long shutdownMillis;
     private final LongAdder inFlight = new LongAdder();
     private final ChannelGroup connections;
@@ -93,6 +102,8 @@ public final class HttpStage {
         this.accessLog = new AccessLog(accessLog, listener.name());
         this.idleNanos = listener.timeouts().idle().toNanos();
         this.headNanos = listener.timeouts().requestHead().toNanos();
+        this.bodyNanos = listener.timeouts().requestBody().toNanos();
+        this.maxConcurrentStreams = listener.http2().maxConcurrentStreams();
         this.shutdownMillis = config.shutdownTimeout().toMillis();
         this.connections = new DefaultChannelGroup("http-" + listener.name(), GlobalEventExecutor.INSTANCE);
     }
@@ -117,6 +128,7 @@ public final class HttpStage {
                 .setMaxInitialLineLength(MAX_LINE)
                 .setMaxHeaderSize(MAX_HEAD)
                 .setMaxChunkSize(MAX_CHUNK)));
+        pipeline.addLast("http-body-timeout", new RequestBodyTimeout(bodyNanos));
         pipeline.addLast("http-proxy", new ProxyHandler(this, connection, new ForwardedHeaders(connection), false));
         if (draining) {
             ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DRAIN));
@@ -128,13 +140,7 @@ public final class HttpStage {
         Channel ch = pipeline.channel();
         ch.config().setAutoRead(true);
         connections.add(ch);
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings()
-                        .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
-                        .initialWindowSize(STREAM_WINDOW)
-                        .maxHeaderListSize(MAX_HEAD))
-                .gracefulShutdownTimeoutMillis(shutdownMillis)
-                .build();
+        Http2FrameCodec codec = Http2Limits.serverCodec(maxConcurrentStreams, STREAM_WINDOW, MAX_HEAD, shutdownMillis);
         ForwardedHeaders forwarded = new ForwardedHeaders(connection);
         pipeline.addLast("h2-idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
         pipeline.addLast("h2-codec", codec);
@@ -143,6 +149,7 @@ public final class HttpStage {
             protected void initChannel(Http2StreamChannel stream) {
                 stream.config().setAutoRead(false);
                 stream.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast("http-body-timeout", new RequestBodyTimeout(bodyNanos));
                 stream.pipeline().addLast("http-proxy", new ProxyHandler(HttpStage.this, connection, forwarded, true));
             }
         }));

@@ -198,7 +198,29 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
             }
             return;
         }
+        if (evt == HttpStage.REQUEST_BODY_TIMEOUT) {
+            requestBodyTimedOut();
+            return;
+        }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * The client stopped sending the request body: the request ends (408 and close, or RST_STREAM on
+     * HTTP/2; a response already under way is cut off) and the target connection, holding half a
+     * request, is closed rather than pooled.
+     */
+    private void requestBodyTimedOut() {
+        if (requestComplete || state == IDLE || state == CLOSED) {
+            return;
+        }
+        keepAlive = false;
+        if (state == DISCARDING) {
+            state = CLOSED;
+            ctx.close();
+            return;
+        }
+        failTarget(HttpResponseStatus.REQUEST_TIMEOUT, "request body timeout");
     }
 
     @Override
