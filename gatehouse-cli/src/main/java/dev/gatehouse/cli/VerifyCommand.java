@@ -26,8 +26,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code gatehouse verify}: explain a certificate step by step with the gateway's verifier.
@@ -88,6 +90,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", paramLabel = "text|json", description = "Output format (default: ${DEFAULT-VALUE}).")
     Format format;
 
+    @Spec
+    CommandSpec spec;
+
     @Parameters(index = "0", paramLabel = "CERT.pem", description = "The leaf certificate, optionally followed by intermediates.")
     Path certificate;
 
@@ -117,7 +122,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         if (trustStore == null) {
             err.println("gatehouse verify: give --trust-store BUNDLE.pem, or --config FILE with --listener NAME");
-            err.println("Try 'gatehouse verify --help' for more information.");
+            err.println(Main.helpHint(spec.commandLine()));
             return Main.EXIT_USAGE;
         }
         Purpose p = switch (purpose == null ? PurposeOption.client : purpose) {

@@ -221,6 +221,11 @@ class VerifyCommandTest {
         assertThat(mixed.exit).isEqualTo(2);
         assertThat(mixed.err).contains("--trust-store, --ignore-expiry: not with --listener");
 
+        Run neither = run("verify", pem.toString());
+        assertThat(neither.exit).isEqualTo(2);
+        assertThat(neither.err).isEqualTo("gatehouse verify: give --trust-store BUNDLE.pem, or --config FILE with --listener NAME"
+                + System.lineSeparator() + "Try 'gatehouse verify --help' for more information." + System.lineSeparator());
+
         Run alone = run("verify", "--listener", "api", pem.toString());
         assertThat(alone.exit).isEqualTo(2);
         assertThat(alone.err).contains("--config and --listener go together");
