@@ -16,9 +16,12 @@ class CommandLineIT {
 
     record Result(int exit, String out, String err) {}
 
+    static Path root() {
+        return Path.of(System.getProperty("maven.multiModuleProjectDirectory", "..")).toAbsolutePath().normalize();
+    }
+
     static Path script() {
-        Path root = Path.of(System.getProperty("maven.multiModuleProjectDirectory", "..")).toAbsolutePath().normalize();
-        return root.resolve("bin/gatehouse");
+        return root().resolve("bin/gatehouse");
     }
 
     /** Runs {@code command} in sh, with {@code path} first on PATH and the temp directory as working directory. */
@@ -56,5 +59,33 @@ class CommandLineIT {
         Result completion = sh(bin, "gh completion");
         assertThat(completion.exit()).isZero();
         assertThat(completion.out()).contains("complete -F _complete_gatehouse");
+    }
+
+    @Test
+    void theBuildWritesAManPageOfEveryCommand() throws Exception {
+        Path man = root().resolve("gatehouse-cli/target/man");
+        for (String page : new String[] {"gatehouse", "gatehouse-verify", "gatehouse-validate", "gatehouse-serve",
+                "gatehouse-ca-init", "gatehouse-completion"}) {
+            assertThat(man.resolve(page + ".adoc")).isRegularFile();
+        }
+        assertThat(Files.readString(man.resolve("gatehouse-verify.adoc")))
+                .contains(":doctype: manpage", "--listener", "--config", "--trust-store");
+    }
+
+    @Test
+    void theRunnableJarKeepsItsManifestEveryNettyVersionAndEveryLicence() throws Exception {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile(root().resolve("gatehouse-cli/target/gatehouse.jar").toFile())) {
+            java.util.jar.Attributes main = jar.getManifest().getMainAttributes();
+            assertThat(main.getValue("Main-Class")).isEqualTo("dev.gatehouse.cli.Main");
+            assertThat(main.getValue("Implementation-Version")).isNotBlank();
+            String versions = new String(jar.getInputStream(jar.getEntry("META-INF/io.netty.versions.properties")).readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertThat(versions).contains("netty-handler.version=", "netty-codec-http2.version=", "netty-common.version=");
+            String licences = new String(jar.getInputStream(jar.getEntry("META-INF/LICENSE.txt")).readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertThat(licences).contains("Apache License", "Permission is hereby granted");
+            assertThat(jar.stream().filter(e -> e.getName().startsWith("META-INF/native/") && e.getName().contains("tcnative")))
+                    .hasSizeGreaterThanOrEqualTo(4);
+        }
     }
 }
