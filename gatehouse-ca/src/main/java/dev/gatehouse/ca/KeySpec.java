@@ -41,10 +41,6 @@ public enum KeySpec {
         return cliName;
     }
 
-    public boolean isRsa() {
-        return this == RSA_2048 || this == RSA_3072 || this == RSA_4096;
-    }
-
     /**
      * Parses a command-line name ({@code ec-p256}, {@code ec-p384}, {@code rsa-2048}, {@code rsa-3072},
      * {@code rsa-4096}), case-insensitively.

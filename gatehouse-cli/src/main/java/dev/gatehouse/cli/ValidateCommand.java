@@ -12,8 +12,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code gatehouse validate --config FILE}: checks a configuration file the way {@code serve} would at
- * start, without opening any socket. Prints {@code FILE: OK (...)} and exits 0, or prints the first
- * problem ({@code gatehouse: file:line: key: problem (expected: ...)}) to stderr and exits 2.
+ * start, without opening any socket. Prints {@code FILE: OK (...)} and exits 0, or prints every problem the
+ * file's reading found, one line each in file order ({@code gatehouse: file:line: key: problem (expected: ...)}),
+ * to stderr and exits 2. Certificates, keys and CRLs are loaded only when the file itself has no problem.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "check a configuration file; errors name file:line and the key.",
@@ -31,7 +32,9 @@ final class ValidateCommand implements Callable<Integer> {
         try {
             checked = check(config);
         } catch (ConfigException e) {
-            spec.commandLine().getErr().println("gatehouse: " + e.getMessage());
+            for (ConfigException problem : e.problems()) {
+                spec.commandLine().getErr().println("gatehouse: " + problem.getMessage());
+            }
             return Main.EXIT_USAGE;
         }
         spec.commandLine().getOut().println(config + ": OK (" + checked.listeners().size() + " listeners, "
@@ -39,7 +42,7 @@ final class ValidateCommand implements Callable<Integer> {
         return Main.EXIT_OK;
     }
 
-    /** Everything {@code serve} checks before it binds a socket; the first problem is thrown. */
+    /** Everything {@code serve} checks before it binds a socket; the problems found are thrown together. */
     static GatewayConfig check(Path file) throws ConfigException {
         GatewayConfig config = ConfigParser.parse(file);
         // Load certificates, keys, trust stores and CRLs as serve would, so validate refuses all it refuses.

@@ -91,8 +91,21 @@ class ValidateCommandTest {
     void unknownKey() throws Exception {
         assertThat(validate(GOOD.replace("    tls:", "    tsl:"))).isEqualTo(Main.EXIT_USAGE);
         assertThat(stderr()).isEqualTo("gatehouse: " + file + ":4: listeners[0].tsl: unknown key (expected: one of name,"
-                + " address, protocol, proxy_protocol, tls, mutual_authentication, rules, default_action, timeouts)"
+                + " address, protocol, proxy_protocol, tls, mutual_authentication, rules, default_action, timeouts, http2)"
                 + System.lineSeparator());
+    }
+
+    @Test
+    void everyIndependentProblemIsReportedInFileOrder() throws Exception {
+        String yaml = GOOD.replace("    tls:", "    tsl:")
+                .replace("targets: [\"127.0.0.1:9001\"]", "targets: 127.0.0.1:9001")
+                + "shutdown_timeout: soon\n";
+        assertThat(validate(yaml)).isEqualTo(Main.EXIT_USAGE);
+        String[] lines = stderr().split(System.lineSeparator());
+        assertThat(lines).hasSize(3);
+        assertThat(lines[0]).startsWith("gatehouse: " + file + ":4: listeners[0].tsl: unknown key");
+        assertThat(lines[1]).startsWith("gatehouse: " + file + ":14: target_groups.app.targets: wrong type");
+        assertThat(lines[2]).startsWith("gatehouse: " + file + ":" + yaml.split("\n").length + ": shutdown_timeout: ");
     }
 
     @Test

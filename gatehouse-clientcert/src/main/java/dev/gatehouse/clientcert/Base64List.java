@@ -38,7 +38,7 @@ final class Base64List {
                         + " separated by ',')", text.offsetOf(start));
             }
             byte[] der = Base64Text.decode(item, true, what);
-            certificates.add(Der.parse(factory, der, item.offsetOf(0), what));
+            certificates.add(DerCertificates.parse(factory, der, item.offsetOf(0), what));
             i = skipOws(text, i);
             if (i == n) {
                 return certificates;
@@ -74,7 +74,7 @@ final class Base64List {
             }
             SourceText b64 = text.sub(i + 1, close);
             byte[] der = Base64Text.decode(b64, false, what);
-            certificates.add(Der.parse(factory, der, b64.offsetOf(0), what));
+            certificates.add(DerCertificates.parse(factory, der, b64.offsetOf(0), what));
             i = skipOws(text, close + 1);
             if (i == n) {
                 return certificates;

@@ -72,14 +72,14 @@ public final class ForwardedClientCert {
             throw new NullPointerException("format (expected: a Format)");
         }
         String value = requireValue(headerValue);
-        CertificateFactory factory = Der.factory();
+        CertificateFactory factory = DerCertificates.factory();
         SourceText text = trimmed(value);
         switch (format) {
             case URL_ENCODED_PEM:
             case NGINX_ESCAPED_PEM:
-                return new ForwardedClientCert(format, PemText.parse(PercentEncoding.decode(text), factory), List.of());
+                return new ForwardedClientCert(format, PemBlocks.certificates(PercentEncoding.decode(text), factory), List.of());
             case PEM:
-                return new ForwardedClientCert(format, PemText.parse(text, factory), List.of());
+                return new ForwardedClientCert(format, PemBlocks.certificates(text, factory), List.of());
             case TRAEFIK:
                 return new ForwardedClientCert(format, Base64List.parseTraefik(text, factory), List.of());
             case RFC9440:
@@ -100,7 +100,7 @@ public final class ForwardedClientCert {
      * @throws ForwardedClientCertException if either value is malformed
      */
     public static ForwardedClientCert decodeRfc9440(String clientCert, String clientCertChain) {
-        CertificateFactory factory = Der.factory();
+        CertificateFactory factory = DerCertificates.factory();
         List<X509Certificate> chain = new ArrayList<>();
         chain.add(parseClientCert(trimmed(requireValue(clientCert)), factory));
         if (clientCertChain != null && !clientCertChain.isBlank()) {
@@ -223,7 +223,7 @@ public final class ForwardedClientCert {
             case NGINX_ESCAPED_PEM:
                 return UrlPem.encodeEscaped(ders);
             case PEM:
-                return PemText.encode(ders);
+                return PemBlocks.writeCertificates(ders);
             case TRAEFIK: {
                 StringBuilder sb = new StringBuilder();
                 for (byte[] der : ders) {
@@ -284,7 +284,7 @@ public final class ForwardedClientCert {
             if (chain.get(i) == null) {
                 throw new IllegalArgumentException("chain[" + i + "]: null (expected: a certificate)");
             }
-            ders.add(Der.encoded(chain.get(i)));
+            ders.add(DerCertificates.encoded(chain.get(i)));
         }
         return ders;
     }

@@ -17,6 +17,7 @@ public final class ForwardedClientCertException extends IllegalArgumentException
     private static final long serialVersionUID = 1L;
 
     private final int offset;
+    private final String reason;
 
     /**
      * @param message what was wrong and what was expected; the offset is appended
@@ -37,6 +38,12 @@ public final class ForwardedClientCertException extends IllegalArgumentException
             throw new IllegalArgumentException("offset: " + offset + " (expected: >= 0)");
         }
         this.offset = offset;
+        this.reason = message;
+    }
+
+    /** The message without its offset, for readers that say where in their own terms (a file's line). */
+    String reason() {
+        return reason;
     }
 
     /** Position in the header value as received where the problem was found. */

@@ -15,7 +15,7 @@ final class UrlPem {
     private static final byte[] END = ascii("-----END%20CERTIFICATE-----%0A");
     private static final byte[] NEWLINE = ascii("%0A");
     private static final byte[] ALPHABET = Base64Text.alphabetBytes();
-    private static final int LINE = PemText.LINE_LENGTH;
+    private static final int LINE = PemBlocks.LINE_LENGTH;
 
     private UrlPem() {
     }

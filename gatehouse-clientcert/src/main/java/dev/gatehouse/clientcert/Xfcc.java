@@ -162,7 +162,7 @@ final class Xfcc {
                     break;
                 case "cert": {
                     once(cert != null, key, keyOffset);
-                    List<X509Certificate> certs = PemText.parse(PercentEncoding.decode(value), factory);
+                    List<X509Certificate> certs = PemBlocks.certificates(PercentEncoding.decode(value), factory);
                     if (certs.size() != 1) {
                         throw new ForwardedClientCertException("XFCC element " + number + ": Cert holds "
                                 + certs.size() + " certificates (expected: 1; the chain belongs in Chain)",
@@ -174,7 +174,7 @@ final class Xfcc {
                 case "chain":
                     once(chainSeen, key, keyOffset);
                     chainSeen = true;
-                    chain = PemText.parse(PercentEncoding.decode(value), factory);
+                    chain = PemBlocks.certificates(PercentEncoding.decode(value), factory);
                     break;
                 default:
                     // Unknown keys are skipped: newer proxies may add some.
@@ -195,7 +195,7 @@ final class Xfcc {
                         + " certificate of Chain (expected: Chain to start with the leaf in Cert)", offset);
             }
             if (hash != null && leaf != null) {
-                String actual = sha256Hex(Der.encoded(leaf));
+                String actual = sha256Hex(DerCertificates.encoded(leaf));
                 if (!actual.equalsIgnoreCase(hash)) {
                     throw new ForwardedClientCertException("XFCC element " + number + ": Hash " + hash
                             + " does not match the certificate (expected: its SHA-256, " + actual + ")", hashOffset);
@@ -225,14 +225,14 @@ final class Xfcc {
      */
     static String encode(List<X509Certificate> chain) {
         X509Certificate leaf = chain.get(0);
-        byte[] leafDer = Der.encoded(leaf);
+        byte[] leafDer = DerCertificates.encoded(leaf);
         StringBuilder sb = new StringBuilder();
         sb.append("Hash=").append(sha256Hex(leafDer));
         sb.append(";Cert=\"").append(UrlPem.encodeEscaped(List.of(leafDer))).append('"');
         if (chain.size() > 1) {
             List<byte[]> ders = new ArrayList<>(chain.size());
             for (X509Certificate c : chain) {
-                ders.add(Der.encoded(c));
+                ders.add(DerCertificates.encoded(c));
             }
             sb.append(";Chain=\"").append(UrlPem.encodeEscaped(ders)).append('"');
         }

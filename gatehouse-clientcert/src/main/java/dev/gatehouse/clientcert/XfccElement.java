@@ -57,7 +57,7 @@ public final class XfccElement {
      * @throws ForwardedClientCertException if the value is not valid XFCC
      */
     public static List<XfccElement> parseAll(String headerValue) {
-        return Xfcc.parse(ForwardedClientCert.requireValue(headerValue), Der.factory());
+        return Xfcc.parse(ForwardedClientCert.requireValue(headerValue), DerCertificates.factory());
     }
 
     /** Offset of this element's first character in the header value. */

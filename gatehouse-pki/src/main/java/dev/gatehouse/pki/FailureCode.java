@@ -61,16 +61,6 @@ public enum FailureCode {
         return this == CLIENT_CERT_EXPIRED || this == CLIENT_CERT_NOT_YET_VALID;
     }
 
-    /** The code whose {@link #logName()} is {@code name} (case-sensitive). */
-    public static FailureCode fromLogName(String name) {
-        for (FailureCode c : values()) {
-            if (c.logName.equals(name)) {
-                return c;
-            }
-        }
-        throw new IllegalArgumentException("failure code: " + name + " (expected: a name such as ClientCertExpired)");
-    }
-
     @Override
     public String toString() {
         return logName;

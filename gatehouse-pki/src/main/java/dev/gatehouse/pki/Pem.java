@@ -1,5 +1,7 @@
 package dev.gatehouse.pki;
 
+import dev.gatehouse.clientcert.PemBlocks;
+import dev.gatehouse.clientcert.PemBlocks.Block;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,12 +22,13 @@ import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * PEM (and DER, for CRLs) reading and canonical PEM writing with the JDK only.
+ * Certificates, private keys and CRLs from PEM files (and DER, for CRLs), and canonical PEM writing, with
+ * the JDK only; the PEM text itself is read and written by {@link PemBlocks}, the reader the
+ * forwarded-certificate headers go through too.
  *
  * <h2>Errors</h2>
  * Every error is a {@link PkiException} whose message starts with the file (or source) name; for
@@ -47,9 +50,6 @@ public final class Pem {
 
     private Pem() {}
 
-    /** One {@code -----BEGIN type-----} block: its type, DER bytes and first line number (1-based). */
-    record Block(String type, byte[] der, int line, List<String> headers) {}
-
     /** Reads every certificate of a PEM file; an empty file or one without certificates is an error. */
     public static List<X509Certificate> readCertificates(Path file) throws PkiException {
         return parseCertificates(readText(file), file.toString());
@@ -61,16 +61,16 @@ public final class Pem {
         List<X509Certificate> out = new ArrayList<>();
         int index = 0;
         for (Block b : blocks) {
-            if (!b.type.equals("CERTIFICATE") && !b.type.equals("X509 CERTIFICATE")
-                    && !b.type.equals("TRUSTED CERTIFICATE")) {
+            if (!b.label().equals("CERTIFICATE") && !b.label().equals("X509 CERTIFICATE")
+                    && !b.label().equals("TRUSTED CERTIFICATE")) {
                 continue;
             }
             index++;
-            out.add(certificate(b.der, sourceName + ": certificate #" + index + " (line " + b.line + ")"));
+            out.add(certificate(b.der(), sourceName + ": certificate #" + index + " (line " + b.line() + ")"));
         }
         if (out.isEmpty()) {
             throw new PkiException(sourceName + ": no certificate found (expected: -----BEGIN CERTIFICATE-----"
-                    + (blocks.isEmpty() ? "" : "; found " + blocks.get(0).type) + ")");
+                    + (blocks.isEmpty() ? "" : "; found " + blocks.get(0).label()) + ")");
         }
         return out;
     }
@@ -99,24 +99,24 @@ public final class Pem {
         String name = file.toString();
         List<Block> blocks = blocks(text, name);
         for (Block b : blocks) {
-            switch (b.type) {
+            switch (b.label()) {
                 case "ENCRYPTED PRIVATE KEY":
-                    throw new PkiException(name + ": line " + b.line + ": encrypted keys are not supported"
+                    throw new PkiException(name + ": line " + b.line() + ": encrypted keys are not supported"
                             + " (expected: an unencrypted PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
                 case "PRIVATE KEY":
-                    return pkcs8(b.der, name + ": line " + b.line);
+                    return pkcs8(b.der(), name + ": line " + b.line());
                 case "RSA PRIVATE KEY":
                     checkNotEncrypted(b, name);
-                    return pkcs8(wrapPkcs1(b.der), name + ": line " + b.line);
+                    return pkcs8(wrapPkcs1(b.der()), name + ": line " + b.line());
                 case "EC PRIVATE KEY":
                     checkNotEncrypted(b, name);
-                    return pkcs8(wrapSec1(b.der, name + ": line " + b.line), name + ": line " + b.line);
+                    return pkcs8(wrapSec1(b.der(), name + ": line " + b.line()), name + ": line " + b.line());
                 default:
                     // e.g. EC PARAMETERS before the key: keep looking
             }
         }
         throw new PkiException(name + ": no private key found (expected: PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY"
-                + (blocks.isEmpty() ? "" : "; found " + blocks.get(0).type) + ")");
+                + (blocks.isEmpty() ? "" : "; found " + blocks.get(0).label()) + ")");
     }
 
     /** Reads CRLs: PEM ({@code X509 CRL} blocks) or a single DER CRL. */
@@ -134,9 +134,9 @@ public final class Pem {
         String text = new String(bytes, StandardCharsets.ISO_8859_1);
         int index = 0;
         for (Block b : blocks(text, name)) {
-            if (b.type.equals("X509 CRL") || b.type.equals("CRL")) {
+            if (b.label().equals("X509 CRL") || b.label().equals("CRL")) {
                 index++;
-                out.add(crl(b.der, name + ": CRL #" + index + " (line " + b.line + ")"));
+                out.add(crl(b.der(), name + ": CRL #" + index + " (line " + b.line() + ")"));
             }
         }
         if (out.isEmpty()) {
@@ -168,8 +168,7 @@ public final class Pem {
 
     /** Canonical PEM of one DER object of the given type ({@code CERTIFICATE}, {@code X509 CRL}, ...). */
     public static String encode(String type, byte[] der) {
-        String b64 = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
-        return "-----BEGIN " + type + "-----\n" + b64 + "\n-----END " + type + "-----\n";
+        return PemBlocks.write(type, der);
     }
 
     /** Whether {@code key} is the private half of {@code cert}'s public key (checked by signing). */
@@ -220,55 +219,20 @@ public final class Pem {
         }
     }
 
+    /** The blocks of a PEM file's text ({@link PemBlocks#read}: text outside blocks is ignored). */
     static List<Block> blocks(String text, String name) throws PkiException {
-        List<Block> out = new ArrayList<>();
-        String[] lines = text.split("\r?\n|\r", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (!line.startsWith("-----BEGIN ") || !line.endsWith("-----")) {
-                continue;
-            }
-            String type = line.substring(11, line.length() - 5);
-            int startLine = i + 1;
-            StringBuilder b64 = new StringBuilder();
-            List<String> headers = new ArrayList<>();
-            String end = "-----END " + type + "-----";
-            boolean closed = false;
-            for (i = i + 1; i < lines.length; i++) {
-                String l = lines[i].strip();
-                if (l.equals(end)) {
-                    closed = true;
-                    break;
-                }
-                if (l.startsWith("-----")) {
-                    throw new PkiException(name + ": line " + (i + 1) + ": expected " + end + ", found " + l);
-                }
-                if (l.contains(":")) {
-                    headers.add(l);
-                } else {
-                    b64.append(l);
-                }
-            }
-            if (!closed) {
-                throw new PkiException(name + ": line " + startLine + ": " + type + " block without " + end);
-            }
-            byte[] der;
-            try {
-                der = Base64.getDecoder().decode(b64.toString());
-            } catch (IllegalArgumentException e) {
-                throw new PkiException(name + ": line " + startLine + ": " + type + " block is not valid base64: "
-                        + e.getMessage());
-            }
-            out.add(new Block(type, der, startLine, headers));
+        try {
+            return PemBlocks.read(text);
+        } catch (IllegalArgumentException e) {
+            throw new PkiException(name + ": " + e.getMessage(), e);
         }
-        return out;
     }
 
     private static void checkNotEncrypted(Block b, String name) throws PkiException {
-        for (String h : b.headers) {
+        for (String h : b.headers()) {
             if (h.toUpperCase(Locale.ROOT).startsWith("PROC-TYPE:") && h.toUpperCase(Locale.ROOT).contains("ENCRYPTED")) {
-                throw new PkiException(name + ": line " + b.line + ": encrypted keys are not supported"
-                        + " (expected: an unencrypted " + b.type + ")");
+                throw new PkiException(name + ": line " + b.line() + ": encrypted keys are not supported"
+                        + " (expected: an unencrypted " + b.label() + ")");
             }
         }
     }

@@ -27,7 +27,7 @@ public final class SignatureCache {
     private static final Object NOT_EC = new Object();
 
     private final BoundedCache<Key, Boolean> cache;
-    private final BoundedCache<Digest, Object> issuerKeys = new BoundedCache<>(1024);
+    private final BoundedCache<TrustStore.ByteKey, Object> issuerKeys = new BoundedCache<>(1024);
 
     public SignatureCache(int maxEntries) {
         this.cache = new BoundedCache<>(maxEntries);
@@ -87,7 +87,7 @@ public final class SignatureCache {
 
     /** The issuer key in BouncyCastle's form (converted once per key), or {@code null} if not EC. */
     private ECPublicKeyParameters ecKey(PublicKey issuerKey, byte[] issuerKeyHash) {
-        Digest d = new Digest(issuerKeyHash);
+        TrustStore.ByteKey d = new TrustStore.ByteKey(issuerKeyHash);
         Object known = issuerKeys.get(d);
         if (known == null) {
             ECPublicKeyParameters converted = EcdsaSignatures.publicKey(issuerKey);
@@ -103,18 +103,6 @@ public final class SignatureCache {
 
     static byte[] sha256(byte[] data) {
         return Sha256.of(data);
-    }
-
-    private record Digest(byte[] bytes) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Digest d && Arrays.equals(bytes, d.bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(bytes);
-        }
     }
 
     private record Key(byte[] signed, byte[] issuerKey) {

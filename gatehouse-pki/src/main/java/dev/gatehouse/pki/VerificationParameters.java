@@ -56,8 +56,4 @@ public record VerificationParameters(Purpose purpose, String hostname, Instant t
     public VerificationParameters withPurpose(Purpose p) {
         return new VerificationParameters(p, hostname, time, maxChainDepth, ignoreLeafExpiry);
     }
-
-    public VerificationParameters withHostname(String name) {
-        return new VerificationParameters(purpose, name, time, maxChainDepth, ignoreLeafExpiry);
-    }
 }

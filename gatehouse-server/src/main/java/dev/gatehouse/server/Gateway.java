@@ -6,20 +6,13 @@ import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.listener.ListenerInitializer;
 import dev.gatehouse.server.listener.ListenerRuntime;
 import dev.gatehouse.server.observe.LogFile;
+import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -79,11 +72,8 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway start(GatewayConfig config) throws ConfigException {
         int threads = Integer.getInteger("gatehouse.eventLoops", Runtime.getRuntime().availableProcessors());
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> serverChannelType = epoll ? EpollServerSocketChannel.class
-                : NioServerSocketChannel.class;
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(threads, io);
+        Transport transport = Transport.best();
+        EventLoopGroup loops = transport.eventLoops(threads);
         ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         LogFile access = null;
         LogFile connections = null;
@@ -98,7 +88,7 @@ public final class Gateway implements AutoCloseable {
                 String name = l.name();
                 ServerBootstrap b = new ServerBootstrap()
                         .group(loops)
-                        .channel(serverChannelType)
+                        .channel(transport.serverChannel())
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .option(ChannelOption.SO_REUSEADDR, true)
                         // Netty's defaults: TCP_NODELAY on (set when the channel is made; setting it here
@@ -139,7 +129,7 @@ public final class Gateway implements AutoCloseable {
      * {@link #start} would do short of binding addresses and opening logs. For {@code gatehouse validate}.
      */
     public static void check(GatewayConfig config) throws ConfigException {
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup loops = Transport.NIO.eventLoops(1);
         try {
             RuntimeState.build(config, loops, null, null).close();
         } finally {

@@ -35,8 +35,9 @@ import java.util.Set;
  */
 public final class RuntimeState implements AutoCloseable {
     /**
-     * Verdicts per presented chain, shared by every listener and state: keyed by the chain's bytes, the
-     * trust store's generation and the verification parameters, so a reload never reuses a stale verdict.
+     * Verdicts per presented chain, shared by every listener, target group and state (client certificates
+     * and target certificates alike): keyed by the chain's bytes, the trust store's generation and the
+     * verification parameters, so a reload never reuses a stale verdict.
      */
     private static final CachingVerifier VERDICTS = new CachingVerifier(new CertificateVerifier(), 50_000);
 
@@ -64,7 +65,7 @@ public final class RuntimeState implements AutoCloseable {
                                      LogFile connectionLog) throws ConfigException {
         Set<String> clientStores = new HashSet<>();
         for (ListenerConfig l : config.listeners()) {
-            if (l.mutualAuthentication() != null && l.mutualAuthentication().mode() == MutualAuthMode.VERIFY) {
+            if (l.mutualAuthentication().mode() == MutualAuthMode.VERIFY) {
                 clientStores.add(l.mutualAuthentication().trustStore());
             }
         }
@@ -82,7 +83,7 @@ public final class RuntimeState implements AutoCloseable {
                     ? TrustStore.Use.TARGET_VERIFICATION : TrustStore.Use.CLIENT_VERIFICATION;
             stores.put(ts.name(), loadTrustStore(ts, use));
         }
-        TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores);
+        TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores, VERDICTS);
         try {
             ConnectionLog connections = new ConnectionLog(connectionLog, config.name());
             Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
@@ -91,12 +92,7 @@ public final class RuntimeState implements AutoCloseable {
                 if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
                     tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));
                 }
-                HttpStage http;
-                try {
-                    http = HttpStage.create(config, l, groups, accessLog);
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException(l.at(), e.getMessage(), e);
-                }
+                HttpStage http = HttpStage.create(config, l, groups, accessLog);
                 listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
             }
             return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);

@@ -34,7 +34,8 @@ import org.yaml.snakeyaml.nodes.Node;
  * Every problem is a {@link ConfigException} whose message starts {@code file:line: key: } and says
  * what was expected, e.g.
  * {@code gatehouse.yaml:12: listeners[0].mutual_authentication.mode: unknown mode 'on' (expected: one of off, passthrough, verify)}.
- * The first problem found is reported. Errors about the document as a whole (YAML syntax, size,
+ * Every part that can be judged on its own (a trust store, a target group, a listener, a rule) is
+ * judged, and every problem found is reported, in file order ({@link ConfigException#problems()}). Errors about the document as a whole (YAML syntax, size,
  * aliases) use the key {@code <yaml>}.
  *
  * <h2>Limits</h2>
@@ -174,60 +175,90 @@ public final class ConfigParser {
                     + " the admin API is on the roadmap)");
         }
 
-        String name = defaultName();
-        ConfigNode nameNode = root.optional("name");
-        if (nameNode != null) {
-            name = nameNode.string("this instance's name");
-            if (!name.matches("\\S+")) {
-                throw nameNode.fail("'" + name + "' contains spaces (expected: one word; it is a field of the connection log)");
-            }
-        }
-
-        Duration shutdownTimeout = GatewayConfig.DEFAULT_SHUTDOWN_TIMEOUT;
-        ConfigNode shutdownNode = root.optional("shutdown_timeout");
-        if (shutdownNode != null) {
-            shutdownTimeout = shutdownNode.duration(true);
-        }
+        // Each part that can be judged on its own is read even when an earlier one failed, so that one
+        // reading reports every independent problem; references are checked against the names declared.
+        ConfigProblems problems = new ConfigProblems();
+        String name = problems.attempt(() -> name(root));
+        Duration shutdownTimeout = problems.attempt(() -> {
+            ConfigNode shutdownNode = root.optional("shutdown_timeout");
+            return shutdownNode == null ? GatewayConfig.DEFAULT_SHUTDOWN_TIMEOUT : shutdownNode.duration(true);
+        });
 
         Map<String, TrustStoreConfig> trustStores = new LinkedHashMap<>();
-        ConfigNode trustStoresNode = root.optional("trust_stores");
-        if (trustStoresNode != null) {
-            for (Map.Entry<String, ConfigNode> e : trustStoresNode.freeMapping("a mapping of trust store names to trust stores")
-                    .entries().entrySet()) {
-                trustStores.put(e.getKey(), TrustStoreParser.parse(e.getKey(), e.getValue(), baseDir));
+        Map<String, ConfigNode> trustStoreNodes = named(root, "trust_stores",
+                "a mapping of trust store names to trust stores", problems);
+        for (Map.Entry<String, ConfigNode> e : trustStoreNodes.entrySet()) {
+            TrustStoreConfig ts = problems.attempt(() -> TrustStoreParser.parse(e.getKey(), e.getValue(), baseDir));
+            if (ts != null) {
+                trustStores.put(e.getKey(), ts);
             }
         }
 
         Map<String, TargetGroupConfig> targetGroups = new LinkedHashMap<>();
-        ConfigNode targetGroupsNode = root.optional("target_groups");
-        if (targetGroupsNode != null) {
-            for (Map.Entry<String, ConfigNode> e : targetGroupsNode.freeMapping("a mapping of target group names to target groups")
-                    .entries().entrySet()) {
-                targetGroups.put(e.getKey(), TargetGroupParser.parse(e.getKey(), e.getValue(), baseDir, trustStores.keySet()));
+        Map<String, ConfigNode> targetGroupNodes = named(root, "target_groups",
+                "a mapping of target group names to target groups", problems);
+        for (Map.Entry<String, ConfigNode> e : targetGroupNodes.entrySet()) {
+            TargetGroupConfig g = problems.attempt(() -> TargetGroupParser.parse(e.getKey(), e.getValue(), baseDir,
+                    trustStoreNodes.keySet()));
+            if (g != null) {
+                targetGroups.put(e.getKey(), g);
             }
         }
 
-        ListenerParser listenerParser = new ListenerParser(baseDir, trustStores.keySet(), targetGroups.keySet());
-        List<ConfigNode> listenerNodes = root.required("listeners", "a list of listeners").list("a list of listeners");
-        if (listenerNodes.isEmpty()) {
-            throw root.raw("listeners").fail("empty list (expected: at least one listener)");
-        }
+        ListenerParser listenerParser = new ListenerParser(baseDir, trustStoreNodes.keySet(), targetGroupNodes.keySet(),
+                problems);
+        List<ConfigNode> listenerNodes = problems.attempt(() -> {
+            List<ConfigNode> nodes = root.required("listeners", "a list of listeners").list("a list of listeners");
+            if (nodes.isEmpty()) {
+                throw root.raw("listeners").fail("empty list (expected: at least one listener)");
+            }
+            return nodes;
+        });
         List<ListenerConfig> listeners = new ArrayList<>();
-        for (ConfigNode listenerNode : listenerNodes) {
-            listeners.add(listenerParser.parse(listenerNode));
+        for (ConfigNode listenerNode : listenerNodes == null ? List.<ConfigNode>of() : listenerNodes) {
+            ListenerConfig listener = problems.attempt(() -> listenerParser.parse(listenerNode));
+            if (listener != null) {
+                listeners.add(listener);
+            }
         }
 
-        LogsConfig logs = LogsConfig.NONE;
-        ConfigNode logsNode = root.optional("logs");
-        if (logsNode != null) {
-            ConfigMapping logsMap = logsNode.mapping("a mapping with connection and/or access", "connection", "access");
-            ConfigNode connection = logsMap.optional("connection");
-            ConfigNode access = logsMap.optional("access");
-            logs = new LogsConfig(connection == null ? null : connection.path(baseDir),
-                    access == null ? null : access.path(baseDir));
-        }
+        LogsConfig logs = problems.attempt(() -> logs(root));
+        problems.throwIfAny();
 
         return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout);
+    }
+
+    private static String name(ConfigMapping root) throws ConfigException {
+        ConfigNode nameNode = root.optional("name");
+        if (nameNode == null) {
+            return defaultName();
+        }
+        String name = nameNode.string("this instance's name");
+        if (!name.matches("\\S+")) {
+            throw nameNode.fail("'" + name + "' contains spaces (expected: one word; it is a field of the connection log)");
+        }
+        return name;
+    }
+
+    /** The entries of a mapping of user-chosen names ({@code trust_stores}, {@code target_groups}), or none. */
+    private static Map<String, ConfigNode> named(ConfigMapping root, String key, String expected, ConfigProblems problems) {
+        Map<String, ConfigNode> entries = problems.attempt(() -> {
+            ConfigNode node = root.optional(key);
+            return node == null ? Map.<String, ConfigNode>of() : node.freeMapping(expected).entries();
+        });
+        return entries == null ? Map.of() : entries;
+    }
+
+    private LogsConfig logs(ConfigMapping root) throws ConfigException {
+        ConfigNode logsNode = root.optional("logs");
+        if (logsNode == null) {
+            return LogsConfig.NONE;
+        }
+        ConfigMapping logsMap = logsNode.mapping("a mapping with connection and/or access", "connection", "access");
+        ConfigNode connection = logsMap.optional("connection");
+        ConfigNode access = logsMap.optional("access");
+        return new LogsConfig(connection == null ? null : connection.path(baseDir),
+                access == null ? null : access.path(baseDir));
     }
 
     /** This host's name, as logs should call this instance when the config names none. */

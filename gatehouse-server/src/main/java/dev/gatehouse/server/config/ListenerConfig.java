@@ -1,5 +1,7 @@
 package dev.gatehouse.server.config;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -10,9 +12,10 @@ import java.util.List;
  * @param protocol              {@code protocol}: https (default) or http
  * @param tls                   {@code tls}; required for https, rejected for http
  * @param mutualAuthentication  {@code mutual_authentication}; mode off when absent
- * @param rules                 {@code rules}, sorted by priority (lowest first)
+ * @param rules                 {@code rules}, sorted by priority (lowest first) here, the one place they are sorted
  * @param defaultAction         {@code default_action}; required
  * @param timeouts              {@code timeouts}; defaults when absent
+ * @param http2                 {@code http2}; {@link ListenerHttp2#DEFAULTS} when absent
  * @param at                    where the listener is defined
  */
 public record ListenerConfig(
@@ -24,10 +27,21 @@ public record ListenerConfig(
         List<RuleConfig> rules,
         ActionConfig defaultAction,
         ListenerTimeouts timeouts,
+        ListenerHttp2 http2,
         ConfigLocation at) {
 
     public ListenerConfig {
-        rules = List.copyOf(rules);
+        List<RuleConfig> sorted = new ArrayList<>(rules);
+        sorted.sort(Comparator.comparingInt(RuleConfig::priority));
+        rules = List.copyOf(sorted);
+    }
+
+    /** A listener with the default HTTP/2 settings. */
+    public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
+                          MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
+                          ListenerTimeouts timeouts, ConfigLocation at) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts,
+                ListenerHttp2.DEFAULTS, at);
     }
 
     public enum ListenerProtocol { HTTP, HTTPS }

@@ -28,20 +28,27 @@ final class ListenerParser {
     private final Path baseDir;
     private final Set<String> trustStores;
     private final RuleParser ruleParser;
+    /** Where the problems of independent parts of a listener go (its sections, each rule). */
+    private final ConfigProblems problems;
     /** The listeners read so far, to refuse a second one with the same name or socket. */
     private final List<ListenerConfig> earlier = new ArrayList<>();
 
-    ListenerParser(Path baseDir, Set<String> trustStores, Set<String> targetGroups) {
+    ListenerParser(Path baseDir, Set<String> trustStores, Set<String> targetGroups, ConfigProblems problems) {
         this.baseDir = baseDir;
         this.trustStores = trustStores;
         this.ruleParser = new RuleParser(targetGroups);
+        this.problems = problems;
     }
 
-    /** The next listener of the document; refuses a name or socket of a listener read before. */
+    /**
+     * The next listener of the document; refuses a name or socket of a listener read before. Its
+     * sections and rules are judged each on its own: their problems go to the reading's
+     * {@link ConfigProblems}, and the listener is then {@code null}.
+     */
     ListenerConfig parse(ConfigNode node) throws ConfigException {
         ConfigMapping map = node.mapping("a listener (a mapping with address and default_action)",
                 "name", "address", "protocol", "proxy_protocol", "tls", "mutual_authentication", "rules",
-                "default_action", "timeouts");
+                "default_action", "timeouts", "http2");
 
         ConfigNode addressNode = map.required("address", "host:port, e.g. 0.0.0.0:8443");
         TargetAddress address = TargetGroupParser.address(addressNode, 0);
@@ -83,39 +90,58 @@ final class ListenerParser {
                     + " it is on the roadmap)");
         }
 
+        int before = problems.count();
         TlsConfig tls = null;
         if (protocol == ListenerProtocol.HTTPS) {
-            tls = tls(map.required("tls", "tls with certificates on an https listener"));
+            tls = problems.attempt(() -> tls(map.required("tls", "tls with certificates on an https listener")));
         } else if (map.has("tls")) {
-            throw map.raw("tls").fail("not allowed on an http listener (expected: protocol: https, or no tls)");
+            problems.attempt(() -> {
+                throw map.raw("tls").fail("not allowed on an http listener (expected: protocol: https, or no tls)");
+            });
         }
 
-        MutualAuthConfig mutualAuth = MutualAuthConfig.off(node.at());
-        ConfigNode mutualNode = map.optional("mutual_authentication");
-        if (mutualNode != null) {
-            mutualAuth = mutualAuthentication(mutualNode, protocol);
-        }
+        ListenerProtocol listenerProtocol = protocol;
+        MutualAuthConfig mutualAuth = problems.attempt(() -> {
+            ConfigNode mutualNode = map.optional("mutual_authentication");
+            return mutualNode == null ? MutualAuthConfig.off(node.at()) : mutualAuthentication(mutualNode, listenerProtocol);
+        });
 
         List<RuleConfig> rules = List.of();
         ConfigNode rulesNode = map.optional("rules");
-        if (rulesNode != null) {
-            rules = ruleParser.rules(rulesNode, mutualAuth);
+        if (rulesNode != null && mutualAuth != null) {
+            // Whether client-certificate conditions are allowed depends on the mode: without a mode, not judged.
+            rules = ruleParser.rules(rulesNode, mutualAuth, problems);
         }
-        ActionConfig defaultAction = ruleParser.action(
-                map.required("default_action", "an action: forward, fixed_response, redirect or deny"));
+        ActionConfig defaultAction = problems.attempt(() -> ruleParser.action(
+                map.required("default_action", "an action: forward, fixed_response, redirect or deny")));
 
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
         if (timeoutsNode != null) {
-            ConfigMapping t = timeoutsNode.mapping("a mapping with idle and/or request_head", "idle", "request_head");
+            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head and/or request_body",
+                    "idle", "request_head", "request_body");
             ConfigNode idle = t.optional("idle");
             ConfigNode head = t.optional("request_head");
+            ConfigNode body = t.optional("request_body");
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
-                    head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false));
+                    head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false),
+                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false));
+        }
+        ListenerHttp2 http2 = ListenerHttp2.DEFAULTS;
+        ConfigNode http2Node = map.optional("http2");
+        if (http2Node != null) {
+            ConfigMapping h = http2Node.mapping("a mapping with max_concurrent_streams", "max_concurrent_streams");
+            ConfigNode streams = h.optional("max_concurrent_streams");
+            if (streams != null) {
+                http2 = new ListenerHttp2(streams.intValue(1, ListenerHttp2.MAX_STREAMS_LIMIT));
+            }
+        }
+        if (problems.count() > before) {
+            return null;
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
-                timeouts, node.at());
+                timeouts, http2, node.at());
         earlier.add(listener);
         return listener;
     }

@@ -9,7 +9,17 @@ import java.time.Duration;
  *                     for this long is closed (default 60s)
  * @param requestHead  {@code request_head}: the whole request line and headers must arrive within this
  *                     long of the first byte (default 10s); also bounds the TLS handshake
+ * @param requestBody  {@code request_body}: a request body that stops arriving for this long (no byte of
+ *                     it since the head or the previous chunk) ends the request: 408 and close on
+ *                     HTTP/1.1, RST_STREAM on HTTP/2 (default 60s)
  */
-public record ListenerTimeouts(Duration idle, Duration requestHead) {
-    public static final ListenerTimeouts DEFAULTS = new ListenerTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(10));
+public record ListenerTimeouts(Duration idle, Duration requestHead, Duration requestBody) {
+    public static final Duration DEFAULT_REQUEST_BODY = Duration.ofSeconds(60);
+    public static final ListenerTimeouts DEFAULTS = new ListenerTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(10),
+            DEFAULT_REQUEST_BODY);
+
+    /** Idle and request-head timeouts, with the default request-body timeout. */
+    public ListenerTimeouts(Duration idle, Duration requestHead) {
+        this(idle, requestHead, DEFAULT_REQUEST_BODY);
+    }
 }

@@ -1,12 +1,12 @@
 package dev.gatehouse.server.config;
 
 import dev.gatehouse.clientcert.servlet.CidrBlock;
+import dev.gatehouse.pki.DistinguishedNames;
 import dev.gatehouse.server.config.ActionConfig.WeightedTargetGroup;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
 import dev.gatehouse.server.config.RuleConfig.ClientCertificateConditions;
 import dev.gatehouse.server.config.RuleConfig.Conditions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,28 +32,39 @@ final class RuleParser {
         this.targetGroups = targetGroups;
     }
 
-    /** The rules, sorted by priority; {@code mutualAuth} decides whether client-certificate conditions may be used. */
-    List<RuleConfig> rules(ConfigNode node, MutualAuthConfig mutualAuth) throws ConfigException {
+    /**
+     * The rules, in file order, each checked completely: the routing layer builds from them without checking
+     * again. {@code mutualAuth} decides whether client-certificate conditions may be used. Each rule is judged
+     * on its own: a faulty one goes to {@code problems} and is left out.
+     */
+    List<RuleConfig> rules(ConfigNode node, MutualAuthConfig mutualAuth, ConfigProblems problems) {
         List<RuleConfig> rules = new ArrayList<>();
         Map<Integer, RuleConfig> byPriority = new HashMap<>();
-        for (ConfigNode item : node.list("a list of rules")) {
-            ConfigMapping map = item.mapping("a rule (a mapping with priority, when, then)", "priority", "when", "then");
-            ConfigNode priorityNode = map.required("priority", "an integer 1-" + MAX_PRIORITY + ", lowest wins");
-            int priority = priorityNode.intValue(1, MAX_PRIORITY);
-            RuleConfig same = byPriority.get(priority);
-            if (same != null) {
-                throw priorityNode.fail("duplicate priority " + priority + " (expected: unique within the listener;"
-                        + " also used by " + same.at().key() + " at line " + same.at().line() + ")");
+        List<ConfigNode> items = problems.attempt(() -> node.list("a list of rules"));
+        for (ConfigNode item : items == null ? List.<ConfigNode>of() : items) {
+            RuleConfig rule = problems.attempt(() -> rule(item, mutualAuth, byPriority));
+            if (rule != null) {
+                byPriority.put(rule.priority(), rule);
+                rules.add(rule);
             }
-            ConfigNode whenNode = map.optional("when");
-            Conditions when = whenNode == null ? Conditions.ALWAYS : conditions(whenNode, mutualAuth);
-            ActionConfig then = action(map.required("then", "an action: " + ACTIONS));
-            RuleConfig rule = new RuleConfig(priority, when, then, item.at());
-            byPriority.put(priority, rule);
-            rules.add(rule);
         }
-        rules.sort(Comparator.comparingInt(RuleConfig::priority));
         return rules;
+    }
+
+    private RuleConfig rule(ConfigNode item, MutualAuthConfig mutualAuth, Map<Integer, RuleConfig> byPriority)
+            throws ConfigException {
+        ConfigMapping map = item.mapping("a rule (a mapping with priority, when, then)", "priority", "when", "then");
+        ConfigNode priorityNode = map.required("priority", "an integer 1-" + MAX_PRIORITY + ", lowest wins");
+        int priority = priorityNode.intValue(1, MAX_PRIORITY);
+        RuleConfig same = byPriority.get(priority);
+        if (same != null) {
+            throw priorityNode.fail("duplicate priority " + priority + " (expected: unique within the listener;"
+                    + " also used by " + same.at().key() + " at line " + same.at().line() + ")");
+        }
+        ConfigNode whenNode = map.optional("when");
+        Conditions when = whenNode == null ? Conditions.ALWAYS : conditions(whenNode, mutualAuth);
+        ActionConfig then = action(map.required("then", "an action: " + ACTIONS));
+        return new RuleConfig(priority, when, then, item.at());
     }
 
     private Conditions conditions(ConfigNode node, MutualAuthConfig mutualAuth) throws ConfigException {
@@ -174,15 +185,29 @@ final class RuleParser {
     private static List<String> distinguishedNames(ConfigNode node) throws ConfigException {
         List<String> patterns = optionalStrings(node, "ATTRIBUTE=value pattern");
         for (String p : patterns) {
-            // Unescaped , separates attributes and + the values of a multi-valued RDN: a literal + or , is \+ or \,.
-            for (String part : p.split("(?<!\\\\)[,+]")) {
-                if (!part.strip().matches("(?s)[A-Za-z][A-Za-z0-9.-]*=.*")) {
-                    throw node.fail("'" + p + "' is not a name pattern (expected: ATTRIBUTE=value pairs such as"
-                            + " CN=ops-*,O=Acme; write a literal , or + in a value as \\, or \\+)");
-                }
+            // Read by the parser the rule's matcher uses: unescaped , separates attributes and + the values of
+            // a multi-valued RDN, so a literal + or , is \+ or \,.
+            if (!isNamePattern(p)) {
+                throw node.fail("'" + p + "' is not a name pattern (expected: ATTRIBUTE=value pairs such as"
+                        + " CN=ops-*,O=Acme; write a literal , or + in a value as \\, or \\+)");
             }
         }
         return patterns;
+    }
+
+    private static boolean isNamePattern(String pattern) {
+        List<String[]> pairs;
+        try {
+            pairs = DistinguishedNames.attributes(pattern);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        for (String[] pair : pairs) {
+            if (!pair[0].matches("[A-Z][A-Z0-9.-]*")) {
+                return false;
+            }
+        }
+        return !pairs.isEmpty();
     }
 
     /** Checks {@code text} is an IPv4 or IPv6 address, optionally with a /prefix, with no host bits set. */

@@ -38,7 +38,50 @@ public record TargetGroupConfig(
      * {@code healthy_threshold} (3), {@code unhealthy_threshold} (2), {@code success_codes} ("200-399").
      */
     public record HealthCheckConfig(String path, Duration interval, Duration timeout, int healthyThreshold,
-                                    int unhealthyThreshold, String successCodes, ConfigLocation at) {}
+                                    int unhealthyThreshold, StatusCodes successCodes, ConfigLocation at) {}
+
+    /**
+     * {@code success_codes}: status codes and ranges such as {@code 200-299,302}, read once here.
+     *
+     * @param text as written, spaces removed
+     */
+    public record StatusCodes(String text, int[] low, int[] high) {
+        /**
+         * @throws IllegalArgumentException naming the first part that is not a status code 100-599 or a range
+         *                                  of them
+         */
+        public static StatusCodes parse(String text) {
+            String[] parts = text.replace(" ", "").split(",", -1);
+            int[] low = new int[parts.length];
+            int[] high = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                String[] range = parts[i].split("-", -1);
+                if (range.length > 2 || !parts[i].matches("\\d{3}(-\\d{3})?")) {
+                    throw new IllegalArgumentException("bad status code or range '" + parts[i] + "'");
+                }
+                low[i] = Integer.parseInt(range[0]);
+                high[i] = Integer.parseInt(range[range.length - 1]);
+                if (low[i] < 100 || high[i] > 599 || low[i] > high[i]) {
+                    throw new IllegalArgumentException("bad status code or range '" + parts[i] + "'");
+                }
+            }
+            return new StatusCodes(text.replace(" ", ""), low, high);
+        }
+
+        public boolean contains(int status) {
+            for (int i = 0; i < low.length; i++) {
+                if (status >= low[i] && status <= high[i]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
 
     /**
      * {@code tls} of an https target group: {@code trust_store} (name; required), {@code server_name}

@@ -1,6 +1,7 @@
 package dev.gatehouse.server.config;
 
 import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
+import dev.gatehouse.server.config.TargetGroupConfig.StatusCodes;
 import dev.gatehouse.server.config.TargetGroupConfig.LoadBalancing;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetProtocol;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts;
@@ -119,28 +120,16 @@ final class TargetGroupParser {
         int healthy = healthyNode == null ? 3 : healthyNode.intValue(1, 10);
         ConfigNode unhealthyNode = map.optional("unhealthy_threshold");
         int unhealthy = unhealthyNode == null ? 2 : unhealthyNode.intValue(1, 10);
-        String successCodes = "200-399";
+        StatusCodes successCodes = StatusCodes.parse("200-399");
         ConfigNode codesNode = map.optional("success_codes");
         if (codesNode != null) {
-            successCodes = codesNode.string("status codes such as \"200\" or \"200-299,302\"").replace(" ", "");
-            checkSuccessCodes(codesNode, successCodes);
+            try {
+                successCodes = StatusCodes.parse(codesNode.string("status codes such as \"200\" or \"200-299,302\""));
+            } catch (IllegalArgumentException e) {
+                throw codesNode.fail(e.getMessage() + " (expected: status codes 100-599 such as \"200\" or \"200-299,302\")");
+            }
         }
         return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, node.at());
-    }
-
-    private static void checkSuccessCodes(ConfigNode node, String codes) throws ConfigException {
-        String expected = " (expected: status codes 100-599 such as \"200\" or \"200-299,302\")";
-        for (String part : codes.split(",", -1)) {
-            String[] range = part.split("-", -1);
-            if (range.length > 2 || !part.matches("\\d{3}(-\\d{3})?")) {
-                throw node.fail("bad status code or range '" + part + "'" + expected);
-            }
-            int low = Integer.parseInt(range[0]);
-            int high = Integer.parseInt(range[range.length - 1]);
-            if (low < 100 || high > 599 || low > high) {
-                throw node.fail("bad status code or range '" + part + "'" + expected);
-            }
-        }
     }
 
     private static TargetTlsConfig tls(ConfigNode node, Path baseDir, Set<String> trustStores) throws ConfigException {

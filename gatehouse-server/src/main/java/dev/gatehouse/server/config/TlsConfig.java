@@ -21,17 +21,6 @@ public record TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy)
     public record CertificateKeyPair(Path certificate, ConfigLocation certificateAt,
                                      Path privateKey, ConfigLocation privateKeyAt) {}
 
-    public enum TlsPolicy {
-        TLS12_AND_13("tls12-and-13"), TLS13_ONLY("tls13-only");
-
-        private final String configName;
-
-        TlsPolicy(String configName) {
-            this.configName = configName;
-        }
-
-        public String configName() {
-            return configName;
-        }
-    }
+    /** {@code tls12-and-13} and {@code tls13-only}. */
+    public enum TlsPolicy { TLS12_AND_13, TLS13_ONLY }
 }

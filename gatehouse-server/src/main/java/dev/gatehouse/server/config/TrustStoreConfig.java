@@ -27,10 +27,6 @@ public record TrustStoreConfig(
         List<ConfigLocation> revocationListsAt,
         ConfigLocation at) {
 
-    public static final int DEFAULT_MAX_CHAIN_DEPTH = 4;
-    public static final int DEFAULT_MAX_CA_CERTIFICATES = 25;
-    public static final long DEFAULT_MAX_REVOCATION_ENTRIES = 500_000;
-
     public TrustStoreConfig {
         revocationLists = List.copyOf(revocationLists);
         revocationListsAt = List.copyOf(revocationListsAt);

@@ -1,5 +1,6 @@
 package dev.gatehouse.server.config;
 
+import dev.gatehouse.pki.TrustStoreLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,17 +29,17 @@ final class TrustStoreParser {
             }
         }
 
-        int maxChainDepth = TrustStoreConfig.DEFAULT_MAX_CHAIN_DEPTH;
+        int maxChainDepth = TrustStoreLimits.DEFAULTS.maxChainDepth();
         ConfigNode depth = map.optional("max_chain_depth");
         if (depth != null) {
             maxChainDepth = depth.intValue(MIN_CHAIN_DEPTH, MAX_CHAIN_DEPTH);
         }
-        int maxCas = TrustStoreConfig.DEFAULT_MAX_CA_CERTIFICATES;
+        int maxCas = TrustStoreLimits.DEFAULTS.maxCaCertificates();
         ConfigNode cas = map.optional("max_ca_certificates");
         if (cas != null) {
             maxCas = cas.intValue(1, 1_000_000);
         }
-        long maxEntries = TrustStoreConfig.DEFAULT_MAX_REVOCATION_ENTRIES;
+        long maxEntries = TrustStoreLimits.DEFAULTS.maxRevocationEntries();
         ConfigNode entries = map.optional("max_revocation_entries");
         if (entries != null) {
             maxEntries = entries.integer(1, 1_000_000_000);

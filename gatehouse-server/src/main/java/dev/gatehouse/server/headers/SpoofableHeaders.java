@@ -41,10 +41,8 @@ public final class SpoofableHeaders {
             addBothForms(lower, h.defaultName());
         }
         for (ListenerConfig l : config.listeners()) {
-            if (l.mutualAuthentication() != null) {
-                for (String renamed : l.mutualAuthentication().headerNames().values()) {
-                    addBothForms(lower, renamed);
-                }
+            for (String renamed : l.mutualAuthentication().headerNames().values()) {
+                addBothForms(lower, renamed);
             }
         }
         for (String other : OTHER_PROXIES) {

@@ -6,17 +6,15 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The client-side timeouts of an HTTP/1.1 connection, in front of the decoder: a connection with no
  * request in flight and no byte received for {@code idle} is closed; a request head that has not fully
  * arrived {@code requestHead} after its first byte gets {@code 408} and the connection is closed.
  *
- * <p>One timer per connection, re-armed lazily: it fires at the earliest deadline it was asked for and
- * re-checks the current phase, so a request costs no timer at all when its head arrives in one read
- * (the common case).
+ * <p>One timer per connection ({@link LazyTimer}), re-armed lazily: it fires at the earliest deadline it
+ * was asked for and re-checks the current phase, so a request costs no timer at all when its head
+ * arrives in one read (the common case).
  *
  * <h2>Threading</h2>
  * Event loop only.
@@ -35,9 +33,7 @@ final class ClientTimeouts extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private int phase = IDLE;
     private long since;
-    private ScheduledFuture<?> timer;
-    private long timerDeadline;
-    private final Runnable check = this::check;
+    private final LazyTimer timer = new LazyTimer(this::check);
 
     ClientTimeouts(long idleNanos, long headNanos) {
         this.idleNanos = idleNanos;
@@ -87,25 +83,14 @@ final class ClientTimeouts extends ChannelDuplexHandler {
     }
 
     private void arm(long deadline) {
-        if (timer != null) {
-            if (deadline - timerDeadline >= 0) {
-                return; // the earlier timer will re-check and re-arm
-            }
-            timer.cancel(false);
-        }
-        timerDeadline = deadline;
-        timer = ctx.executor().schedule(check, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        timer.arm(ctx.executor(), deadline);
     }
 
     private void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.cancel();
     }
 
     private void check() {
-        timer = null;
         if (!ctx.channel().isActive()) {
             return;
         }

@@ -2,6 +2,7 @@ package dev.gatehouse.server.http;
 
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -51,8 +52,16 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
         ctx.fireUserEventTriggered(evt);
     }
 
+    /**
+     * An HTTP/2 connection error was already answered by the codec, which sends GOAWAY with its code
+     * (ENHANCE_YOUR_CALM for abuse, PROTOCOL_ERROR, ...) and closes: closing here first would send
+     * GOAWAY(NO_ERROR) instead. Anything else (a reset connection) closes it.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            return;
+        }
         ctx.close();
     }
 }

@@ -2,7 +2,6 @@ package dev.gatehouse.server.http;
 
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
-import dev.gatehouse.server.config.ListenerTimeouts;
 import dev.gatehouse.server.headers.ForwardedHeaders;
 import dev.gatehouse.server.headers.SpoofableHeaders;
 import dev.gatehouse.server.listener.ConnectionInfo;
@@ -18,14 +17,11 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -47,18 +43,19 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Pipelines</h2>
  * HTTP/1.1: {@code http-timeouts} ({@link ClientTimeouts}) → {@code http-codec} ({@link HttpServerCodec},
- * 16 KiB request line, 64 KiB head) → {@code http-proxy} ({@link ProxyHandler}).
- * HTTP/2: {@code h2-idle} → {@code h2-codec} ({@link Http2FrameCodec}, {@value #MAX_CONCURRENT_STREAMS}
- * concurrent streams) → {@code h2-mux} ({@link Http2MultiplexHandler}) → {@code h2-guard}; each stream:
- * {@link Http2StreamFrameToHttpObjectCodec} → {@link ProxyHandler}. The same proxy handler serves both.
+ * 16 KiB request line, 64 KiB head) → {@code http-body-timeout} ({@link RequestBodyTimeout}) →
+ * {@code http-proxy} ({@link ProxyHandler}).
+ * HTTP/2: {@code h2-idle} → {@code h2-codec} ({@link Http2FrameCodec} with {@link Http2Limits}: the
+ * listener's {@code http2.max_concurrent_streams}, 431 for oversize header blocks, ENHANCE_YOUR_CALM for
+ * floods) → {@code h2-mux} ({@link Http2MultiplexHandler}) → {@code h2-guard}; each stream:
+ * {@link Http2StreamFrameToHttpObjectCodec} → {@link RequestBodyTimeout} → {@link ProxyHandler}. The same
+ * proxy handler serves both.
  *
  * <h2>Threading</h2>
  * Thread-safe. Per-request work happens on the client channel's event loop; the target connection uses
  * the same loop. {@link #drain()} and {@link #inFlight()} may be called from any thread.
  */
 public final class HttpStage {
-    /** Concurrent streams per HTTP/2 connection ({@code SETTINGS_MAX_CONCURRENT_STREAMS}). */
-    public static final int MAX_CONCURRENT_STREAMS = 100;
     /** Receive window of one HTTP/2 stream: what a stream may buffer before its reader catches up. */
     public static final int STREAM_WINDOW = 128 * 1024;
     /** Receive window of one HTTP/2 connection (all streams). */
@@ -77,12 +74,22 @@ public final class HttpStage {
         }
     };
 
+    /** User event fired on a proxy handler by {@link RequestBodyTimeout}: the request body stopped arriving. */
+    static final Object REQUEST_BODY_TIMEOUT = new Object() {
+        @Override
+        public String toString() {
+            return "REQUEST_BODY_TIMEOUT";
+        }
+    };
+
     private final ListenerConfig listener;
     private final SpoofableHeaders spoofable;
     private final Router router;
     private final AccessLog accessLog;
     private final long idleNanos;
     private final long headNanos;
+    private final long bodyNanos;
+    private final int maxConcurrentStreams;
     private final long shutdownMillis;
     private final LongAdder inFlight = new LongAdder();
     private final ChannelGroup connections;
@@ -93,12 +100,11 @@ public final class HttpStage {
         this.spoofable = SpoofableHeaders.of(config);
         this.router = Router.build(listener, groups);
         this.accessLog = new AccessLog(accessLog, listener.name());
-        ListenerTimeouts t = listener.timeouts() == null ? ListenerTimeouts.DEFAULTS : listener.timeouts();
-        this.idleNanos = t.idle().toNanos();
-        this.headNanos = t.requestHead().toNanos();
-        Duration shutdown = config.shutdownTimeout() == null ? GatewayConfig.DEFAULT_SHUTDOWN_TIMEOUT
-                : config.shutdownTimeout();
-        this.shutdownMillis = shutdown.toMillis();
+        this.idleNanos = listener.timeouts().idle().toNanos();
+        this.headNanos = listener.timeouts().requestHead().toNanos();
+        this.bodyNanos = listener.timeouts().requestBody().toNanos();
+        this.maxConcurrentStreams = listener.http2().maxConcurrentStreams();
+        this.shutdownMillis = config.shutdownTimeout().toMillis();
         this.connections = new DefaultChannelGroup("http-" + listener.name(), GlobalEventExecutor.INSTANCE);
     }
 
@@ -107,8 +113,6 @@ public final class HttpStage {
      * @param listener  the listener this stage serves
      * @param groups    the target groups of the runtime state
      * @param accessLog where access-log lines go, or {@code null} for none
-     * @throws IllegalArgumentException when the listener's rules cannot be built (unknown target group,
-     *                                  a pattern that cannot be compiled), naming the rule
      */
     public static HttpStage create(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
         return new HttpStage(config, listener, groups, accessLog);
@@ -124,6 +128,7 @@ public final class HttpStage {
                 .setMaxInitialLineLength(MAX_LINE)
                 .setMaxHeaderSize(MAX_HEAD)
                 .setMaxChunkSize(MAX_CHUNK)));
+        pipeline.addLast("http-body-timeout", new RequestBodyTimeout(bodyNanos));
         pipeline.addLast("http-proxy", new ProxyHandler(this, connection, new ForwardedHeaders(connection), false));
         if (draining) {
             ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DRAIN));
@@ -135,13 +140,7 @@ public final class HttpStage {
         Channel ch = pipeline.channel();
         ch.config().setAutoRead(true);
         connections.add(ch);
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings()
-                        .maxConcurrentStreams(MAX_CONCURRENT_STREAMS)
-                        .initialWindowSize(STREAM_WINDOW)
-                        .maxHeaderListSize(MAX_HEAD))
-                .gracefulShutdownTimeoutMillis(shutdownMillis)
-                .build();
+        Http2FrameCodec codec = Http2Limits.serverCodec(maxConcurrentStreams, STREAM_WINDOW, MAX_HEAD, shutdownMillis);
         ForwardedHeaders forwarded = new ForwardedHeaders(connection);
         pipeline.addLast("h2-idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
         pipeline.addLast("h2-codec", codec);
@@ -150,6 +149,7 @@ public final class HttpStage {
             protected void initChannel(Http2StreamChannel stream) {
                 stream.config().setAutoRead(false);
                 stream.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast("http-body-timeout", new RequestBodyTimeout(bodyNanos));
                 stream.pipeline().addLast("http-proxy", new ProxyHandler(HttpStage.this, connection, forwarded, true));
             }
         }));
@@ -184,10 +184,6 @@ public final class HttpStage {
      */
     public int inFlight() {
         return (int) inFlight.sum();
-    }
-
-    public String listenerName() {
-        return listener.name();
     }
 
     SpoofableHeaders spoofable() {

@@ -18,8 +18,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -102,7 +100,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
 
     private ChannelHandlerContext ctx;
     private ClientTimeouts timeouts;
-    private Class<? extends Channel> targetChannelType;
 
     private int state = IDLE;
     private boolean exchangeActive;
@@ -147,9 +144,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = h2 ? null : ctx.pipeline().get(ClientTimeouts.class);
-        Channel connection = h2 ? ctx.channel().parent() : ctx.channel();
-        this.targetChannelType = connection instanceof EpollSocketChannel ? EpollSocketChannel.class
-                : NioSocketChannel.class;
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             ctx.read();
         }
@@ -204,7 +198,29 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
             }
             return;
         }
+        if (evt == HttpStage.REQUEST_BODY_TIMEOUT) {
+            requestBodyTimedOut();
+            return;
+        }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * The client stopped sending the request body: the request ends (408 and close, or RST_STREAM on
+     * HTTP/2; a response already under way is cut off) and the target connection, holding half a
+     * request, is closed rather than pooled.
+     */
+    private void requestBodyTimedOut() {
+        if (requestComplete || state == IDLE || state == CLOSED) {
+            return;
+        }
+        keepAlive = false;
+        if (state == DISCARDING) {
+            state = CLOSED;
+            ctx.close();
+            return;
+        }
+        failTarget(HttpResponseStatus.REQUEST_TIMEOUT, "request body timeout");
     }
 
     @Override
@@ -457,7 +473,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements TargetListener 
         target = t;
         attempts++;
         log.target = t.logName();
-        t.pool(ctx.channel().eventLoop(), targetChannelType).acquire(this);
+        t.pool(ctx.channel().eventLoop()).acquire(this);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -112,11 +113,18 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Handshake failures are reported by the completion event (and logged there, with their code); the
-     * decoder exception that carries the same failure is not news.
+     * decoder exception that carries the same failure is not news. Neither is a connection reset or broken
+     * by the client before its handshake ended (scanners, probes, clients giving up): its connection-log
+     * line, written when it closes, is the record of it, and no stack trace is.
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
+            ctx.close();
+            return;
+        }
+        if (cause instanceof IOException && !(cause instanceof javax.net.ssl.SSLException)) {
+            logger.debug("{}: connection failed during its handshake: {}", traceId, cause.toString());
             ctx.close();
             return;
         }

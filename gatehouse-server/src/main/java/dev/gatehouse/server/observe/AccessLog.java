@@ -1,8 +1,6 @@
 package dev.gatehouse.server.observe;
 
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 
 /**
  * The access log of one listener: one line per request, handed to a {@link LogFile} (never written from
@@ -20,15 +18,12 @@ import java.time.ZoneOffset;
 public final class AccessLog {
     private final LogFile file;
     private final String listener;
+    private final LogTime time = new LogTime();
 
     /** @param file where lines go, or {@code null} for none */
     public AccessLog(LogFile file, String listenerName) {
         this.file = file;
         this.listener = listenerName;
-    }
-
-    public boolean enabled() {
-        return file != null;
     }
 
     /** Formats and queues the line of {@code e}. */
@@ -43,7 +38,7 @@ public final class AccessLog {
     public String format(Entry e) {
         StringBuilder sb = e.line;
         sb.setLength(0);
-        e.appendTime(sb);
+        time.append(sb, e.wallMicros);
         sb.append(' ').append(e.traceId);
         sb.append(' ').append(e.client);
         sb.append(' ').append(listener);
@@ -51,9 +46,9 @@ public final class AccessLog {
         sb.append(' ');
         token(sb, e.method);
         sb.append(' ');
-        quoted(sb, e.host);
+        LogQuoting.quote(sb, e.host);
         sb.append(' ');
-        quoted(sb, e.path);
+        LogQuoting.quote(sb, e.path);
         sb.append(' ').append(e.status <= 0 ? "-" : Integer.toString(e.status));
         sb.append(' ').append(e.bytesReceived);
         sb.append(' ').append(e.bytesSent);
@@ -68,9 +63,9 @@ public final class AccessLog {
             seconds(sb, (e.targetEndNanos == 0 ? e.endNanos : e.targetEndNanos) - e.targetStartNanos);
         }
         sb.append(' ');
-        quoted(sb, e.clientSubject);
+        LogQuoting.quote(sb, e.clientSubject);
         sb.append(' ');
-        quoted(sb, e.reason);
+        LogQuoting.quote(sb, e.reason);
         return sb.toString();
     }
 
@@ -82,31 +77,11 @@ public final class AccessLog {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c <= ' ' || c == '"' || c == 0x7f) {
-                quoted(sb, s);
+                LogQuoting.quote(sb, s);
                 return;
             }
         }
         sb.append(s);
-    }
-
-    /** {@code "value"} with {@code "} and {@code \} escaped and control characters as {@code \xHH}; {@code -} if absent. */
-    static void quoted(StringBuilder sb, String s) {
-        if (s == null) {
-            sb.append('-');
-            return;
-        }
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20 || c == 0x7f) {
-                sb.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xF, 16));
-            } else {
-                sb.append(c);
-            }
-        }
-        sb.append('"');
     }
 
     /** Seconds with microsecond precision, e.g. {@code 0.001234}. */
@@ -126,8 +101,6 @@ public final class AccessLog {
     /** The facts of one request, filled in by the HTTP stage as the exchange goes. */
     public static final class Entry {
         final StringBuilder line = new StringBuilder(256);
-        private long cachedSecond = Long.MIN_VALUE;
-        private String cachedPrefix;
 
         public String traceId;
         /** {@code ip:port} of the client. */
@@ -153,7 +126,7 @@ public final class AccessLog {
         /** Starts a new request: the time is taken now. */
         public void start(long nowNanos) {
             Instant now = Instant.now();
-            wallMicros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+            wallMicros = LogTime.micros(now);
             startNanos = nowNanos;
             endNanos = 0;
             targetStartNanos = 0;
@@ -168,22 +141,6 @@ public final class AccessLog {
             rule = null;
             target = null;
             reason = null;
-        }
-
-        void appendTime(StringBuilder sb) {
-            long second = Math.floorDiv(wallMicros, 1_000_000L);
-            if (second != cachedSecond) {
-                LocalDateTime t = LocalDateTime.ofEpochSecond(second, 0, ZoneOffset.UTC);
-                cachedPrefix = String.format("%04d-%02d-%02dT%02d:%02d:%02d", t.getYear(), t.getMonthValue(),
-                        t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond());
-                cachedSecond = second;
-            }
-            sb.append(cachedPrefix).append('.');
-            String frac = Long.toString(Math.floorMod(wallMicros, 1_000_000L));
-            for (int i = frac.length(); i < 6; i++) {
-                sb.append('0');
-            }
-            sb.append(frac).append('Z');
         }
     }
 }

@@ -14,7 +14,8 @@ import java.time.temporal.ChronoField;
  * leaf_client_cert_subject leaf_client_cert_validity leaf_client_cert_serial_number tls_verify_status
  * conn_trace_id tls_keyexchange gateway listener_address
  * </pre>
- * {@code -} stands for any field that does not apply. The subject is quoted.
+ * {@code -} stands for any field that does not apply. The subject is quoted as every quoted field of
+ * the access log is ({@link LogQuoting}).
  */
 public final class ConnectionLog {
     /** ISO 8601 UTC with microseconds: {@code 2023-10-04T17:05:15.514108Z}. */
@@ -27,10 +28,7 @@ public final class ConnectionLog {
 
     private final LogFile file;
     private final String gateway;
-    /** The last second formatted ({@code uuuu-MM-ddTHH:mm:ss}): lines of the same second share it. */
-    private volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
-
-    private record Second(long epochSecond, String text) {}
+    private final LogTime time = new LogTime();
 
     /** @param file where lines go, or {@code null} to write none */
     public ConnectionLog(LogFile file, String gateway) {
@@ -57,11 +55,11 @@ public final class ConnectionLog {
         String[] fields = {
                 field(e.clientIp()), Integer.toString(e.clientPort()), Integer.toString(e.listenerPort()),
                 field(e.tlsProtocol()), field(e.tlsCipher()), latency(e.handshakeNanos()),
-                e.leafSubject() == null ? "-" : "\"" + quoted(e.leafSubject()) + "\"",
+                LogQuoting.quoted(e.leafSubject()),
                 field(e.leafValidity()), field(e.leafSerial()), field(e.verifyStatus()), field(e.traceId()),
                 field(e.keyExchange()), gateway, field(e.listenerAddress())};
         StringBuilder sb = new StringBuilder(256);
-        appendTimestamp(sb, e.time());
+        time.append(sb, LogTime.micros(e.time()));
         for (String f : fields) {
             sb.append(' ').append(f);
         }
@@ -78,49 +76,11 @@ public final class ConnectionLog {
         return (millis / 1000) + (frac < 10 ? ".00" : frac < 100 ? ".0" : ".") + frac;
     }
 
-    /**
-     * {@link #TIMESTAMP} without a formatter per line: the date and time of day are formatted once per
-     * second (a handshake-heavy second writes thousands of lines), the microseconds appended.
-     */
-    private void appendTimestamp(StringBuilder sb, Instant t) {
-        Second s = lastSecond;
-        if (s.epochSecond != t.getEpochSecond()) {
-            String text = TIMESTAMP.format(t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-            s = new Second(t.getEpochSecond(), text.substring(0, text.length() - 8)); // drop ".000000Z"
-            lastSecond = s;
-        }
-        sb.append(s.text).append('.');
-        int micros = t.getNano() / 1000;
-        for (int d = 100_000; d > 1; d /= 10) {
-            if (micros < d) {
-                sb.append('0');
-            }
-        }
-        sb.append(micros).append('Z');
-    }
-
     /** A field that may not contain spaces: {@code -} when absent, spaces replaced otherwise. */
     private static String field(String s) {
         if (s == null || s.isEmpty()) {
             return "-";
         }
         return s.indexOf(' ') >= 0 ? s.replace(' ', '_') : s;
-    }
-
-    private static String quoted(String s) {
-        StringBuilder sb = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            // RFC 2253 names arrive escaped already (\" and \\); only raw control characters need it.
-            if (c < 0x20 || c == 0x7f) {
-                if (sb == null) {
-                    sb = new StringBuilder(s.length() + 8).append(s, 0, i);
-                }
-                sb.append(String.format("\\x%02X", (int) c));
-            } else if (sb != null) {
-                sb.append(c);
-            }
-        }
-        return sb == null ? s : sb.toString();
     }
 }

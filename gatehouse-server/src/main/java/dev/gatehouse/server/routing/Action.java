@@ -32,7 +32,7 @@ public sealed interface Action {
     /** A response written by Gatehouse itself; {@code body} is kept encoded. */
     record FixedResponse(int status, String contentType, byte[] body) implements Action {
         public FixedResponse(int status, String contentType, String body) {
-            this(status, contentType, (body == null ? "" : body).getBytes(StandardCharsets.UTF_8));
+            this(status, contentType, body.getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -89,6 +89,6 @@ public sealed interface Action {
         }
     }
 
-    /** Refuse the request with {@code status} (403 by default). */
+    /** Refuse the request with {@code status}. */
     record Deny(int status) implements Action {}
 }

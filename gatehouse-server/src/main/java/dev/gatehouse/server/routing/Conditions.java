@@ -13,7 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Builds the {@link Condition}s of a rule's {@code when}. Patterns use {@code *} (any run of characters)
+ * Builds the {@link Condition}s of a rule's {@code when}, checked by the configuration layer (every
+ * pattern and address block here compiles). Patterns use {@code *} (any run of characters)
  * and {@code ?} (one character); hosts and header values match case-insensitively, paths and query values
  * case-sensitively; a host's port is ignored.
  */
@@ -24,11 +25,8 @@ final class Conditions {
      * @param acceptUnverified whether client-certificate conditions may match an unverified identity
      *                         (a passthrough listener with {@code trust_unverified_identity: true})
      */
-    static Condition[] of(RuleConfig.Conditions when, boolean acceptUnverified, String where) {
+    static Condition[] of(RuleConfig.Conditions when, boolean acceptUnverified) {
         List<Condition> out = new ArrayList<>();
-        if (when == null) {
-            return new Condition[0];
-        }
         if (!when.host().isEmpty()) {
             List<Wildcards> patterns = compile(lower(when.host()));
             out.add((req, path, conn) -> {
@@ -71,11 +69,7 @@ final class Conditions {
         if (!when.sourceIp().isEmpty()) {
             List<CidrBlock> blocks = new ArrayList<>();
             for (String s : when.sourceIp()) {
-                try {
-                    blocks.add(CidrBlock.parse(s));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(where + ": source_ip: " + e.getMessage(), e);
-                }
+                blocks.add(CidrBlock.parse(s));
             }
             out.add((req, path, conn) -> {
                 InetAddress a = conn.client().getAddress();
@@ -91,12 +85,7 @@ final class Conditions {
             });
         }
         if (when.clientCertificate() != null) {
-            ClientCertificateMatcher matcher;
-            try {
-                matcher = ClientCertificateMatcher.compile(when.clientCertificate(), acceptUnverified);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(where + ": client_certificate: " + e.getMessage(), e);
-            }
+            ClientCertificateMatcher matcher = ClientCertificateMatcher.compile(when.clientCertificate(), acceptUnverified);
             out.add((req, path, conn) -> matcher.matches(conn.identity()));
         }
         return out.toArray(new Condition[0]);

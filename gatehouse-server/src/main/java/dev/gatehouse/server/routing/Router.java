@@ -32,26 +32,21 @@ public final class Router {
     }
 
     /**
-     * Builds the table of {@code listener}, resolving target group names against {@code groups}.
-     *
-     * @throws IllegalArgumentException naming the rule, for a reference to an unknown group or a pattern
-     *                                  that cannot be compiled
+     * Builds the table of {@code listener}, resolving target group names against {@code groups}. The
+     * listener comes from the configuration layer, which checked every rule (patterns, references to
+     * target groups, weights) and applied every default, and sorted the rules by priority: nothing is
+     * checked again here.
      */
     public static Router build(ListenerConfig listener, TargetGroups groups) {
         List<Rule> rules = new ArrayList<>();
-        boolean acceptUnverified = listener.mutualAuthentication() != null
-                && listener.mutualAuthentication().trustUnverifiedIdentity();
+        boolean acceptUnverified = listener.mutualAuthentication().trustUnverifiedIdentity();
         boolean identityRules = false;
-        List<RuleConfig> sorted = new ArrayList<>(listener.rules());
-        sorted.sort((a, b) -> Integer.compare(a.priority(), b.priority()));
-        for (RuleConfig r : sorted) {
-            String where = "listener " + listener.name() + ", rule " + r.priority();
-            identityRules |= r.when() != null && r.when().clientCertificate() != null;
-            Condition[] conditions = Conditions.of(r.when(), acceptUnverified, where);
-            rules.add(new Rule(conditions, new Route(Integer.toString(r.priority()), action(r.then(), groups, where))));
+        for (RuleConfig r : listener.rules()) {
+            identityRules |= r.when().clientCertificate() != null;
+            Condition[] conditions = Conditions.of(r.when(), acceptUnverified);
+            rules.add(new Rule(conditions, new Route(Integer.toString(r.priority()), action(r.then(), groups))));
         }
-        Route fallback = new Route(Route.DEFAULT, action(listener.defaultAction(), groups,
-                "listener " + listener.name() + ", default_action"));
+        Route fallback = new Route(Route.DEFAULT, action(listener.defaultAction(), groups));
         return new Router(rules.toArray(new Rule[0]), fallback, identityRules, acceptUnverified);
     }
 
@@ -122,40 +117,26 @@ public final class Router {
         return "denied by default_action: no rule matched";
     }
 
-    static Action action(ActionConfig config, TargetGroups groups, String where) {
+    static Action action(ActionConfig config, TargetGroups groups) {
         if (config instanceof ActionConfig.Forward f) {
             List<TargetGroup> list = new ArrayList<>();
             int[] cumulative = new int[f.targetGroups().size()];
             int sum = 0;
             for (int i = 0; i < f.targetGroups().size(); i++) {
                 ActionConfig.WeightedTargetGroup w = f.targetGroups().get(i);
-                TargetGroup g = groups.group(w.targetGroup());
-                if (g == null) {
-                    throw new IllegalArgumentException(where + ": unknown target group " + w.targetGroup());
-                }
-                if (w.weight() < 0) {
-                    throw new IllegalArgumentException(where + ": weight " + w.weight() + " (expected: >= 0)");
-                }
-                list.add(g);
+                list.add(groups.group(w.targetGroup()));
                 sum += w.weight();
                 cumulative[i] = sum;
-            }
-            if (list.isEmpty() || sum <= 0) {
-                throw new IllegalArgumentException(where + ": forward needs a target group with a weight above 0");
             }
             return new Action.Forward(List.copyOf(list), cumulative);
         }
         if (config instanceof ActionConfig.FixedResponse r) {
-            return new Action.FixedResponse(r.status(), r.contentType() == null ? "text/plain" : r.contentType(),
-                    r.body());
+            return new Action.FixedResponse(r.status(), r.contentType(), r.body());
         }
         if (config instanceof ActionConfig.Redirect r) {
-            return new Action.Redirect(r.status() == 0 ? 301 : r.status(), r.protocol(), r.host(), r.port(), r.path(),
-                    r.query());
+            return new Action.Redirect(r.status(), r.protocol(), r.host(), r.port(), r.path(), r.query());
         }
-        if (config instanceof ActionConfig.Deny d) {
-            return new Action.Deny(d.status() == 0 ? 403 : d.status());
-        }
-        throw new IllegalArgumentException(where + ": unsupported action " + config);
+        ActionConfig.Deny d = (ActionConfig.Deny) config;
+        return new Action.Deny(d.status());
     }
 }

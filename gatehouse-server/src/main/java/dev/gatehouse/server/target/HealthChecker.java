@@ -7,13 +7,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.IoEventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -25,7 +20,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +50,6 @@ final class HealthChecker {
 
     private final TargetGroup group;
     private final HealthCheckConfig config;
-    private final StatusCodes successCodes;
     private final TargetTls tls;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -66,16 +59,9 @@ final class HealthChecker {
     HealthChecker(TargetGroup group, HealthCheckConfig config, TargetTls tls, EventLoop loop) {
         this.group = group;
         this.config = config;
-        this.successCodes = StatusCodes.parse(config.successCodes());
         this.tls = tls;
         this.loop = loop;
-        boolean epoll = loop instanceof IoEventLoop io && io.isIoType(EpollIoHandler.class);
-        this.bootstrap = new Bootstrap()
-                .group(loop)
-                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                .resolver(NoopAddressResolverGroup.INSTANCE)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, config.timeout().toMillis()));
+        this.bootstrap = Target.bootstrap(loop, (int) Math.max(1, config.timeout().toMillis()));
         for (Target t : group.targets()) {
             states.add(new State(t));
         }
@@ -216,14 +202,14 @@ final class HealthChecker {
                 status = r.status().code();
             }
             if (msg instanceof LastHttpContent && status != 0) {
-                finish(state, attempt, successCodes.contains(status), "status " + status);
+                finish(state, attempt, config.successCodes().contains(status), "status " + status);
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (status != 0) {
-                finish(state, attempt, successCodes.contains(status), "status " + status);
+                finish(state, attempt, config.successCodes().contains(status), "status " + status);
             } else {
                 finish(state, attempt, false, "connection closed before a response");
             }
@@ -253,30 +239,6 @@ final class HealthChecker {
 
         State(Target target) {
             this.target = target;
-        }
-    }
-
-    /** {@code success_codes}: {@code "200"}, {@code "200-299,302"}. */
-    record StatusCodes(int[] low, int[] high) {
-        static StatusCodes parse(String text) {
-            String[] parts = text.replace(" ", "").split(",");
-            int[] low = new int[parts.length];
-            int[] high = new int[parts.length];
-            for (int i = 0; i < parts.length; i++) {
-                String[] range = parts[i].split("-");
-                low[i] = Integer.parseInt(range[0]);
-                high[i] = Integer.parseInt(range[range.length - 1]);
-            }
-            return new StatusCodes(low, high);
-        }
-
-        boolean contains(int status) {
-            for (int i = 0; i < low.length; i++) {
-                if (status >= low[i] && status <= high[i]) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }

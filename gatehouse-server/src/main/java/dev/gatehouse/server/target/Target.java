@@ -1,8 +1,11 @@
 package dev.gatehouse.server.target;
 
 import dev.gatehouse.server.config.TargetAddress;
-import io.netty.channel.Channel;
+import dev.gatehouse.server.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.resolver.NoopAddressResolverGroup;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -101,13 +104,24 @@ public final class Target {
     }
 
     /**
-     * The pool of this target on {@code loop}, created on first use. {@code channelType} is the socket
-     * channel class that matches the loop's transport (NIO or epoll).
+     * How Gatehouse connects to targets, for requests and health checks alike: a channel of {@code loop}'s
+     * transport, the address used as resolved when the group was built (no resolver on the loop),
+     * {@code TCP_NODELAY}, and {@code connectTimeoutMillis} to connect.
      */
-    public TargetPool pool(EventLoop loop, Class<? extends Channel> channelType) {
+    static Bootstrap bootstrap(EventLoop loop, int connectTimeoutMillis) {
+        return new Bootstrap()
+                .group(loop)
+                .channel(Transport.of(loop).socketChannel())
+                .resolver(NoopAddressResolverGroup.INSTANCE)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+    }
+
+    /** The pool of this target on {@code loop}, created on first use. */
+    public TargetPool pool(EventLoop loop) {
         TargetPool p = pools.get(loop);
         if (p == null) {
-            TargetPool created = new TargetPool(this, loop, channelType, connectTimeoutMillis, tls);
+            TargetPool created = new TargetPool(this, loop, connectTimeoutMillis, tls);
             p = pools.putIfAbsent(loop, created);
             if (p == null) {
                 p = created;

@@ -37,17 +37,14 @@ public final class TargetGroup {
     TargetGroup(TargetGroupConfig config, TargetTls tls) {
         this.tls = tls;
         this.name = config.name();
-        this.loadBalancing = config.loadBalancing() == null ? LoadBalancing.ROUND_ROBIN : config.loadBalancing();
-        this.timeouts = config.timeouts() == null ? TargetTimeouts.DEFAULTS : config.timeouts();
+        this.loadBalancing = config.loadBalancing();
+        this.timeouts = config.timeouts();
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeouts.connect().toMillis()));
         List<Target> list = new ArrayList<>(config.targets().size());
         for (int i = 0; i < config.targets().size(); i++) {
             list.add(new Target(config.targets().get(i), i, connectMillis, tls));
         }
         this.targets = List.copyOf(list);
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("target group " + name + " has no targets (expected: at least one)");
-        }
     }
 
     public String name() {
@@ -143,11 +140,6 @@ public final class TargetGroup {
                 log.info("target group {}: a target is healthy again; unhealthy targets get no requests", name);
             }
         }
-    }
-
-    /** Whether some target is healthy (else the group fails open). */
-    public boolean anyHealthy() {
-        return anyHealthy;
     }
 
     void close() {

@@ -1,5 +1,7 @@
 package dev.gatehouse.server.target;
 
+import dev.gatehouse.pki.CachingVerifier;
+import dev.gatehouse.pki.CertificateVerifier;
 import dev.gatehouse.pki.TrustStore;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TargetGroupConfig;
@@ -27,10 +29,10 @@ public final class TargetGroups implements AutoCloseable {
         this.checkers = checkers;
     }
 
-    /** Builds http groups without health checks (for tests of routing). */
+    /** Builds http groups only (for tests of routing and proxying): there are no trust stores for https ones. */
     public static TargetGroups create(Map<String, TargetGroupConfig> groups, EventLoopGroup eventLoops) {
         try {
-            return create(groups, eventLoops, Map.of());
+            return create(groups, eventLoops, Map.of(), new CachingVerifier(new CertificateVerifier(), 1));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
@@ -43,23 +45,21 @@ public final class TargetGroups implements AutoCloseable {
      * @param groups      the {@code target_groups} section
      * @param eventLoops  the listeners' event loops (pools are created on them as requests arrive; each
      *                    group's health checks run on one of them); {@code null}: no health checks
-     * @param trustStores the trust stores by name, for https groups
+     * @param trustStores the trust stores by name, every one the groups name (the configuration checked the names)
+     * @param verdicts    the gateway's verdict cache, through which https groups verify target certificates
      * @throws ConfigException naming the key of a target client certificate or key that cannot be used, or of
      *                         a target whose host does not resolve
      */
     public static TargetGroups create(Map<String, TargetGroupConfig> groups, EventLoopGroup eventLoops,
-                                      Map<String, TrustStore> trustStores) throws ConfigException {
+                                      Map<String, TrustStore> trustStores, CachingVerifier verdicts)
+            throws ConfigException {
         Map<String, TargetGroup> built = new LinkedHashMap<>();
         List<HealthChecker> checkers = new ArrayList<>();
         for (Map.Entry<String, TargetGroupConfig> e : groups.entrySet()) {
             TargetGroupConfig config = e.getValue();
             TargetTls tls = null;
             if (config.protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
-                TrustStore store = trustStores.get(config.tls().trustStore());
-                if (store == null) {
-                    throw new ConfigException(config.tls().at(), "unknown trust store '" + config.tls().trustStore() + "'");
-                }
-                tls = TargetTls.build(config.tls(), store);
+                tls = TargetTls.build(config.tls(), trustStores.get(config.tls().trustStore()), verdicts);
             }
             TargetGroup group = new TargetGroup(config, tls);
             for (Target t : group.targets()) {
@@ -88,10 +88,6 @@ public final class TargetGroups implements AutoCloseable {
     /** The group named {@code name}, or {@code null}. */
     public TargetGroup group(String name) {
         return groups.get(name);
-    }
-
-    public Map<String, TargetGroup> groups() {
-        return groups;
     }
 
     /** Stops health checks; closes idle pooled connections (connections in use close when their exchange ends). */

@@ -10,7 +10,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.resolver.NoopAddressResolverGroup;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,17 +55,11 @@ public final class TargetPool {
     private ScheduledFuture<?> sweep;
     private boolean closed;
 
-    TargetPool(Target target, EventLoop loop, Class<? extends Channel> channelType, int connectTimeoutMillis,
-               TargetTls tls) {
+    TargetPool(Target target, EventLoop loop, int connectTimeoutMillis, TargetTls tls) {
         this.target = target;
         this.loop = loop;
-        this.bootstrap = new Bootstrap()
-                .group(loop)
-                .channel(channelType)
-                .resolver(NoopAddressResolverGroup.INSTANCE)
+        this.bootstrap = Target.bootstrap(loop, connectTimeoutMillis)
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -170,11 +163,6 @@ public final class TargetPool {
         if (!idle.isEmpty() && !closed) {
             sweep = loop.schedule(this::sweep, IDLE_TIMEOUT_NANOS / 2, TimeUnit.NANOSECONDS);
         }
-    }
-
-    /** Idle connections now (for tests and metrics; call on the pool's loop). */
-    public int idleCount() {
-        return idle.size();
     }
 
     void close() {

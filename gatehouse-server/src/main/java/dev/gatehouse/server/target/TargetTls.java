@@ -1,21 +1,19 @@
 package dev.gatehouse.server.target;
 
-import dev.gatehouse.pki.CertificateVerifier;
-import dev.gatehouse.pki.Pem;
-import dev.gatehouse.pki.PkiException;
+import dev.gatehouse.pki.CachingVerifier;
 import dev.gatehouse.pki.TrustStore;
 import dev.gatehouse.pki.VerificationParameters;
 import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetTlsConfig;
 import dev.gatehouse.server.config.TlsConfig;
+import dev.gatehouse.server.tls.KeyMaterial;
 import dev.gatehouse.server.tls.TlsProvider;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import java.net.Socket;
-import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
@@ -25,8 +23,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * TLS to the targets of an {@code https} group: one client context per group, whose certificate check
- * is Gatehouse's own verifier (the one that judges client certificates) with purpose {@code server} and
- * a hostname check, against the group's trust store (which may pin a self-signed target certificate).
+ * is Gatehouse's own verifier with purpose {@code server} and a hostname check, against the group's trust
+ * store (which may pin a self-signed target certificate), through the same verdict cache that judges
+ * client certificates: a target's chain is verified once, not at every new connection.
  * Optionally presents Gatehouse's client certificate ({@code tls.certificate}, {@code tls.private_key}).
  *
  * <h2>Which name is checked</h2>
@@ -38,8 +37,6 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>Immutable and thread-safe.
  */
 public final class TargetTls {
-    private static final CertificateVerifier VERIFIER = new CertificateVerifier();
-
     private final SslContext context;
     private final String serverName;
 
@@ -49,36 +46,20 @@ public final class TargetTls {
     }
 
     /**
-     * @param store the trust store named by {@code tls.trust_store}, loaded for target verification
+     * @param store    the trust store named by {@code tls.trust_store}, loaded for target verification
+     * @param verdicts the gateway's verdict cache (the one client certificates are judged through)
      * @throws ConfigException naming the key of a client certificate or key that cannot be used
      */
-    public static TargetTls build(TargetTlsConfig config, TrustStore store) throws ConfigException {
+    public static TargetTls build(TargetTlsConfig config, TrustStore store, CachingVerifier verdicts)
+            throws ConfigException {
         SslContextBuilder b = SslContextBuilder.forClient()
                 .sslProvider(TlsProvider.server())
                 .protocols("TLSv1.3", "TLSv1.2")
-                .trustManager(new Verifying(store));
+                .trustManager(new Verifying(store, verdicts));
         TlsConfig.CertificateKeyPair pair = config.clientCertificate();
         if (pair != null) {
-            List<X509Certificate> chain;
-            PrivateKey key;
-            try {
-                chain = Pem.readCertificates(pair.certificate());
-            } catch (PkiException e) {
-                throw new ConfigException(pair.certificateAt(), e.getMessage());
-            }
-            if (chain.isEmpty()) {
-                throw new ConfigException(pair.certificateAt(), pair.certificate() + " holds no certificate");
-            }
-            try {
-                key = Pem.readPrivateKey(pair.privateKey());
-            } catch (PkiException e) {
-                throw new ConfigException(pair.privateKeyAt(), e.getMessage());
-            }
-            if (!Pem.keyMatches(key, chain.get(0))) {
-                throw new ConfigException(pair.privateKeyAt(), "the private key in " + pair.privateKey()
-                        + " does not match the certificate in " + pair.certificate());
-            }
-            b.keyManager(key, chain.toArray(new X509Certificate[0]));
+            KeyMaterial material = KeyMaterial.load(pair);
+            b.keyManager(material.key(), material.chain().toArray(new X509Certificate[0]));
         }
         try {
             return new TargetTls(b.build(), config.serverName());
@@ -100,9 +81,11 @@ public final class TargetTls {
     /** Checks target certificates with the gateway's verifier; the peer host of the engine is the name checked. */
     static final class Verifying extends X509ExtendedTrustManager {
         private final TrustStore store;
+        private final CachingVerifier verdicts;
 
-        Verifying(TrustStore store) {
+        Verifying(TrustStore store, CachingVerifier verdicts) {
             this.store = store;
+            this.verdicts = verdicts;
         }
 
         @Override
@@ -112,7 +95,7 @@ public final class TargetTls {
             if (host == null) {
                 throw new TargetCertificateException("no server name to check the target certificate against");
             }
-            Verdict v = VERIFIER.verify(store, Arrays.asList(chain), VerificationParameters.server(host));
+            Verdict v = verdicts.verify(store, Arrays.asList(chain), VerificationParameters.server(host));
             if (!v.isSuccess()) {
                 throw new TargetCertificateException("(" + host + "): " + v.explanation());
             }

@@ -1,8 +1,6 @@
 package dev.gatehouse.server.tls;
 
 import dev.gatehouse.pki.FailureCode;
-import dev.gatehouse.pki.Pem;
-import dev.gatehouse.pki.PkiException;
 import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
@@ -65,29 +63,10 @@ public final class ServerTls {
         List<SslContext> contexts = new ArrayList<>();
         DomainWildcardMappingBuilder<SslContext> mapping = null;
         for (CertificateKeyPair pair : tls.certificates()) {
-            List<X509Certificate> chain;
-            try {
-                chain = Pem.readCertificates(pair.certificate());
-            } catch (PkiException e) {
-                throw new ConfigException(pair.certificateAt(), e.getMessage());
-            }
-            if (chain.isEmpty()) {
-                throw new ConfigException(pair.certificateAt(), pair.certificate() + " holds no certificate");
-            }
-            PrivateKey key;
-            try {
-                key = Pem.readPrivateKey(pair.privateKey());
-            } catch (PkiException e) {
-                throw new ConfigException(pair.privateKeyAt(), e.getMessage());
-            }
-            if (!Pem.keyMatches(key, chain.get(0))) {
-                throw new ConfigException(pair.privateKeyAt(), "the private key in " + pair.privateKey()
-                        + " does not match the certificate in " + pair.certificate() + " (subject "
-                        + chain.get(0).getSubjectX500Principal().getName() + ")");
-            }
+            KeyMaterial material = KeyMaterial.load(pair);
             SslContext ctx;
             try {
-                ctx = context(key, chain, tls.policy(), judge);
+                ctx = context(material.key(), material.chain(), tls.policy(), judge);
             } catch (Exception e) {
                 throw new ConfigException(pair.certificateAt(), "cannot use " + pair.certificate() + " with "
                         + pair.privateKey() + ": " + e.getMessage(), e);
@@ -96,7 +75,7 @@ public final class ServerTls {
             if (mapping == null) {
                 mapping = new DomainWildcardMappingBuilder<>(ctx);
             }
-            for (String name : dnsNames(chain.get(0))) {
+            for (String name : dnsNames(material.leaf())) {
                 mapping.add(name, ctx);
             }
         }
@@ -111,15 +90,6 @@ public final class ServerTls {
     /** The context of a listener with a single certificate (no choice by server name), else {@code null}. */
     public SslContext onlyContext() {
         return contexts.size() == 1 ? contexts.get(0) : null;
-    }
-
-    public SslContext defaultContext() {
-        return contexts.get(0);
-    }
-
-    /** The client-certificate policy, or {@code null} when the listener's mode is {@code off}. */
-    public ClientCertificateJudge judge() {
-        return judge;
     }
 
     /**

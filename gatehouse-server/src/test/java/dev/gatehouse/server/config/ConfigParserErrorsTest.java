@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -77,7 +78,7 @@ class ConfigParserErrorsTest {
                         "unknown key (expected: one of name, listeners, trust_stores, target_groups, logs, shutdown_timeout, admin)"),
                 broken("unknown listener key", BASE.replace("    tls:", "    tsl: {}\n    tls:"), 4, "listeners[0].tsl",
                         "unknown key (expected: one of name, address, protocol, proxy_protocol, tls, mutual_authentication,"
-                                + " rules, default_action, timeouts)"),
+                                + " rules, default_action, timeouts, http2)"),
                 broken("duplicate key", BASE.replace("    tls:", "    address: 127.0.0.1:1\n    tls:"), 4,
                         "listeners[0].address", "duplicate key (expected: each key once; first at line 3)"),
                 broken("listeners is a mapping", "listeners: { api: {} }\n", 1, "listeners",
@@ -144,6 +145,10 @@ class ConfigParserErrorsTest {
                           - { priority: 10, when: { path: /x }, then: { deny: {} } }
                         """), 10, "listeners[0].rules[1].priority",
                         "duplicate priority 10 (expected: unique within the listener; also used by listeners[0].rules[0] at line 9)"),
+                broken("health check success codes with a reversed range", BASE + """
+                            health_check: { success_codes: "200-299, 302-301" }
+                        """, 12, "target_groups.app.health_check.success_codes",
+                        "bad status code or range '302-301' (expected: status codes 100-599 such as \"200\" or \"200-299,302\")"),
                 broken("unknown target group", BASE.replace("forward: app", "forward: ap"), 8,
                         "listeners[0].default_action.forward",
                         "unknown target group 'ap' (expected: one of app (defined under target_groups))"),
@@ -204,6 +209,16 @@ class ConfigParserErrorsTest {
                         """), 13, "listeners[0].rules[0].when.client_certificate.subject",
                         "'CN=a+b' is not a name pattern (expected: ATTRIBUTE=value pairs such as CN=ops-*,O=Acme;"
                                 + " write a literal , or + in a value as \\, or \\+)"),
+                // \\ is an escaped backslash, so the , after it separates a second attribute "x" with no value:
+                // refused here, with the key, rather than when the listener's routes are built.
+                broken("subject pattern with an escaped backslash before a comma", VERIFY.replace("    default_action: { deny: {} }\n", """
+                            rules:
+                              - priority: 7
+                                when: { client_certificate: { subject: ['O=Acme\\\\,x'] } }
+                                then: { forward: app }
+                            default_action: { deny: {} }
+                        """), 13, "listeners[0].rules[0].when.client_certificate.subject",
+                        "'O=Acme\\\\,x' is not a name pattern (expected: ATTRIBUTE=value pairs"),
                 broken("serial pattern without a digit", VERIFY.replace("    default_action: { deny: {} }\n", """
                             rules:
                               - priority: 7
@@ -312,6 +327,17 @@ class ConfigParserErrorsTest {
                         "not supported yet (expected: no admin section"),
                 broken("bare number duration", BASE.replace("    tls:", "    timeouts: { idle: 30 }\n    tls:"), 4,
                         "listeners[0].timeouts.idle", "'30' has no unit (expected: a duration such as 250ms, 5s, 2m, 1h"),
+                broken("zero request_body timeout", BASE.replace("    tls:", "    timeouts: { request_body: 0s }\n    tls:"),
+                        4, "listeners[0].timeouts.request_body", "'0s' is zero (expected: a duration > 0)"),
+                broken("request_body without unit", BASE.replace("    tls:", "    timeouts:\n      request_body: 60\n    tls:"),
+                        5, "listeners[0].timeouts.request_body", "'60' has no unit"),
+                broken("zero concurrent streams", BASE.replace("    tls:", "    http2:\n      max_concurrent_streams: 0\n    tls:"),
+                        5, "listeners[0].http2.max_concurrent_streams", "0 is out of range (expected: 1-10000)"),
+                broken("concurrent streams not a number", BASE.replace("    tls:",
+                        "    http2: { max_concurrent_streams: lots }\n    tls:"), 4,
+                        "listeners[0].http2.max_concurrent_streams", "'lots' is not an integer (expected: 1-10000)"),
+                broken("unknown http2 key", BASE.replace("    tls:", "    http2: { max_streams: 10 }\n    tls:"), 4,
+                        "listeners[0].http2.max_streams", "max_concurrent_streams"),
                 broken("yes is not a boolean", BASE.replace("    tls:", "    proxy_protocol: yes\n    tls:"), 4,
                         "listeners[0].proxy_protocol", "'yes' is not a boolean (expected: true or false)"),
                 broken("max_chain_depth out of range", VERIFY.replace("ca_certificates: certs/ca.pem",
@@ -344,5 +370,38 @@ class ConfigParserErrorsTest {
                 .startsWith(file + ":" + line + ": " + key + ": ")
                 .contains(gist.replace("DIR", dir.toString()));
         assertThat(e.location()).isEqualTo(new ConfigLocation(file, line, key));
+        assertThat(e.problems()).as("one mistake, one problem (no follow-on errors)").containsExactly(e);
+    }
+
+    @Test
+    void independentProblemsAreAllReportedInFileOrder() {
+        String yaml = VERIFY
+                .replace("      trust_store: partners\n", "      trust_store: partners\n    rules:\n"
+                        + "      - { priority: 0, then: { deny: {} } }\n"
+                        + "      - { priority: 5, when: { path: [\"/a\"] }, then: { forward: nowhere } }\n"
+                        + "      - { priority: 6, then: { deny: {} } }\n")
+                .replace("ca_certificates: certs/ca.pem", "ca_certificates: certs/ca.pem\n    max_chain_depth: 0")
+                .replace("app: { targets: [\"127.0.0.1:9001\"] }", "app: { targets: [\"127.0.0.1:9001\"], load_balancing: fastest }");
+        Path file = dir.resolve("gatehouse.yaml");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse(yaml, file));
+        assertThat(e).isNotNull();
+        assertThat(e.problems()).extracting(p -> p.location().line() + " " + p.location().key()).containsExactly(
+                "12 listeners[0].rules[0].priority",
+                "13 listeners[0].rules[1].then.forward",
+                "19 trust_stores.partners.max_chain_depth",
+                "21 target_groups.app.load_balancing");
+        assertThat(e.location()).isEqualTo(e.problems().get(0).location());
+        assertThat(e.getMessage().split("\n")).hasSize(4);
+    }
+
+    @Test
+    void aListenerWhoseModeIsWrongIsNotJudgedOnItsClientCertificateRules() {
+        String yaml = VERIFY.replace("mode: verify", "mode: strict")
+                .replace("      trust_store: partners\n", "      trust_store: partners\n    rules:\n"
+                        + "      - { priority: 1, when: { client_certificate: { subject: [\"CN=a\"] } }, then: { deny: {} } }\n");
+        Path file = dir.resolve("gatehouse.yaml");
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> ConfigParser.parse(yaml, file));
+        assertThat(e.problems()).extracting(p -> p.location().key())
+                .containsExactly("listeners[0].mutual_authentication.mode");
     }
 }

@@ -3,6 +3,7 @@ package dev.gatehouse.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.pki.TrustStoreLimits;
 import dev.gatehouse.server.config.ActionConfig.WeightedTargetGroup;
 import dev.gatehouse.server.config.ListenerConfig.ListenerProtocol;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
@@ -67,7 +68,7 @@ class ConfigParserTest {
                   - priority: 25
                     then: { redirect: { status: 301, protocol: https, port: "443", path: "/v2#{path}" } }
                 default_action: { forward: app }
-                timeouts: { idle: 2m, request_head: 250ms }
+                timeouts: { idle: 2m, request_head: 250ms, request_body: 30s }
               - name: plain
                 address: 127.0.0.1:8080
                 protocol: http
@@ -170,7 +171,8 @@ class ConfigParserTest {
         assertThat(api.rules().get(2).then()).isEqualTo(new ActionConfig.Redirect(301, "https", null, "443", "/v2#{path}", null));
         assertThat(api.rules().get(3).then()).isEqualTo(new ActionConfig.Deny(404));
         assertThat(api.defaultAction()).isEqualTo(ActionConfig.Forward.to("app"));
-        assertThat(api.timeouts()).isEqualTo(new ListenerTimeouts(Duration.ofMinutes(2), Duration.ofMillis(250)));
+        assertThat(api.timeouts()).isEqualTo(new ListenerTimeouts(Duration.ofMinutes(2), Duration.ofMillis(250),
+                Duration.ofSeconds(30)));
 
         ListenerConfig plain = config.listeners().get(1);
         assertThat(plain.protocol()).isEqualTo(ListenerProtocol.HTTP);
@@ -179,6 +181,8 @@ class ConfigParserTest {
         assertThat(plain.rules()).isEmpty();
         assertThat(plain.defaultAction()).isEqualTo(new ActionConfig.Deny(403));
         assertThat(plain.timeouts()).isEqualTo(ListenerTimeouts.DEFAULTS);
+        assertThat(plain.timeouts().requestBody()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(plain.http2().maxConcurrentStreams()).isEqualTo(100);
 
         TrustStoreConfig partners = config.trustStores().get("partners");
         assertThat(partners.name()).isEqualTo("partners");
@@ -187,7 +191,7 @@ class ConfigParserTest {
         assertThat(partners.revocationListsAt()).extracting(ConfigLocation::key)
                 .containsExactly("trust_stores.partners.revocation_lists[0]", "trust_stores.partners.revocation_lists[1]");
         assertThat(partners.maxChainDepth()).isEqualTo(5);
-        assertThat(partners.maxCaCertificates()).isEqualTo(TrustStoreConfig.DEFAULT_MAX_CA_CERTIFICATES);
+        assertThat(partners.maxCaCertificates()).isEqualTo(TrustStoreLimits.DEFAULTS.maxCaCertificates());
         assertThat(partners.maxRevocationEntries()).isEqualTo(1_000_000L);
         assertThat(partners.caCertificatesAt()).isEqualTo(new ConfigLocation(file, 54, "trust_stores.partners.ca_certificates"));
 
@@ -201,7 +205,7 @@ class ConfigParserTest {
         assertThat(app.healthCheck().timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(app.healthCheck().healthyThreshold()).isEqualTo(3);
         assertThat(app.healthCheck().unhealthyThreshold()).isEqualTo(2);
-        assertThat(app.healthCheck().successCodes()).isEqualTo("200-399");
+        assertThat(app.healthCheck().successCodes()).hasToString("200-399");
         assertThat(app.tls()).isNull();
         assertThat(app.timeouts()).isEqualTo(TargetTimeouts.DEFAULTS);
         TargetGroupConfig adminGroup = config.targetGroups().get("admin");
@@ -246,7 +250,26 @@ class ConfigParserTest {
         assertThat(listener.tls().policy()).isEqualTo(TlsPolicy.TLS12_AND_13);
         assertThat(listener.mutualAuthentication()).isEqualTo(MutualAuthConfig.off(listener.at()));
         assertThat(listener.timeouts()).isEqualTo(ListenerTimeouts.DEFAULTS);
+        assertThat(listener.http2()).isEqualTo(ListenerHttp2.DEFAULTS);
         assertThat(listener.defaultAction()).isEqualTo(new ActionConfig.FixedResponse(200, "text/plain", ""));
+    }
+
+    @Test
+    void http2SettingsOfAListener() throws Exception {
+        GatewayConfig config = parse("""
+                listeners:
+                  - address: 127.0.0.1:8443
+                    tls:
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                    http2: { max_concurrent_streams: 250 }
+                    default_action: { fixed_response: { status: 200 } }
+                  - address: 127.0.0.1:8080
+                    protocol: http
+                    http2: {}
+                    default_action: { fixed_response: { status: 200 } }
+                """);
+        assertThat(config.listeners().get(0).http2()).isEqualTo(new ListenerHttp2(250));
+        assertThat(config.listeners().get(1).http2()).isEqualTo(ListenerHttp2.DEFAULTS);
     }
 
     @Test

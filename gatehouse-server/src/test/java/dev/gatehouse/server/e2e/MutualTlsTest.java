@@ -198,7 +198,10 @@ class MutualTlsTest {
         assertThat(l.tlsProtocol()).isIn("TLSv1.3", "TLSv1.2");
         assertThat(l.tlsCipher()).matches("[A-Z0-9_-]+");
         assertThat(l.tlsHandshakeLatency()).matches("\\d+\\.\\d{3}");
-        assertThat(l.leafClientCertSubject()).isEqualTo("\"" + h.get("X-Amzn-Mtls-Clientcert-Subject").get(0) + "\"");
+        // Quoted as the access log quotes it: the subject's own \, becomes \\,.
+        assertThat(l.leafClientCertSubject())
+                .isEqualTo("\"" + h.get("X-Amzn-Mtls-Clientcert-Subject").get(0).replace("\\", "\\\\") + "\"");
+        assertThat(l.leafClientCertSubject()).isEqualTo("\"emailAddress=ops@acme.test,O=Acme\\\\, Inc.,CN=partner-1\"");
         assertThat(l.leafClientCertValidity()).isEqualTo(h.get("X-Amzn-Mtls-Clientcert-Validity").get(0));
         assertThat(l.leafClientCertSerialNumber()).isEqualTo("0A1B2C");
         assertThat(l.tlsVerifyStatus()).isEqualTo("Success");

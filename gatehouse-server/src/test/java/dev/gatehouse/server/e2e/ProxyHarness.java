@@ -4,6 +4,7 @@ import dev.gatehouse.server.config.ActionConfig;
 import dev.gatehouse.server.config.ConfigLocation;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.ListenerHttp2;
 import dev.gatehouse.server.config.ListenerTimeouts;
 import dev.gatehouse.server.config.LogsConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
@@ -93,6 +94,7 @@ public final class ProxyHarness implements AutoCloseable {
         private final List<ListenerConfig> otherListeners = new ArrayList<>();
         private ActionConfig defaultAction;
         private ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
+        private ListenerHttp2 http2 = ListenerHttp2.DEFAULTS;
         private MutualAuthConfig mtls = MutualAuthConfig.off(ConfigLocation.synthetic("listeners[0]"));
         private List<Map.Entry<String, String>> identityHeaders = List.of();
         private String clientSubject;
@@ -127,7 +129,17 @@ public final class ProxyHarness implements AutoCloseable {
         }
 
         public Builder timeouts(Duration idle, Duration requestHead) {
-            this.timeouts = new ListenerTimeouts(idle, requestHead);
+            this.timeouts = new ListenerTimeouts(idle, requestHead, timeouts.requestBody());
+            return this;
+        }
+
+        public Builder requestBodyTimeout(Duration requestBody) {
+            this.timeouts = new ListenerTimeouts(timeouts.idle(), timeouts.requestHead(), requestBody);
+            return this;
+        }
+
+        public Builder http2(ListenerHttp2 http2) {
+            this.http2 = http2;
             return this;
         }
 
@@ -166,7 +178,7 @@ public final class ProxyHarness implements AutoCloseable {
 
         public ProxyHarness start() throws Exception {
             ListenerConfig listener = new ListenerConfig("test", TargetAddress.of("127.0.0.1", 0),
-                    ListenerConfig.ListenerProtocol.HTTP, null, mtls, rules, defaultAction, timeouts,
+                    ListenerConfig.ListenerProtocol.HTTP, null, mtls, rules, defaultAction, timeouts, http2,
                     ConfigLocation.synthetic("listeners[0]"));
             List<ListenerConfig> listeners = new ArrayList<>();
             listeners.add(listener);

@@ -7,10 +7,14 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 
-/** DER certificates: parse exactly (no trailing bytes), encode with a clear failure. */
-final class Der {
+/**
+ * X.509 certificates in DER: parse one that fills its bytes exactly (no trailing bytes, checked against the
+ * length its outer SEQUENCE declares), encode one with a clear failure. Certificates only; the DER
+ * structures inside them are the JDK's to read.
+ */
+final class DerCertificates {
 
-    private Der() {
+    private DerCertificates() {
     }
 
     static CertificateFactory factory() {
