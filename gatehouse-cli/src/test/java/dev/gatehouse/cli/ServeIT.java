@@ -83,6 +83,7 @@ class ServeIT {
         HeldCertificate server = HeldCertificate.builder().commonName("localhost").addSanIp("127.0.0.1").build();
         server.writeTo(dir, "server");
         Path config = dir.resolve("gatehouse.yaml");
+        Files.createDirectories(dir.resolve("logs"));
         Files.writeString(config, """
                 shutdown_timeout: 10s
                 listeners:

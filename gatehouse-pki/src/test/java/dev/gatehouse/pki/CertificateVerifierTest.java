@@ -180,6 +180,24 @@ class CertificateVerifierTest {
     }
 
     @Test
+    void theStoreExposesEachCrlsIssuerNextUpdateAndHowLongItIsOverdue() throws Exception {
+        Instant nextUpdate = Instant.now().minus(Duration.ofHours(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        X509CRL stale = HeldCertificate.crl(intermediate, nextUpdate.minus(Duration.ofDays(2)), nextUpdate);
+        X509CRL fresh = HeldCertificate.crl(root, Duration.ofDays(1));
+        TrustStore store = store(List.of(stale, fresh), root, intermediate);
+        Instant now = nextUpdate.plus(Duration.ofHours(30));
+
+        assertThat(store.revocationLists()).hasSize(2);
+        TrustStore.RevocationList first = store.revocationLists().get(0);
+        assertThat(first.issuer()).isEqualTo(CertificateNames.subject(intermediate.certificate()));
+        assertThat(first.nextUpdate()).isEqualTo(nextUpdate);
+        assertThat(first.overdueAt(now)).isEqualTo(Duration.ofHours(30));
+        assertThat(store.revocationLists().get(1).overdueAt(now)).isZero();
+        assertThat(store.staleRevocationLists(now)).containsExactly(first);
+        assertThat(store.staleRevocationLists(nextUpdate.minusSeconds(1))).isEmpty();
+    }
+
+    @Test
     void crlThatCannotBeUsedForThePathsIssuer() throws Exception {
         // Two anchors share a name; the CRL is signed by one of them, the leaf by the other.
         HeldCertificate twin = HeldCertificate.builder().commonName("Root").ca(-1).build();

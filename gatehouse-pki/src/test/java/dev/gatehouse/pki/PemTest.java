@@ -56,6 +56,30 @@ class PemTest {
     }
 
     @Test
+    void damagedBase64IsNamedByLineAndCharacterNotByTheDecodersWords() throws Exception {
+        String pem = HeldCertificate.builder().build().certificatePem();
+        String[] lines = pem.split("\n");
+        Path empty = dir.resolve("empty.pem");
+        Files.writeString(empty, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> Pem.readCertificates(empty))
+                .hasMessageStartingWith(empty + ": line 2: empty base64 text of the CERTIFICATE block (expected:")
+                .message().doesNotContain("Empty input");
+
+        Path stray = dir.resolve("stray.pem");
+        lines[3] = lines[3].substring(0, 10) + "*" + lines[3].substring(11);
+        Files.writeString(stray, String.join("\n", lines) + "\n");
+        assertThatThrownBy(() -> Pem.readCertificates(stray))
+                .hasMessageStartingWith(stray + ": line 4: invalid base64 character '*' in the CERTIFICATE block (expected:");
+
+        // A ':' in the middle of the base64 is damage, not an RFC 1421 header line.
+        Path colon = dir.resolve("colon.pem");
+        lines[3] = lines[3].substring(0, 10) + ":" + lines[3].substring(11);
+        Files.writeString(colon, String.join("\n", lines) + "\n");
+        assertThatThrownBy(() -> Pem.readCertificates(colon))
+                .hasMessageStartingWith(colon + ": line 4: invalid base64 character ':' in the CERTIFICATE block (expected:");
+    }
+
+    @Test
     void keyErrorsNameTheFileAndWhatWasFound() throws Exception {
         // BouncyCastle writes a SEC1 key from a JDK key without its curve parameters.
         Path noCurve = dir.resolve("nocurve.key");

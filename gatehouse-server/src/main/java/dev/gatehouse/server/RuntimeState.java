@@ -34,6 +34,7 @@ import java.util.Set;
  * file, line and key, and leaves nothing open.
  */
 public final class RuntimeState implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RuntimeState.class);
     /**
      * Verdicts per presented chain, shared by every listener, target group and state (client certificates
      * and target certificates alike): keyed by the chain's bytes, the trust store's generation and the
@@ -83,6 +84,7 @@ public final class RuntimeState implements AutoCloseable {
                     ? TrustStore.Use.TARGET_VERIFICATION : TrustStore.Use.CLIENT_VERIFICATION;
             stores.put(ts.name(), loadTrustStore(ts, use));
         }
+        warnOfStaleCrls(stores, java.time.Instant.now());
         TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores, VERDICTS);
         try {
             ConnectionLog connections = new ConnectionLog(connectionLog, config.name());
@@ -146,6 +148,31 @@ public final class RuntimeState implements AutoCloseable {
         }
         TrustStoreConfig ts = config.trustStores().get(mtls.trustStore());
         return new ClientVerification(loadTrustStore(ts, TrustStore.Use.CLIENT_VERIFICATION), clientParameters(mtls));
+    }
+
+    /**
+     * One WARN per CRL past its {@code nextUpdate}, at every state build (start and each reload): it is
+     * still used, but the CA has stopped vouching for it, and revocations since then are unknown here.
+     */
+    private static void warnOfStaleCrls(Map<String, TrustStore> stores, java.time.Instant now) {
+        for (Map.Entry<String, TrustStore> e : stores.entrySet()) {
+            for (TrustStore.RevocationList crl : e.getValue().staleRevocationLists(now)) {
+                log.warn("trust store {}: the CRL {} of {} is overdue by {} (its nextUpdate was {}); still used for"
+                                + " revocation checks (expected: a fresh CRL from that CA in place of the file)",
+                        e.getKey(), crl.source(), crl.issuer(), overdue(crl.overdueAt(now)), crl.nextUpdate());
+            }
+        }
+    }
+
+    /** {@code 3d 4h}, {@code 5h 12m}, {@code 42m 10s}: as precise as a person reading the log needs. */
+    static String overdue(java.time.Duration d) {
+        if (d.toDays() > 0) {
+            return d.toDays() + "d " + d.toHoursPart() + "h";
+        }
+        if (d.toHours() > 0) {
+            return d.toHours() + "h " + d.toMinutesPart() + "m";
+        }
+        return d.toMinutes() + "m " + d.toSecondsPart() + "s";
     }
 
     private static TrustStore loadTrustStore(TrustStoreConfig ts, TrustStore.Use use) throws ConfigException {

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 /**
  * Sets up the pipeline of every accepted client connection. Reads like the way a connection goes:
  * <ol>
+ *   <li>{@code signatures} (BoringSSL): refuses SHA-1 and MD5 handshake signatures in TLS 1.2;</li>
  *   <li>{@code tls}: the {@link SslHandler} of the listener's certificate; with several certificates,
  *       {@code sni} first reads the ClientHello's server name and puts in the one of the matching
  *       certificate (both bounded by the listener's {@code request_head} timeout);</li>
@@ -64,6 +65,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         if (listener.tls() != null) {
             long handshakeTimeoutMillis = listener.config().timeouts().requestHead().toMillis();
+            io.netty.channel.ChannelHandler signatures = listener.tls().signatureGuard();
+            if (signatures != null) {
+                p.addLast("signatures", signatures);
+            }
             SslContext only = listener.tls().onlyContext();
             if (only != null) {
                 // One certificate: nothing to choose by server name, so the TLS stack reads the ClientHello

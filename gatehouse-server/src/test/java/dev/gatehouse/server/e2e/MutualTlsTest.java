@@ -90,7 +90,7 @@ class MutualTlsTest {
         Files.writeString(dir.resolve("clients.crl"), HeldCertificate.crlPem(
                 HeldCertificate.crl(root, Duration.ofDays(1), revoked.certificate().getSerialNumber())));
 
-        connectionLog = dir.resolve("logs/connection.log");
+        connectionLog = Files.createDirectories(dir.resolve("logs")).resolve("connection.log");
         String yaml = """
                 name: gw-test
                 listeners:
