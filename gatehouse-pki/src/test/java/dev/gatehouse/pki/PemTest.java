@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.pki.testing.HeldCertificate;
+import dev.gatehouse.pki.testing.Tools;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ class PemTest {
         Files.writeString(dir.resolve("pkcs8.key"), ec.privateKeyPem());
         Files.writeString(dir.resolve("pkcs1.key"), traditional(rsa.keyPair()));
         Files.writeString(dir.resolve("p384.pkcs8"), p384.privateKeyPem());
+        Tools.assumeInstalled("openssl");
         Process p = new ProcessBuilder("openssl", "ec", "-in", dir.resolve("p384.pkcs8").toString(), "-out",
                 dir.resolve("sec1.key").toString()).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();

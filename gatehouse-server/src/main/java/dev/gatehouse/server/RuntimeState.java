@@ -120,9 +120,34 @@ public final class RuntimeState implements AutoCloseable {
             return ClientCertificateJudge.passthrough();
         }
         TrustStore store = stores.get(mtls.trustStore());
-        VerificationParameters params = VerificationParameters.client().withIgnoreLeafExpiry(mtls.ignoreClientCertificateExpiry());
+        VerificationParameters params = clientParameters(mtls);
         return ClientCertificateJudge.verifying(chain -> VERDICTS.verify(store, java.util.Arrays.asList(chain), params),
                 store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames());
+    }
+
+    /** The parameters a verify-mode listener judges client certificates with. */
+    private static VerificationParameters clientParameters(MutualAuthConfig mtls) {
+        return VerificationParameters.client().withIgnoreLeafExpiry(mtls.ignoreClientCertificateExpiry());
+    }
+
+    /** What a verify-mode listener judges a client certificate with: its trust store and parameters. */
+    public record ClientVerification(TrustStore trustStore, VerificationParameters parameters) {}
+
+    /**
+     * The trust store (loaded from its files as a running gateway loads it, CRLs and limits included) and
+     * the verification parameters of {@code listener}, a verify-mode listener of {@code config}: what
+     * {@code gatehouse verify --listener} judges a certificate with, so that it decides as the listener does.
+     *
+     * @throws IllegalArgumentException if the listener is not in verify mode
+     */
+    public static ClientVerification clientVerification(GatewayConfig config, ListenerConfig listener)
+            throws ConfigException {
+        MutualAuthConfig mtls = listener.mutualAuthentication();
+        if (mtls == null || mtls.mode() != MutualAuthMode.VERIFY) {
+            throw new IllegalArgumentException("listener " + listener.name() + " does not verify client certificates");
+        }
+        TrustStoreConfig ts = config.trustStores().get(mtls.trustStore());
+        return new ClientVerification(loadTrustStore(ts, TrustStore.Use.CLIENT_VERIFICATION), clientParameters(mtls));
     }
 
     /**
