@@ -1,5 +1,6 @@
 package dev.gatehouse.ca;
 
+import dev.gatehouse.pki.testing.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -9,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the real {@code openssl} binary (tests judge the CA's output by what OpenSSL says). */
 final class OpenSsl {
-    static final String BINARY = "/usr/bin/openssl";
+    static final String BINARY = "openssl";
 
     record Result(int exitCode, String output) {
         boolean ok() {
@@ -21,6 +22,7 @@ final class OpenSsl {
     }
 
     static Result run(String... args) throws IOException, InterruptedException {
+        Tools.assumeInstalled(BINARY);
         List<String> cmd = new ArrayList<>();
         cmd.add(BINARY);
         cmd.addAll(List.of(args));

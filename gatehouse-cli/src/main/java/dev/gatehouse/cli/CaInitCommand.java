@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
+import java.security.cert.X509CRL;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Spec;
         description = {"Make a CA in a directory: a root (self-signed), or with --intermediate --parent DIR an"
                 + " intermediate signed by the CA in DIR (CA:TRUE, pathlen:0: it issues leaf certificates"
                 + " only, and is recorded in DIR's index). Writes ca.pem, ca.key (mode 0600), chain.pem"
-                + " (this CA up to the root) and an empty index.",
+                + " (this CA up to the root), an empty index and an empty CRL (crl.pem, crl.der; nextUpdate"
+                + " in 7 days), so that a trust store can name the CRL from the start.",
                 ""},
         footer = {"", "EXAMPLES",
                 "  # a root CA in ./pki, EC P-256, valid 10 years",
@@ -107,6 +109,8 @@ final class CaInitCommand implements Callable<Integer> {
                     + " replace it with a new key and an empty index");
         }
 
+        // An empty CRL from the start, so a trust store can name it before anything is revoked.
+        X509CRL crl = ca.publishCrl(CaCommand.DEFAULT_CRL_DAYS);
         PrintWriter out = spec.commandLine().getOut();
         out.println((intermediate ? "intermediate" : "root") + " CA created in " + dir.dir);
         out.println(CaCommand.field("subject", CertificateNames.subject(ca.certificate())));
@@ -119,6 +123,8 @@ final class CaInitCommand implements Callable<Integer> {
                 + " (mode 0600)"));
         out.println(CaCommand.field("certificate", ca.directory().resolve(CertificateAuthority.CERTIFICATE_FILE)));
         out.println(CaCommand.field("chain", ca.directory().resolve(CertificateAuthority.CHAIN_FILE)));
+        out.println(CaCommand.field("crl", ca.directory().resolve(CertificateAuthority.CRL_PEM_FILE) + " (empty; next update "
+                + CaCrlCommand.instant(crl.getNextUpdate()) + ": publish again with 'gatehouse ca crl')"));
         return Main.EXIT_OK;
     }
 }

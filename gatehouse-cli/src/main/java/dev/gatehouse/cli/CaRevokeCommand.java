@@ -73,6 +73,7 @@ final class CaRevokeCommand implements Callable<Integer> {
         out.println("revoked " + CertificateNames.serialHex(e.serial()) + " " + CertificateNames.distinguishedName(e.subject())
                 + " (" + r.rfcName() + ")");
         out.println("publish it: gatehouse ca crl --dir " + dir.dir);
+        out.println("then " + CaCommand.CRL_PICKUP);
         return Main.EXIT_OK;
     }
 }

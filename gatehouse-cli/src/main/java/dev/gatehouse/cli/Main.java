@@ -19,9 +19,10 @@ import picocli.CommandLine.Command;
                 QuickstartCommand.class,
                 VerifyCommand.class,
                 CaCommand.class,
+                CompletionCommand.class,
                 CommandLine.HelpCommand.class,
         })
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_INVALID = 1;
     public static final int EXIT_USAGE = 2;
@@ -38,17 +39,29 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setExitCodeExceptionMapper(e -> EXIT_USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("gatehouse: " + ex.getMessage());
-            ex.getCommandLine().usage(ex.getCommandLine().getErr());
+            // The error and where to read more: the whole help would bury the one line that matters.
+            CommandLine failed = ex.getCommandLine();
+            java.io.PrintWriter err = failed.getErr();
+            err.println("gatehouse: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+            err.println(helpHint(failed));
+            err.flush();
             return EXIT_USAGE;
         });
         return cl.execute(args);
     }
 
+    /** {@code Try 'gatehouse verify --help' for more information.}: the one line after a usage error. */
+    static String helpHint(CommandLine command) {
+        return "Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.";
+    }
+
+    /** Bare {@code gatehouse}: the usage, once, on stderr, and the usage exit code. */
     @Override
-    public void run() {
+    public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+        spec.commandLine().getErr().flush();
+        return EXIT_USAGE;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

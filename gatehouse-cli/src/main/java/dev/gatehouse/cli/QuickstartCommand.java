@@ -91,6 +91,8 @@ final class QuickstartCommand implements Callable<Integer> {
     }
 
     private static void preparePki(Path base) throws IOException, CaException {
+        // The gateway creates log files, never directories: the demo's own log directory is made here.
+        Files.createDirectories(base.resolve("logs"));
         Path caDir = base.resolve("ca");
         CertificateAuthority ca = Files.exists(caDir.resolve(CertificateAuthority.CERTIFICATE_FILE))
                 ? CertificateAuthority.open(caDir)

@@ -9,6 +9,7 @@ import dev.gatehouse.pki.Pem;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECKey;
 import java.security.interfaces.RSAKey;
@@ -40,6 +41,35 @@ class CaInitCommandTest {
         // The serial we print is the one openssl prints.
         assertThat(OpenSsl.run("x509", "-noout", "-serial", "-in", dir.resolve("ca.pem").toString()).output())
                 .contains("serial=" + CertificateNames.serialHex(ca));
+    }
+
+    @Test
+    void initWritesAnEmptyCrlThatAConfigCanNameAtOnce() throws Exception {
+        Path dir = tmp.resolve("pki");
+        Cli.Result r = Cli.ok("ca", "init", "--dir", dir.toString());
+        assertThat(r.out()).contains("crl:          " + dir.resolve("crl.pem") + " (empty; next update ");
+        X509CRL crl = Pem.readCrls(dir.resolve("crl.pem")).get(0);
+        assertThat(crl.getRevokedCertificates()).isNull();
+        assertThat(crl.getIssuerX500Principal()).isEqualTo(Pem.readCertificates(dir.resolve("ca.pem")).get(0).getSubjectX500Principal());
+        assertThat(Files.exists(dir.resolve("crl.der"))).isTrue();
+
+        Cli.ok("ca", "issue", "--dir", dir.toString(), "--profile", "server", "--cn", "localhost",
+                "--san", "DNS:localhost", "--out", tmp.toString(), "--name", "server");
+        Path config = tmp.resolve("gatehouse.yaml");
+        Files.writeString(config, """
+                listeners:
+                  - name: api
+                    address: 127.0.0.1:8443
+                    tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
+                    mutual_authentication: { mode: verify, trust_store: partners }
+                    default_action: { forward: app }
+                trust_stores:
+                  partners: { ca_certificates: pki/ca.pem, revocation_lists: [ pki/crl.pem ] }
+                target_groups:
+                  app: { targets: [ "127.0.0.1:9001" ] }
+                """);
+        Cli.Result validate = Cli.run("validate", "--config", config.toString());
+        assertThat(validate.exit()).as(validate.err()).isZero();
     }
 
     @Test

@@ -39,10 +39,14 @@ class CaRevokeCommandTest {
         // As openssl x509 -text prints it: lower case with colons.
         String colons = serial.toLowerCase().replaceAll("(..)(?!$)", "$1:");
         Cli.Result revoked = Cli.ok("ca", "revoke", "--dir", d, "--serial", colons, "--reason", "keyCompromise");
-        assertThat(revoked.out()).startsWith("revoked " + serial + " CN=mallory (keyCompromise)\n");
+        assertThat(revoked.out()).startsWith("revoked " + serial + " CN=mallory (keyCompromise)\n")
+                .contains("a running gateway that names this CRL in a trust store picks up the new file within 2 s"
+                        + " (or on SIGHUP)");
 
         Cli.Result published = Cli.ok("ca", "crl", "--dir", d, "--days", "3");
-        assertThat(published.out()).contains("number:       2\n", "revoked:      1 certificate\n");
+        // CRL 1 is the empty one of ca init, 2 the first ca crl.
+        assertThat(published.out()).contains("number:       3\n", "revoked:      1 certificate\n",
+                "a running gateway that names this CRL in a trust store picks up the new file within 2 s (or on SIGHUP)");
         OpenSsl.assertFails(OpenSsl.verify("sslclient", root, null, crl, mallory), "certificate revoked");
         OpenSsl.assertFails(OpenSsl.run("verify", "-purpose", "sslclient", "-CAfile", root.toString(), "-crl_check",
                 "-CRLfile", pki.resolve("crl.der").toString(), mallory.toString()), "certificate revoked");
@@ -51,7 +55,7 @@ class CaRevokeCommandTest {
         X509CRL x = Pem.readCrls(crl).get(0);
         assertThat(Duration.between(x.getThisUpdate().toInstant(), x.getNextUpdate().toInstant())).isEqualTo(Duration.ofDays(3));
         assertThat(OpenSsl.run("crl", "-noout", "-text", "-in", crl.toString()).output())
-                .contains("Serial Number: " + serial, "Key Compromise", "X509v3 CRL Number: \n                2");
+                .contains("Serial Number: " + serial, "Key Compromise", "X509v3 CRL Number: \n                3");
 
         List<String> lines = Cli.ok("ca", "list", "--dir", d).out().lines().collect(Collectors.toList());
         assertThat(lines.get(0)).matches("SERIAL +SUBJECT +NOT AFTER +STATUS");

@@ -2,6 +2,7 @@ package dev.gatehouse.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.pki.testing.Tools;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,6 +29,7 @@ class QuickstartIT {
 
     @Test
     void quickstartServesTheDemoClientAndRefusesOthers() throws Exception {
+        Tools.assumeInstalled("curl");
         Path root = Path.of(System.getProperty("maven.multiModuleProjectDirectory", "..")).toAbsolutePath().normalize();
         Path script = root.resolve("bin/gatehouse");
         assertThat(script).isExecutable();

@@ -40,7 +40,8 @@ class ReadmeReferenceConfigTest {
     void referenceConfigurationValidates() throws Exception {
         String yaml = referenceYaml(readme());
         Set<String> made = makeFilesOfReference();
-        // Every file the reference names is one this test made (logs are created by the gateway).
+        // Every file the reference names is one this test made (log files are created by the gateway, in
+        // a directory that must exist).
         Set<String> named = new TreeSet<>();
         Matcher m = FILE_VALUE.matcher(withoutComments(yaml));
         while (m.find()) {
@@ -148,6 +149,7 @@ class ReadmeReferenceConfigTest {
                 CaParameters.root().withCommonName("Target CA"), false);
         Path certs = dir.resolve("certs");
         Path trust = Files.createDirectories(dir.resolve("trust"));
+        Files.createDirectories(dir.resolve("logs"));
         partners.issue(IssueRequest.builder(IssuanceProfile.SERVER).commonName("api.example.com")
                 .subjectAltName(SubjectAltName.dns("api.example.com")).build()).writeTo(certs, "api", false);
         partners.issue(IssueRequest.builder(IssuanceProfile.CLIENT).commonName("gatehouse-1").build())

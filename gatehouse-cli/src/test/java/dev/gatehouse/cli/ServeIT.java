@@ -84,6 +84,7 @@ class ServeIT {
         HeldCertificate server = HeldCertificate.builder().commonName("localhost").addSanIp("127.0.0.1").build();
         server.writeTo(dir, "server");
         Path config = dir.resolve("gatehouse.yaml");
+        Files.createDirectories(dir.resolve("logs"));
         Files.writeString(config, """
                 shutdown_timeout: 10s
                 listeners:
@@ -135,6 +136,7 @@ class ServeIT {
             port = s.getLocalPort();
         }
         Path config = dir.resolve("gatehouse.yaml");
+        Files.createDirectories(dir.resolve("logs"));
         Files.writeString(config, versioned(port, "one"));
         Process p = new ProcessBuilder(script().toString(), "serve", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("serve.out").toFile()).start();

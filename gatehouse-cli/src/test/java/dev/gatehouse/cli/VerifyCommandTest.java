@@ -146,6 +146,109 @@ class VerifyCommandTest {
         assertThat(((Map<?, ?>) Json.parse(failed.out)).get("status")).isEqualTo("ClientCertNotYetValid");
     }
 
+    /**
+     * A config whose verify-mode listener ignores expiry and whose trust store holds the root's CRL; a
+     * second listener only passes certificates through.
+     */
+    Path listenerConfig(HeldCertificate revoked) throws Exception {
+        Path crl = dir.resolve("root.crl");
+        Files.writeString(crl, HeldCertificate.crlPem(HeldCertificate.crl(root, java.time.Duration.ofDays(1),
+                revoked.certificate().getSerialNumber())));
+        HeldCertificate.builder().commonName("api.example.com").addSanDns("api.example.com").serverAuth()
+                .signedBy(root).build().writeTo(dir, "api", root);
+        Path config = dir.resolve("gatehouse.yaml");
+        Files.writeString(config, """
+                listeners:
+                  - name: api
+                    address: 127.0.0.1:8443
+                    tls:
+                      certificates: [{ certificate: api.pem, private_key: api.key }]
+                    mutual_authentication: { mode: verify, trust_store: partners, ignore_client_certificate_expiry: true }
+                    default_action: { forward: app }
+                  - name: open
+                    address: 127.0.0.1:8444
+                    tls:
+                      certificates: [{ certificate: api.pem, private_key: api.key }]
+                    mutual_authentication: { mode: passthrough }
+                    default_action: { forward: app }
+                trust_stores:
+                  partners: { ca_certificates: bundle.pem, revocation_lists: [root.crl] }
+                target_groups:
+                  app: { targets: ["127.0.0.1:9001"] }
+                """);
+        return config;
+    }
+
+    @Test
+    void listenerDecidesWithItsTrustStoreCrlsAndExpirySetting() throws Exception {
+        HeldCertificate expired = HeldCertificate.builder().commonName("old").clientAuth().expired().signedBy(root).build();
+        HeldCertificate revoked = HeldCertificate.builder().commonName("revoked").clientAuth().signedBy(root).build();
+        Path config = listenerConfig(revoked);
+        Path expiredPem = expired.writeTo(dir, "old");
+        Path revokedPem = revoked.writeTo(dir, "revoked");
+
+        Run asListener = run("verify", "--config", config.toString(), "--listener", "api", expiredPem.toString());
+        assertThat(asListener.exit).as(asListener.out + asListener.err).isEqualTo(0);
+        assertThat(asListener.out).containsPattern("(?m)^revocation\\s+pass\\s+not revoked: CN=old")
+                .endsWith("status: Success" + System.lineSeparator());
+        Run plain = run("verify", "--trust-store", bundle.toString(), expiredPem.toString());
+        assertThat(plain.exit).isEqualTo(1);
+        assertThat(plain.out).contains("status: ClientCertExpired");
+
+        Run hit = run("verify", "--config", config.toString(), "--listener", "api", revokedPem.toString());
+        assertThat(hit.exit).isEqualTo(1);
+        assertThat(hit.out).containsPattern("(?m)^revocation\\s+fail\\s+leaf CN=revoked .*revoked by the CRL of CN=Partner Root")
+                .contains("status: ClientCertCrlHit");
+    }
+
+    @Test
+    void listenerErrorsNameTheListenersAndTheMode() throws Exception {
+        HeldCertificate leaf = HeldCertificate.builder().commonName("c").clientAuth().signedBy(root).build();
+        Path config = listenerConfig(leaf);
+        Path pem = leaf.writeTo(dir, "c");
+
+        Run unknown = run("verify", "--config", config.toString(), "--listener", "nope", pem.toString());
+        assertThat(unknown.exit).isEqualTo(2);
+        assertThat(unknown.err).contains("--listener nope: no such listener in " + config + " (listeners: api, open)");
+        assertThat(unknown.out).isEmpty();
+
+        Run passthrough = run("verify", "--config", config.toString(), "--listener", "open", pem.toString());
+        assertThat(passthrough.exit).isEqualTo(2);
+        assertThat(passthrough.err).contains("--listener open: its mutual_authentication mode is passthrough, not verify");
+
+        Run mixed = run("verify", "--config", config.toString(), "--listener", "api", "--trust-store", bundle.toString(),
+                "--ignore-expiry", pem.toString());
+        assertThat(mixed.exit).isEqualTo(2);
+        assertThat(mixed.err).contains("--trust-store, --ignore-expiry: not with --listener");
+
+        Run neither = run("verify", pem.toString());
+        assertThat(neither.exit).isEqualTo(2);
+        assertThat(neither.err).isEqualTo("gatehouse verify: give --trust-store BUNDLE.pem, or --config FILE with --listener NAME"
+                + System.lineSeparator() + "Try 'gatehouse verify --help' for more information." + System.lineSeparator());
+
+        Run alone = run("verify", "--listener", "api", pem.toString());
+        assertThat(alone.exit).isEqualTo(2);
+        assertThat(alone.err).contains("--config and --listener go together");
+    }
+
+    @Test
+    void revocationWithoutACrlIsNotCheckedInTextAndJson() throws Exception {
+        HeldCertificate leaf = HeldCertificate.builder().commonName("client-3").clientAuth().signedBy(root).build();
+        Path pem = leaf.writeTo(dir, "client3");
+        Run text = run("verify", "--trust-store", bundle.toString(), pem.toString());
+        assertThat(text.exit).isEqualTo(0);
+        assertThat(text.out).containsPattern(
+                "(?m)^revocation\\s+not checked\\s+leaf CN=client-3 \\(no CRL of its issuer CN=Partner Root in the trust store\\)$");
+        assertThat(text.out).doesNotContainPattern("(?m)^revocation\\s+pass");
+
+        Run json = run("verify", "--trust-store", bundle.toString(), "--format", "json", pem.toString());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> steps = (List<Map<String, Object>>) ((Map<String, Object>) Json.parse(json.out)).get("steps");
+        Map<String, Object> revocation = steps.stream().filter(s -> s.get("name").equals("revocation")).findFirst().orElseThrow();
+        assertThat(revocation.get("result")).isEqualTo("not checked");
+        assertThat((String) revocation.get("detail")).contains("no CRL of its issuer CN=Partner Root");
+    }
+
     @Test
     void inputErrorsExitTwoAndNameTheFile() throws Exception {
         Path missing = dir.resolve("missing.pem");

@@ -13,7 +13,8 @@ import java.util.List;
  * <ul>
  *   <li>{@linkplain #read(String) Files}: blocks of any label; text before, between and after blocks
  *       is ignored (as OpenSSL ignores it: {@code openssl x509 -text} output, bundle comments);
- *       inside a block, lines with a {@code :} are RFC 1421 headers ({@code Proc-Type: 4,ENCRYPTED});
+ *       inside a block, lines with a {@code :} before the base64 are RFC 1421 headers
+ *       ({@code Proc-Type: 4,ENCRYPTED});
  *       base64 lines may be of any length. Errors say the line: {@code line 12: ...}.</li>
  *   <li>Header values (package-private, for {@code CERTIFICATE} blocks only): only whitespace between
  *       blocks; inside a block the base64 may be broken by any run of whitespace (LF, CRLF, the LF + TAB
@@ -88,8 +89,8 @@ public final class PemBlocks {
                 if (l.startsWith(DASHES)) {
                     throw fileError(text, i, "expected " + end + ", found " + l);
                 }
-                if (l.indexOf(':') >= 0) {
-                    headers.add(l);
+                if (l.indexOf(':') >= 0 && base64.length() == 0) {
+                    headers.add(l); // RFC 1421 headers come before the base64; a ':' after it is damage
                 } else {
                     int from = text.indexOf(l, i);
                     for (int k = from; k < from + l.length(); k++) {

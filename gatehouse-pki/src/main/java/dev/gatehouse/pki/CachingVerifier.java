@@ -2,6 +2,7 @@ package dev.gatehouse.pki;
 
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <h2>What is cached</h2>
  * Successes, and failures that do not depend on the time of verification. On every hit of a success
  * the validity dates of the cached path are re-checked against the current time (no parsing, no
- * signatures); if one no longer holds, the chain is verified afresh.
+ * signatures); if one no longer holds, the chain is verified afresh. "Now" is the cache's {@link Clock}
+ * (the system clock unless one is given), for the re-check and for a fresh verification alike.
  *
  * <h2>Threading</h2>
  * Thread-safe and lock-light: a {@link BoundedCache} (concurrent map, approximate eviction).
@@ -30,11 +32,26 @@ public final class CachingVerifier {
     private final BoundedCache<Key, Verdict> cache;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
+    private final Clock clock;
 
     /** @param maxEntries bound on cached verdicts (e.g. 10,000) */
     public CachingVerifier(CertificateVerifier verifier, int maxEntries) {
+        this(verifier, maxEntries, Clock.systemUTC());
+    }
+
+    /**
+     * @param maxEntries bound on cached verdicts (e.g. 10,000)
+     * @param clock      the time of verification when the parameters fix none
+     */
+    public CachingVerifier(CertificateVerifier verifier, int maxEntries, Clock clock) {
         this.verifier = Objects.requireNonNull(verifier, "verifier");
         this.cache = new BoundedCache<>(maxEntries);
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** {@code params} with the clock's time when they fix none (the cache key keeps the caller's parameters). */
+    private VerificationParameters atNow(VerificationParameters params) {
+        return params.time() != null ? params : params.withTime(clock.instant());
     }
 
     /** Verifies DER certificates as the TLS stack hands them over (leaf first). */
@@ -60,7 +77,7 @@ public final class CachingVerifier {
         misses.increment();
         Verdict v;
         try {
-            v = verifier.verify(store, Pem.decodeCertificates(derChain), params);
+            v = verifier.verify(store, Pem.decodeCertificates(derChain), atNow(params));
         } catch (PkiException e) {
             v = Verdict.failure(FailureCode.CLIENT_CERT_INVALID, e.getMessage(),
                     List.of(new Verdict.Step("parse", Verdict.Outcome.FAIL, e.getMessage())), List.of());
@@ -81,7 +98,7 @@ public final class CachingVerifier {
             return cached;
         }
         misses.increment();
-        Verdict v = verifier.verify(store, chain, params);
+        Verdict v = verifier.verify(store, chain, atNow(params));
         remember(key, v);
         return v;
     }
@@ -105,8 +122,8 @@ public final class CachingVerifier {
         }
     }
 
-    private static boolean stillValid(Verdict v, VerificationParameters params) {
-        Instant now = params.time() != null ? params.time() : Instant.now();
+    private boolean stillValid(Verdict v, VerificationParameters params) {
+        Instant now = params.time() != null ? params.time() : clock.instant();
         List<X509Certificate> path = v.path();
         for (int i = 0; i < path.size(); i++) {
             X509Certificate c = path.get(i);

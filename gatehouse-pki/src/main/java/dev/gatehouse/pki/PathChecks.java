@@ -98,7 +98,7 @@ final class PathChecks {
             stage = NAME_CONSTRAINTS;
             steps.add(pass(STEP_NAMES[NAME_CONSTRAINTS], nameConstraints(path)));
             stage = REVOCATION;
-            steps.add(pass(STEP_NAMES[REVOCATION], revocation(path, warnings)));
+            steps.add(revocation(path, warnings));
             stage = HOSTNAME;
             steps.add(hostname(path));
         } catch (Failure f) {
@@ -367,7 +367,11 @@ final class PathChecks {
                 + (applied == 1 ? "" : "s");
     }
 
-    private String revocation(List<X509Certificate> path, List<String> warnings) throws Failure {
+    /**
+     * Passes when every certificate of the path below the anchor was checked against its issuer's CRL;
+     * {@link Outcome#NOT_CHECKED} when one was not (the store holds no CRL of its issuer), naming it.
+     */
+    private Step revocation(List<X509Certificate> path, List<String> warnings) throws Failure {
         List<String> checked = new ArrayList<>();
         List<String> unchecked = new ArrayList<>();
         for (int i = 0; i < path.size() - 1; i++) {
@@ -375,7 +379,8 @@ final class PathChecks {
             X509Certificate issuer = path.get(i + 1);
             List<X509CRL> crls = store.crlsIssuedBy(issuer.getSubjectX500Principal());
             if (crls.isEmpty()) {
-                unchecked.add(CertificateNames.subject(c));
+                unchecked.add(role(path, i) + " " + CertificateNames.subject(c) + " (no CRL of its issuer "
+                        + CertificateNames.subject(issuer) + " in the trust store)");
                 continue;
             }
             for (X509CRL crl : crls) {
@@ -398,11 +403,11 @@ final class PathChecks {
             }
             checked.add(CertificateNames.subject(c));
         }
-        if (checked.isEmpty()) {
-            return "not checked: no CRL in the trust store for the issuers in the path";
+        if (unchecked.isEmpty()) {
+            return pass(STEP_NAMES[REVOCATION], "not revoked: " + String.join("; ", checked));
         }
-        return "not revoked: " + String.join("; ", checked)
-                + (unchecked.isEmpty() ? "" : " (no CRL for the issuer of: " + String.join("; ", unchecked) + ")");
+        return new Step(STEP_NAMES[REVOCATION], Outcome.NOT_CHECKED, String.join("; ", unchecked)
+                + (checked.isEmpty() ? "" : "; not revoked: " + String.join("; ", checked)));
     }
 
     private Step hostname(List<X509Certificate> path) throws Failure {

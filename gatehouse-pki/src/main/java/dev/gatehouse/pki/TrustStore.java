@@ -6,6 +6,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,9 +30,25 @@ import javax.security.auth.x500.X500Principal;
  * <h2>CRLs</h2>
  * A CRL is accepted when its issuer is a certificate of the store and its signature verifies with that
  * certificate's key; otherwise loading fails with an error that names the file. A CRL past its
- * {@code nextUpdate} is still used and reported by {@link #warnings()}.
+ * {@code nextUpdate} is still used; {@link #revocationLists()} says of each CRL when it is due and by how
+ * much it is overdue at a given time, for logs, metrics and the admin API.
  */
 public final class TrustStore {
+    /**
+     * One accepted CRL as facts: where it came from, its issuer (RFC 2253), and its {@code thisUpdate} and
+     * {@code nextUpdate} ({@code null} when the CRL names none, i.e. it never goes stale).
+     */
+    public record RevocationList(String source, String issuer, Instant thisUpdate, Instant nextUpdate) {
+        /** How long past its {@code nextUpdate} the CRL is at {@code now}; {@link Duration#ZERO} if not stale. */
+        public Duration overdueAt(Instant now) {
+            return nextUpdate == null || !nextUpdate.isBefore(now) ? Duration.ZERO : Duration.between(nextUpdate, now);
+        }
+
+        public boolean isStaleAt(Instant now) {
+            return !overdueAt(now).isZero();
+        }
+    }
+
     /** What a trust store judges. */
     public enum Use {
         /** Client certificates (verify mode): every anchor must be a CA. */
@@ -56,10 +73,11 @@ public final class TrustStore {
     private final Set<ByteKey> anchorDer;
     private final Map<X500Principal, List<X509CRL>> crlsByIssuer;
     private final List<X509CRL> crls;
+    private final List<RevocationList> revocationLists;
     private final List<String> warnings;
 
     private TrustStore(String source, Use use, TrustStoreLimits limits, List<X509Certificate> anchors,
-            List<X509CRL> crls, List<String> warnings) {
+            List<X509CRL> crls, List<RevocationList> revocationLists, List<String> warnings) {
         this.generation = GENERATIONS.incrementAndGet();
         this.source = source;
         this.use = use;
@@ -81,6 +99,7 @@ public final class TrustStore {
         byIssuer.replaceAll((k, v) -> List.copyOf(v));
         this.crlsByIssuer = Map.copyOf(byIssuer);
         this.crls = List.copyOf(crls);
+        this.revocationLists = List.copyOf(revocationLists);
         this.warnings = List.copyOf(warnings);
     }
 
@@ -150,6 +169,7 @@ public final class TrustStore {
             }
         }
         List<X509CRL> accepted = new ArrayList<>();
+        List<RevocationList> facts = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         long entries = 0;
         for (NamedCrl n : crls) {
@@ -201,13 +221,16 @@ public final class TrustStore {
                 throw new PkiException(n.name + ": more than " + limits.maxRevocationEntries()
                         + " revocation entries in the trust store (expected: raise the limit)");
             }
-            if (crl.getNextUpdate() != null && crl.getNextUpdate().toInstant().isBefore(now)) {
+            RevocationList fact = new RevocationList(n.name, issuerName, crl.getThisUpdate().toInstant(),
+                    crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant());
+            if (fact.isStaleAt(now)) {
                 warnings.add(n.name + ": stale CRL of " + issuerName + " (nextUpdate "
-                        + crl.getNextUpdate().toInstant() + " has passed); still used");
+                        + fact.nextUpdate() + " has passed); still used");
             }
             accepted.add(crl);
+            facts.add(fact);
         }
-        return new TrustStore(source, use, limits, anchors, accepted, warnings);
+        return new TrustStore(source, use, limits, anchors, accepted, facts, warnings);
     }
 
     static boolean verifies(X509Certificate cert, X509Certificate issuer) {
@@ -260,6 +283,22 @@ public final class TrustStore {
 
     public List<X509CRL> crls() {
         return crls;
+    }
+
+    /** The accepted CRLs as facts (source, issuer, update times), in the order loaded. */
+    public List<RevocationList> revocationLists() {
+        return revocationLists;
+    }
+
+    /** The CRLs past their {@code nextUpdate} at {@code now} (still used for revocation checks). */
+    public List<RevocationList> staleRevocationLists(Instant now) {
+        List<RevocationList> stale = new ArrayList<>();
+        for (RevocationList r : revocationLists) {
+            if (r.isStaleAt(now)) {
+                stale.add(r);
+            }
+        }
+        return stale;
     }
 
     /** Load-time observations (stale CRLs, ignored CRL extensions) for the log and metrics. */

@@ -13,12 +13,16 @@ import java.util.Optional;
  * <p>Immutable and thread-safe; verdicts are shared through the verdict cache.
  */
 public final class Verdict {
-    /** Outcome of one step. */
+    /**
+     * Outcome of one step. {@link #NOT_CHECKED} is a step that ran but had nothing to check against (no
+     * CRL for the issuers in the path): it does not fail the verdict, and it is not a pass either.
+     */
     public enum Outcome {
-        PASS, FAIL, SKIPPED;
+        PASS, FAIL, SKIPPED, NOT_CHECKED;
 
+        /** How {@code gatehouse verify} prints it: {@code pass}, {@code fail}, {@code skipped}, {@code not checked}. */
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         }
     }
 

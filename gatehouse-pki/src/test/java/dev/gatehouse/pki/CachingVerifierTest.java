@@ -3,8 +3,11 @@ package dev.gatehouse.pki;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.pki.testing.HeldCertificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -49,16 +52,50 @@ class CachingVerifierTest {
         assertThat(cache.hits()).isEqualTo(1);
     }
 
+    /** A clock the test moves by hand. */
+    static final class ManualClock extends Clock {
+        Instant now;
+
+        ManualClock(Instant start) {
+            now = start;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
     @Test
     void aCachedSuccessIsRecheckedAgainstTheCurrentTime() throws Exception {
         TrustStore store = store();
-        Instant soon = Instant.now().plus(Duration.ofSeconds(2));
+        Instant notAfter = Instant.now().plus(Duration.ofHours(1));
         HeldCertificate shortLived = HeldCertificate.builder().signedBy(root)
-                .validity(Instant.now().minus(Duration.ofHours(1)), soon).build();
+                .validity(Instant.now().minus(Duration.ofHours(1)), notAfter).build();
         byte[][] der = {HeldCertificate.encoded(shortLived.certificate())};
-        assertThat(cache.verify(store, der, VerificationParameters.client()).isSuccess()).isTrue();
-        Thread.sleep(Duration.between(Instant.now(), soon).toMillis() + 1100);
-        assertThat(cache.verify(store, der, VerificationParameters.client()).status()).isEqualTo("ClientCertExpired");
+        ManualClock clock = new ManualClock(notAfter.minusSeconds(1));
+        CachingVerifier timed = new CachingVerifier(new CertificateVerifier(new SignatureCache(100)), 100, clock);
+        assertThat(timed.verify(store, der, VerificationParameters.client()).isSuccess()).isTrue();
+        assertThat(timed.verify(store, der, VerificationParameters.client()).isSuccess()).isTrue();
+        assertThat(timed.hits()).isEqualTo(1);
+
+        clock.now = notAfter.plusSeconds(1);
+        Verdict expired = timed.verify(store, der, VerificationParameters.client());
+        assertThat(expired.status()).isEqualTo("ClientCertExpired");
+        assertThat(timed.hits()).isEqualTo(1);
+        assertThat(timed.misses()).isEqualTo(2);
+        // The leaf's expiry ignored: the same clock, a success.
+        assertThat(timed.verify(store, der, VerificationParameters.client().withIgnoreLeafExpiry(true)).isSuccess()).isTrue();
     }
 
     @Test

@@ -1,9 +1,9 @@
 package dev.gatehouse.pki;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gatehouse.pki.testing.HeldCertificate;
+import dev.gatehouse.pki.testing.Tools;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +22,7 @@ class CertificateNamesOpensslTest {
 
     @BeforeAll
     static void opensslPresent() {
-        assumeTrue(opensslAvailable(), "openssl binary not on PATH");
+        Tools.assumeInstalled("openssl");
     }
 
     @ParameterizedTest
@@ -75,15 +75,5 @@ class CertificateNamesOpensslTest {
         String s = new String(out, StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(s).isZero();
         return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
-    }
-
-    static boolean opensslAvailable() {
-        try {
-            Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
     }
 }

@@ -72,7 +72,9 @@ class CertificateVerifierTest {
         assertThat(v.path()).containsExactly(leaf.certificate(), intermediate.certificate(), root.certificate());
         assertThat(v.steps()).extracting(Verdict.Step::name).containsExactly("parse", "chain building", "signatures",
                 "validity", "purpose/key usage", "name constraints", "revocation", "hostname");
-        assertThat(v.steps().subList(0, 7)).allMatch(Verdict.Step::passed);
+        assertThat(v.steps().subList(0, 6)).allMatch(Verdict.Step::passed);
+        // No CRL in this store: revocation is reported as not checked, not as passed.
+        assertThat(v.steps().get(6).outcome()).isEqualTo(Verdict.Outcome.NOT_CHECKED);
     }
 
     @Test
@@ -150,6 +152,49 @@ class CertificateVerifierTest {
         assertThat(staleStore.warnings()).anyMatch(w -> w.contains("stale"));
         assertThat(verify(staleStore, VerificationParameters.client(), leaf).failureCode()).contains(FailureCode.CLIENT_CERT_CRL_HIT);
         assertThat(verify(staleStore, VerificationParameters.client(), other).warnings()).anyMatch(w -> w.contains("stale"));
+    }
+
+    @Test
+    void revocationWithoutACrlIsNotCheckedRatherThanPassed() throws Exception {
+        HeldCertificate leaf = leaf().build();
+        Verdict none = verify(store(List.of(), root, intermediate), VerificationParameters.client(), leaf);
+        assertThat(none.isSuccess()).isTrue();
+        Verdict.Step step = none.steps().get(6);
+        assertThat(step.name()).isEqualTo("revocation");
+        assertThat(step.outcome()).isEqualTo(Verdict.Outcome.NOT_CHECKED);
+        assertThat(step.outcome().label()).isEqualTo("not checked");
+        assertThat(step.detail()).contains("no CRL of its issuer " + CertificateNames.subject(intermediate.certificate()));
+
+        // The root's CRL checks the intermediate, but nothing checks the leaf: still not a pass.
+        X509CRL rootCrl = HeldCertificate.crl(root, Duration.ofDays(1), BigInteger.TEN);
+        Verdict partial = verify(store(List.of(rootCrl), root), VerificationParameters.client(), leaf, intermediate);
+        assertThat(partial.isSuccess()).isTrue();
+        assertThat(partial.steps().get(6).outcome()).isEqualTo(Verdict.Outcome.NOT_CHECKED);
+        assertThat(partial.steps().get(6).detail()).startsWith("leaf CN=client-1")
+                .contains("not revoked: CN=Issuing CA");
+
+        // With the issuing CA's CRL in the store every certificate below the anchor is checked.
+        X509CRL crl = HeldCertificate.crl(intermediate, Duration.ofDays(1), BigInteger.TEN);
+        Verdict all = verify(store(List.of(crl), root, intermediate), VerificationParameters.client(), leaf);
+        assertThat(all.steps().get(6).outcome()).isEqualTo(Verdict.Outcome.PASS);
+    }
+
+    @Test
+    void theStoreExposesEachCrlsIssuerNextUpdateAndHowLongItIsOverdue() throws Exception {
+        Instant nextUpdate = Instant.now().minus(Duration.ofHours(30)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        X509CRL stale = HeldCertificate.crl(intermediate, nextUpdate.minus(Duration.ofDays(2)), nextUpdate);
+        X509CRL fresh = HeldCertificate.crl(root, Duration.ofDays(1));
+        TrustStore store = store(List.of(stale, fresh), root, intermediate);
+        Instant now = nextUpdate.plus(Duration.ofHours(30));
+
+        assertThat(store.revocationLists()).hasSize(2);
+        TrustStore.RevocationList first = store.revocationLists().get(0);
+        assertThat(first.issuer()).isEqualTo(CertificateNames.subject(intermediate.certificate()));
+        assertThat(first.nextUpdate()).isEqualTo(nextUpdate);
+        assertThat(first.overdueAt(now)).isEqualTo(Duration.ofHours(30));
+        assertThat(store.revocationLists().get(1).overdueAt(now)).isZero();
+        assertThat(store.staleRevocationLists(now)).containsExactly(first);
+        assertThat(store.staleRevocationLists(nextUpdate.minusSeconds(1))).isEmpty();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.pki.testing.HeldCertificate;
+import dev.gatehouse.pki.testing.Tools;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -36,6 +37,7 @@ class PemTest {
         Files.writeString(dir.resolve("pkcs8.key"), ec.privateKeyPem());
         Files.writeString(dir.resolve("pkcs1.key"), traditional(rsa.keyPair()));
         Files.writeString(dir.resolve("p384.pkcs8"), p384.privateKeyPem());
+        Tools.assumeInstalled("openssl");
         Process p = new ProcessBuilder("openssl", "ec", "-in", dir.resolve("p384.pkcs8").toString(), "-out",
                 dir.resolve("sec1.key").toString()).redirectErrorStream(true).start();
         p.getInputStream().readAllBytes();
@@ -51,6 +53,30 @@ class PemTest {
         assertThat(Pem.keyMatches(kec, p384.certificate())).isTrue();
         assertThat(Pem.keyMatches(k8, p384.certificate())).isFalse();
         assertThat(Pem.keyMatches(k1, ec.certificate())).isFalse();
+    }
+
+    @Test
+    void damagedBase64IsNamedByLineAndCharacterNotByTheDecodersWords() throws Exception {
+        String pem = HeldCertificate.builder().build().certificatePem();
+        String[] lines = pem.split("\n");
+        Path empty = dir.resolve("empty.pem");
+        Files.writeString(empty, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> Pem.readCertificates(empty))
+                .hasMessageStartingWith(empty + ": line 2: empty base64 text of the CERTIFICATE block (expected:")
+                .message().doesNotContain("Empty input");
+
+        Path stray = dir.resolve("stray.pem");
+        lines[3] = lines[3].substring(0, 10) + "*" + lines[3].substring(11);
+        Files.writeString(stray, String.join("\n", lines) + "\n");
+        assertThatThrownBy(() -> Pem.readCertificates(stray))
+                .hasMessageStartingWith(stray + ": line 4: invalid base64 character '*' in the CERTIFICATE block (expected:");
+
+        // A ':' in the middle of the base64 is damage, not an RFC 1421 header line.
+        Path colon = dir.resolve("colon.pem");
+        lines[3] = lines[3].substring(0, 10) + ":" + lines[3].substring(11);
+        Files.writeString(colon, String.join("\n", lines) + "\n");
+        assertThatThrownBy(() -> Pem.readCertificates(colon))
+                .hasMessageStartingWith(colon + ": line 4: invalid base64 character ':' in the CERTIFICATE block (expected:");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.gatehouse.server;
 
 import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.ConfigLocation;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
@@ -161,9 +162,13 @@ public final class Gateway implements AutoCloseable {
             built = g.build(config);
             g.state.set(built);
             for (ListenerConfig l : config.listeners()) {
-                Bound b = g.bind(l);
-                g.serverChannels.put(l.name(), b);
+                g.serverChannels.put(l.name(), g.bind(l));
+            }
+            // Only now, with every listener bound: a start that fails on a later one announces none.
+            for (ListenerConfig l : config.listeners()) {
+                Bound b = g.serverChannels.get(l.name());
                 b.server().config().setAutoRead(true);
+                logListening(l, b);
             }
             synchronized (g) {
                 g.generation = 1;
@@ -192,6 +197,7 @@ public final class Gateway implements AutoCloseable {
      * {@link #start} would do short of binding addresses and opening logs. For {@code gatehouse validate}.
      */
     public static void check(GatewayConfig config) throws ConfigException {
+        checkLogs(config);
         EventLoopGroup loops = Transport.NIO.eventLoops(1);
         try {
             RuntimeState.build(config, loops, null, null).close();
@@ -205,8 +211,9 @@ public final class Gateway implements AutoCloseable {
         LogFile access = null;
         LogFile connections = null;
         try {
-            access = openLog(config, config.logs().access(), "logs.access");
-            connections = openLog(config, config.logs().connection(), "logs.connection");
+            checkLogs(config);
+            access = openLog(config.logs().access(), config.logs().accessAt());
+            connections = openLog(config.logs().connection(), config.logs().connectionAt());
             RuntimeState built = RuntimeState.build(config, eventLoops, access, connections);
             LogFile a = access;
             LogFile c = connections;
@@ -236,16 +243,50 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private LogFile openLog(GatewayConfig config, java.nio.file.Path path, String key) throws ConfigException {
+    /** Opens a configured log file (checked by {@link #checkLogs}), or fails naming its key. */
+    private LogFile openLog(java.nio.file.Path path, ConfigLocation at) throws ConfigException {
         if (path == null) {
             return null;
         }
         try {
             return logs.acquire(path, LogFile::open);
         } catch (IOException e) {
-            throw new ConfigException(new dev.gatehouse.server.config.ConfigLocation(config.source(), 0, key),
-                    "cannot open " + path + ": " + e);
+            throw new ConfigException(at, "cannot open " + path + ": " + e.getMessage()
+                    + " (expected: a log file Gatehouse can append to)", e);
         }
+    }
+
+    /**
+     * Whether {@link LogFile#open} would open every log file of {@code config}, checked before any is
+     * opened; creates nothing. {@code validate} and {@code serve} both call it.
+     */
+    private static void checkLogs(GatewayConfig config) throws ConfigException {
+        checkLog(config.logs().access(), config.logs().accessAt());
+        checkLog(config.logs().connection(), config.logs().connectionAt());
+    }
+
+    private static void checkLog(java.nio.file.Path path, ConfigLocation at) throws ConfigException {
+        String problem = path == null ? null : LogFile.problem(path);
+        if (problem != null) {
+            throw new ConfigException(at, problem);
+        }
+    }
+
+    /** What a failed bind means and what to do about it, for the usual causes; else the error's own words. */
+    private static String bindProblem(Throwable e, int port) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Address already in use")) {
+            return "the address is already in use (expected: a free address; stop what listens on port " + port
+                    + " or choose another port)";
+        }
+        if (m.contains("Permission denied")) {
+            return "permission denied (expected: a port above 1023, or run with the CAP_NET_BIND_SERVICE capability)";
+        }
+        if (m.contains("Cannot assign requested address")) {
+            return "no network interface of this host has that address (expected: one of this host's addresses,"
+                    + " or 0.0.0.0 for all)";
+        }
+        return m;
     }
 
     /**
@@ -270,15 +311,18 @@ public final class Gateway implements AutoCloseable {
         try {
             ch = b.bind(address).syncUninterruptibly().channel();
         } catch (Exception e) {
-            throw new ConfigException(l.at().child("address", l.at().line()),
-                    "cannot listen on " + l.address() + ": " + e.getMessage(), e);
+            throw new ConfigException(l.addressAt(), "listener '" + name + "' cannot listen on " + l.address()
+                    + ": " + bindProblem(e, l.address().port()), e);
         }
-        log.info("listener {} on {} ({}{})", name, ch.localAddress(),
+        bound.server = ch;
+        return bound;
+    }
+
+    private static void logListening(ListenerConfig l, Bound b) {
+        log.info("listener {} on {} ({}{})", l.name(), b.server().localAddress(),
                 l.protocol().name().toLowerCase(java.util.Locale.ROOT),
                 l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
                         .name().toLowerCase(java.util.Locale.ROOT));
-        bound.server = ch;
-        return bound;
     }
 
     /**
@@ -409,9 +453,13 @@ public final class Gateway implements AutoCloseable {
             }
         }
         serverChannels.putAll(renamed);
-        for (Map.Entry<String, Bound> e : newlyBound.entrySet()) {
-            serverChannels.put(e.getKey(), e.getValue());
-            e.getValue().server().config().setAutoRead(true);
+        for (ListenerConfig l : next.listeners()) {
+            Bound b = newlyBound.get(l.name());
+            if (b != null) {
+                serverChannels.put(l.name(), b);
+                b.server().config().setAutoRead(true);
+                logListening(l, b);
+            }
         }
         config = next;
         old.release();

@@ -42,6 +42,7 @@ import java.util.Set;
  * connection uses any more holds nothing.
  */
 public final class RuntimeState implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RuntimeState.class);
     /**
      * Verdicts per presented chain, shared by every listener, target group and state (client certificates
      * and target certificates alike): keyed by the chain's bytes, the trust store's generation and the
@@ -97,6 +98,7 @@ public final class RuntimeState implements AutoCloseable {
                     ? TrustStore.Use.TARGET_VERIFICATION : TrustStore.Use.CLIENT_VERIFICATION;
             stores.put(ts.name(), loadTrustStore(ts, use));
         }
+        warnOfStaleCrls(stores, java.time.Instant.now());
         TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores, VERDICTS);
         java.util.List<ServerTls> built = new java.util.ArrayList<>();
         try {
@@ -135,9 +137,59 @@ public final class RuntimeState implements AutoCloseable {
             return ClientCertificateJudge.passthrough();
         }
         TrustStore store = stores.get(mtls.trustStore());
-        VerificationParameters params = VerificationParameters.client().withIgnoreLeafExpiry(mtls.ignoreClientCertificateExpiry());
+        VerificationParameters params = clientParameters(mtls);
         return ClientCertificateJudge.verifying(chain -> VERDICTS.verify(store, java.util.Arrays.asList(chain), params),
                 store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames());
+    }
+
+    /** The parameters a verify-mode listener judges client certificates with. */
+    private static VerificationParameters clientParameters(MutualAuthConfig mtls) {
+        return VerificationParameters.client().withIgnoreLeafExpiry(mtls.ignoreClientCertificateExpiry());
+    }
+
+    /** What a verify-mode listener judges a client certificate with: its trust store and parameters. */
+    public record ClientVerification(TrustStore trustStore, VerificationParameters parameters) {}
+
+    /**
+     * The trust store (loaded from its files as a running gateway loads it, CRLs and limits included) and
+     * the verification parameters of {@code listener}, a verify-mode listener of {@code config}: what
+     * {@code gatehouse verify --listener} judges a certificate with, so that it decides as the listener does.
+     *
+     * @throws IllegalArgumentException if the listener is not in verify mode
+     */
+    public static ClientVerification clientVerification(GatewayConfig config, ListenerConfig listener)
+            throws ConfigException {
+        MutualAuthConfig mtls = listener.mutualAuthentication();
+        if (mtls == null || mtls.mode() != MutualAuthMode.VERIFY) {
+            throw new IllegalArgumentException("listener " + listener.name() + " does not verify client certificates");
+        }
+        TrustStoreConfig ts = config.trustStores().get(mtls.trustStore());
+        return new ClientVerification(loadTrustStore(ts, TrustStore.Use.CLIENT_VERIFICATION), clientParameters(mtls));
+    }
+
+    /**
+     * One WARN per CRL past its {@code nextUpdate}, at every state build (start and each reload): it is
+     * still used, but the CA has stopped vouching for it, and revocations since then are unknown here.
+     */
+    private static void warnOfStaleCrls(Map<String, TrustStore> stores, java.time.Instant now) {
+        for (Map.Entry<String, TrustStore> e : stores.entrySet()) {
+            for (TrustStore.RevocationList crl : e.getValue().staleRevocationLists(now)) {
+                log.warn("trust store {}: the CRL {} of {} is overdue by {} (its nextUpdate was {}); still used for"
+                                + " revocation checks (expected: a fresh CRL from that CA in place of the file)",
+                        e.getKey(), crl.source(), crl.issuer(), overdue(crl.overdueAt(now)), crl.nextUpdate());
+            }
+        }
+    }
+
+    /** {@code 3d 4h}, {@code 5h 12m}, {@code 42m 10s}: as precise as a person reading the log needs. */
+    static String overdue(java.time.Duration d) {
+        if (d.toDays() > 0) {
+            return d.toDays() + "d " + d.toHoursPart() + "h";
+        }
+        if (d.toHours() > 0) {
+            return d.toHours() + "h " + d.toMinutesPart() + "m";
+        }
+        return d.toMinutes() + "m " + d.toSecondsPart() + "s";
     }
 
     private static TrustStore loadTrustStore(TrustStoreConfig ts, TrustStore.Use use) throws ConfigException {

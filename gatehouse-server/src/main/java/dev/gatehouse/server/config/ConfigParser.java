@@ -24,6 +24,7 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.events.AliasEvent;
 import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * Reads a Gatehouse YAML configuration file into a {@link GatewayConfig}: structure, types, value
@@ -148,6 +149,8 @@ public final class ConfigParser {
             }
             throw new ConfigException(where, "YAML syntax error: " + problem.strip()
                     + " (expected: valid YAML; check indentation and quoting)", e);
+        } catch (ReaderException e) {
+            throw unprintable(yaml, e);
         } catch (YAMLException e) {
             throw new ConfigException(whole, "YAML error: " + e.getMessage() + " (expected: valid YAML)", e);
         }
@@ -156,6 +159,24 @@ public final class ConfigParser {
                     "empty document (expected: a mapping with at least 'listeners')");
         }
         return root;
+    }
+
+    /** A character YAML does not allow (NUL, other control characters), named by its line and column. */
+    private ConfigException unprintable(String yaml, ReaderException e) {
+        int at = yaml.indexOf(Character.toString(e.getCodePoint()));
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < at; i++) {
+            if (yaml.charAt(i) == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        String what = e.getCodePoint() == 0 ? "a NUL byte" : "a control character";
+        return new ConfigException(new ConfigLocation(file, at < 0 ? 0 : line, DOCUMENT_KEY),
+                what + String.format(" (U+%04X)", e.getCodePoint()) + (at < 0 ? "" : " at column " + (at - lineStart + 1))
+                        + " (expected: a text file without control characters; remove it, or check that the file is"
+                        + " not binary or UTF-16)", e);
     }
 
     private static int lineOf(Mark mark) {
@@ -269,7 +290,8 @@ public final class ConfigParser {
         ConfigNode connection = logsMap.optional("connection");
         ConfigNode access = logsMap.optional("access");
         return new LogsConfig(connection == null ? null : connection.path(baseDir),
-                access == null ? null : access.path(baseDir));
+                access == null ? null : access.path(baseDir),
+                connection == null ? null : connection.at(), access == null ? null : access.at());
     }
 
     /** This host's name, as logs should call this instance when the config names none. */

@@ -17,6 +17,7 @@ import java.util.List;
  * @param timeouts              {@code timeouts}; defaults when absent
  * @param http2                 {@code http2}; {@link ListenerHttp2#DEFAULTS} when absent
  * @param at                    where the listener is defined
+ * @param addressAt             where its {@code address} is (errors about binding it name this line)
  */
 public record ListenerConfig(
         String name,
@@ -28,7 +29,8 @@ public record ListenerConfig(
         ActionConfig defaultAction,
         ListenerTimeouts timeouts,
         ListenerHttp2 http2,
-        ConfigLocation at) {
+        ConfigLocation at,
+        ConfigLocation addressAt) {
 
     public ListenerConfig {
         List<RuleConfig> sorted = new ArrayList<>(rules);
@@ -36,7 +38,15 @@ public record ListenerConfig(
         rules = List.copyOf(sorted);
     }
 
-    /** A listener with the default HTTP/2 settings. */
+    /** A listener not read from a file: its address is located at the listener. */
+    public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
+                          MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
+                          ListenerTimeouts timeouts, ListenerHttp2 http2, ConfigLocation at) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts, http2, at,
+                at.child("address", at.line()));
+    }
+
+    /** A listener not read from a file, with the default HTTP/2 settings. */
     public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
                           MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
                           ListenerTimeouts timeouts, ConfigLocation at) {

@@ -141,7 +141,7 @@ final class ListenerParser {
             return null;
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
-                timeouts, http2, node.at());
+                timeouts, http2, node.at(), addressNode.at());
         earlier.add(listener);
         return listener;
     }

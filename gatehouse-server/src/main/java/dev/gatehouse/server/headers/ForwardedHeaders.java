@@ -1,6 +1,6 @@
 package dev.gatehouse.server.headers;
 
-import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;

@@ -1,16 +1,18 @@
 package dev.gatehouse.server.http;
 
+import dev.gatehouse.server.headers.BodyFraming;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import java.nio.charset.StandardCharsets;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
  * The client-side timeouts of an HTTP/1.1 connection, in front of the decoder: a connection with no
  * request in flight and no byte received for {@code idle} is closed; a request head that has not fully
- * arrived {@code requestHead} after its first byte gets {@code 408} and the connection is closed.
+ * arrived {@code requestHead} after its first byte gets {@code 408} ({@link LocalResponses}, written
+ * through the codec behind this handler) and the connection is closed.
  *
  * <p>One timer per connection ({@link LazyTimer}), re-armed lazily: it fires at the earliest deadline it
  * was asked for and re-checks the current phase, so a request costs no timer at all when its head
@@ -20,10 +22,6 @@ import java.nio.charset.StandardCharsets;
  * Event loop only.
  */
 final class ClientTimeouts extends ChannelDuplexHandler {
-    private static final byte[] REQUEST_TIMEOUT = ("HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\n"
-            + "content-length: 43\r\nconnection: close\r\n\r\n408 Request Timeout: request head too slow\n")
-            .getBytes(StandardCharsets.US_ASCII);
-
     private static final int IDLE = 0;
     private static final int HEAD = 1;
     private static final int BUSY = 2;
@@ -104,7 +102,11 @@ final class ClientTimeouts extends ChannelDuplexHandler {
         } else if (phase == HEAD) {
             if (now - (since + headNanos) >= 0) {
                 phase = BUSY;
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+                // Through the codec (from the pipeline's tail), like every response Gatehouse writes itself.
+                FullHttpResponse timeout = LocalResponses.error(HttpResponseStatus.REQUEST_TIMEOUT,
+                        "request head too slow");
+                BodyFraming.connection(timeout.headers(), true, false);
+                ctx.channel().writeAndFlush(timeout).addListener(ChannelFutureListener.CLOSE);
             } else {
                 arm(since + headNanos);
             }

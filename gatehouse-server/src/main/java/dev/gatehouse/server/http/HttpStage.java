@@ -2,9 +2,9 @@ package dev.gatehouse.server.http;
 
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.headers.ForwardedHeaders;
 import dev.gatehouse.server.headers.SpoofableHeaders;
-import dev.gatehouse.server.listener.ConnectionInfo;
 import dev.gatehouse.server.observe.AccessLog;
 import dev.gatehouse.server.observe.LogFile;
 import dev.gatehouse.server.routing.Router;

@@ -1,5 +1,7 @@
 package dev.gatehouse.server.listener;
 
+import dev.gatehouse.server.connection.ConnectionInfo;
+import dev.gatehouse.server.connection.TraceIds;
 import dev.gatehouse.server.observe.ConnectionLog;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -17,6 +19,7 @@ import java.util.function.Function;
 /**
  * Sets up the pipeline of every accepted client connection. Reads like the way a connection goes:
  * <ol>
+ *   <li>{@code signatures} (BoringSSL): refuses SHA-1 and MD5 handshake signatures in TLS 1.2;</li>
  *   <li>{@code tls}: the {@link SslHandler} of the listener's certificate; with several certificates,
  *       {@code sni} first reads the ClientHello's server name and puts in the one of the matching
  *       certificate (both bounded by the listener's {@code request_head} timeout);</li>
@@ -74,6 +77,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         if (listener.tls() != null) {
             long handshakeTimeoutMillis = listener.config().timeouts().requestHead().toMillis();
+            io.netty.channel.ChannelHandler signatures = listener.tls().signatureGuard();
+            if (signatures != null) {
+                p.addLast("signatures", signatures);
+            }
             SslContext only = listener.tls().onlyContext();
             if (only != null) {
                 // One certificate: nothing to choose by server name, so the TLS stack reads the ClientHello

@@ -4,6 +4,7 @@ import dev.gatehouse.pki.CertificateNames;
 import dev.gatehouse.pki.ClientIdentity;
 import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.headers.IdentityHeaderValues;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.tls.HandshakeFacts;

@@ -57,18 +57,47 @@ public final class LogFile implements Closeable {
     private LogFile(Path path, int capacity) throws IOException {
         this.path = path;
         this.queue = new ArrayBlockingQueue<>(capacity);
-        if (path.getParent() != null) {
-            Files.createDirectories(path.getParent());
-        }
         this.out = openAppending(path);
         this.writer = new Thread(this::drain, "gatehouse-log-" + path.getFileName());
         writer.setDaemon(true);
         writer.start();
     }
 
-    /** Opens (creating directories and the file if needed) and appends to {@code path}. */
+    /**
+     * Opens {@code path} for appending, creating the file if needed but never a directory: its directory
+     * must exist (a gateway running as root must not create directories wherever a config says).
+     */
     public static LogFile open(Path path) throws IOException {
+        String problem = problem(path);
+        if (problem != null) {
+            throw new IOException(problem);
+        }
         return new LogFile(path, DEFAULT_CAPACITY);
+    }
+
+    /**
+     * Why {@link #open} would refuse {@code path}, or {@code null} if it would open it: the checks a
+     * configuration check makes without creating anything.
+     */
+    public static String problem(Path path) {
+        Path parent = path.toAbsolutePath().getParent();
+        if (Files.isDirectory(path)) {
+            return path + " is a directory (expected: a file name inside an existing directory)";
+        }
+        if (parent != null && !Files.isDirectory(parent)) {
+            return "directory " + parent + (Files.exists(parent) ? " is not a directory" : " does not exist")
+                    + " (expected: an existing directory; Gatehouse creates the log file, never directories)";
+        }
+        // Anything else that exists may be appended to: a file, or a pipe or terminal such as /dev/stdout.
+        if (Files.exists(path)) {
+            if (!Files.isWritable(path)) {
+                return path + " is not writable (expected: a file this user can append to; check its permissions)";
+            }
+        } else if (parent != null && !Files.isWritable(parent)) {
+            return "cannot create " + path + ": directory " + parent
+                    + " is not writable (expected: a directory this user can create files in)";
+        }
+        return null;
     }
 
     private static BufferedWriter openAppending(Path path) throws IOException {
@@ -78,8 +107,8 @@ public final class LogFile implements Closeable {
 
     /**
      * Continues in a file opened afresh at {@link #path()} (creating it), after the lines queued so far
-     * were written to the file open now: what logrotate needs after renaming the file. Any thread; never
-     * blocks (waits for room in the queue at most a second, then gives up with a warning).
+     * were written to the file open now: what logrotate needs after renaming the file. Any thread but an
+     * event loop: waits for room in the queue at most a second, then gives up with a warning.
      */
     public void reopen() {
         if (closed) {

@@ -1,6 +1,6 @@
 package dev.gatehouse.server.routing;
 
-import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**

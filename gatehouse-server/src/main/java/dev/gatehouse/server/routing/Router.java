@@ -3,7 +3,7 @@ package dev.gatehouse.server.routing;
 import dev.gatehouse.server.config.ActionConfig;
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.config.RuleConfig;
-import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.target.TargetGroup;
 import dev.gatehouse.server.target.TargetGroups;
 import io.netty.handler.codec.http.HttpRequest;

@@ -1,10 +1,12 @@
 package dev.gatehouse.server.tls;
 
+import dev.gatehouse.pki.FailureCode;
 import dev.gatehouse.pki.Verdict;
 import io.netty.handler.ssl.OpenSslCertificateException;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLEngine;
@@ -90,6 +92,20 @@ public final class ClientCertificateJudge extends X509ExtendedTrustManager {
             }
         }
         return j;
+    }
+
+    /**
+     * The handshake is refused for how the client used its certificate (a CertificateVerify signed with
+     * SHA-1): the connection's judgement becomes {@code ClientCertIncompatible}. BoringSSL only.
+     */
+    void refuseUse(SSLEngine engine, String why) {
+        // Usually the whole client flight arrived at once and was refused before the TLS stack saw the
+        // certificate: then there is no judgement yet, only the refusal.
+        Judgement j = verdicts.get(engine);
+        verdicts.put(engine, j == null
+                ? new Judgement(null, Verdict.failure(FailureCode.CLIENT_CERT_INCOMPATIBLE, why, List.of(), List.of()))
+                : new Judgement(j.presented(), Verdict.failure(FailureCode.CLIENT_CERT_INCOMPATIBLE, why,
+                        j.verdict().steps(), j.verdict().path())));
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
 import dev.gatehouse.server.config.TlsConfig;
+import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -45,11 +46,75 @@ public final class ServerTls {
     private final Mapping<String, SslContext> sni;
     private final List<SslContext> contexts;
     private final ClientCertificateJudge judge;
+    private final KeyTypes keyTypes;
 
-    private ServerTls(Mapping<String, SslContext> sni, List<SslContext> contexts, ClientCertificateJudge judge) {
+    private ServerTls(Mapping<String, SslContext> sni, List<SslContext> contexts, ClientCertificateJudge judge,
+                      KeyTypes keyTypes) {
         this.sni = sni;
         this.contexts = contexts;
         this.judge = judge;
+        this.keyTypes = keyTypes;
+    }
+
+    /**
+     * The signature algorithms no listener offers, accepts or signs with: every one with SHA-1 or MD5. With
+     * the JDK provider this is the list it uses instead ({@code jdk.tls.server.SignatureSchemes}); with
+     * BoringSSL, whose lists netty-tcnative cannot set, {@link #signatureGuard} enforces it in TLS 1.2 (TLS
+     * 1.3 has none of them).
+     */
+    static final List<String> SIGNATURE_SCHEMES = List.of(
+            "ecdsa_secp256r1_sha256", "ecdsa_secp384r1_sha384", "ecdsa_secp521r1_sha512", "ed25519", "ed448",
+            "rsa_pss_rsae_sha256", "rsa_pss_rsae_sha384", "rsa_pss_rsae_sha512", "rsa_pss_pss_sha256",
+            "rsa_pss_pss_sha384", "rsa_pss_pss_sha512", "rsa_pkcs1_sha256", "rsa_pkcs1_sha384", "rsa_pkcs1_sha512");
+
+    /** The key types of a listener's certificates, as TLS 1.2 signature algorithms name them. */
+    static final class KeyTypes {
+        private final boolean rsa;
+        private final boolean ecdsa;
+
+        KeyTypes(boolean rsa, boolean ecdsa) {
+            this.rsa = rsa;
+            this.ecdsa = ecdsa;
+        }
+
+        /**
+         * What is wrong with a client's TLS 1.2 signature algorithms, or {@code null}: for a key type of the
+         * listener, SHA-1 or MD5 is offered and nothing better, so BoringSSL would sign with SHA-1.
+         */
+        String onlyWeakFor(int[] offered) {
+            if (rsa && onlyWeak(offered, 1, 0x0804, 0x0805, 0x0806)) {
+                return "offers only SHA-1 or MD5 signatures for the server's RSA key";
+            }
+            if (ecdsa && onlyWeak(offered, 3)) {
+                return "offers only SHA-1 or MD5 signatures for the server's ECDSA key";
+            }
+            return null;
+        }
+
+        private static boolean onlyWeak(int[] offered, int signature, int... alsoStrong) {
+            boolean weak = false;
+            for (int a : offered) {
+                boolean strongCode = false;
+                for (int s : alsoStrong) {
+                    strongCode |= a == s;
+                }
+                int hash = a >>> 8;
+                if (strongCode || ((a & 0xff) == signature && hash >= 4 && hash <= 6)) {
+                    return false;
+                }
+                weak |= (a & 0xff) == signature && SignatureAlgorithmGuard.isWeak(a);
+            }
+            return weak;
+        }
+    }
+
+    /**
+     * A new handler for one connection that refuses SHA-1 and MD5 handshake signatures (goes before the
+     * TLS handler), or {@code null} where the TLS stack itself is configured to refuse them (JDK).
+     */
+    public ChannelHandler signatureGuard() {
+        return contexts.get(0) instanceof ReferenceCountedOpenSslContext
+                ? new SignatureAlgorithmGuard(keyTypes, judge) : null;
     }
 
     /**
@@ -61,6 +126,8 @@ public final class ServerTls {
      */
     public static ServerTls build(TlsConfig tls, ClientCertificateJudge judge) throws ConfigException {
         List<SslContext> contexts = new ArrayList<>();
+        boolean rsa = false;
+        boolean ecdsa = false;
         DomainWildcardMappingBuilder<SslContext> mapping = null;
         for (CertificateKeyPair pair : tls.certificates()) {
             KeyMaterial material = KeyMaterial.load(pair);
@@ -72,6 +139,9 @@ public final class ServerTls {
                         + pair.privateKey() + ": " + e.getMessage(), e);
             }
             contexts.add(ctx);
+            String keyAlgorithm = material.leaf().getPublicKey().getAlgorithm();
+            rsa |= keyAlgorithm.equals("RSA");
+            ecdsa |= keyAlgorithm.equals("EC");
             if (mapping == null) {
                 mapping = new DomainWildcardMappingBuilder<>(ctx);
             }
@@ -79,7 +149,7 @@ public final class ServerTls {
                 mapping.add(name, ctx);
             }
         }
-        return new ServerTls(mapping.build(), List.copyOf(contexts), judge);
+        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa));
     }
 
     /**
@@ -118,6 +188,9 @@ public final class ServerTls {
      * {@code ClientCertMaxSizeExceeded} instead of judging a truncated one.
      */
     public void prepare(SSLEngine engine) {
+        if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
+            TlsProvider.restrictSignatureSchemes(engine, SIGNATURE_SCHEMES);
+        }
         if (judge == null || !(engine instanceof ReferenceCountedOpenSslEngine e)) {
             return;
         }

@@ -27,6 +27,10 @@ public final class TlsProvider {
             if (System.getProperty("jdk.tls.server.enableSessionTicketExtension") == null) {
                 System.setProperty("jdk.tls.server.enableSessionTicketExtension", "false");
             }
+            // No SHA-1 or MD5 in CertificateRequest, CertificateVerify or the server's own signatures.
+            if (System.getProperty("jdk.tls.server.SignatureSchemes") == null) {
+                System.setProperty("jdk.tls.server.SignatureSchemes", String.join(",", ServerTls.SIGNATURE_SCHEMES));
+            }
             log.warn("BoringSSL (netty-tcnative) could not be loaded ({}); falling back to the JDK TLS provider. "
                     + "Lost: the TLS alert of each client-certificate failure code (the JDK sends its own alerts), "
                     + "OpenSSL cipher and key-exchange names in the connection log, and handshake speed. Session "
@@ -35,6 +39,34 @@ public final class TlsProvider {
                     OpenSsl.unavailabilityCause() == null ? "unknown reason" : OpenSsl.unavailabilityCause().toString());
         }
         return SslProvider.JDK;
+    }
+
+    private static final java.lang.invoke.MethodHandle SET_SIGNATURE_SCHEMES = signatureSchemesSetter();
+
+    private static java.lang.invoke.MethodHandle signatureSchemesSetter() {
+        try {
+            return java.lang.invoke.MethodHandles.publicLookup().findVirtual(javax.net.ssl.SSLParameters.class,
+                    "setSignatureSchemes", java.lang.invoke.MethodType.methodType(void.class, String[].class));
+        } catch (ReflectiveOperationException e) {
+            return null; // JDK 17 and 18: the system property set at fallback is what restricts them
+        }
+    }
+
+    /**
+     * Restricts a JDK engine's signature schemes to {@code schemes} (JDK 19 and later; earlier ones read
+     * {@code jdk.tls.server.SignatureSchemes}, which the fallback sets, when their TLS classes load).
+     */
+    static void restrictSignatureSchemes(javax.net.ssl.SSLEngine engine, java.util.List<String> schemes) {
+        if (SET_SIGNATURE_SCHEMES == null) {
+            return;
+        }
+        javax.net.ssl.SSLParameters p = engine.getSSLParameters();
+        try {
+            SET_SIGNATURE_SCHEMES.invoke(p, (Object) schemes.toArray(new String[0]));
+        } catch (Throwable e) {
+            throw new IllegalStateException("cannot restrict the TLS signature schemes: " + e, e);
+        }
+        engine.setSSLParameters(p);
     }
 
     public static boolean isBoringSsl() {

@@ -217,8 +217,10 @@ class ConfigParserTest {
         assertThat(adminGroup.timeouts()).isEqualTo(new TargetTimeouts(Duration.ofSeconds(1), Duration.ofHours(1)));
         assertThat(adminGroup.healthCheck()).isNull();
 
-        assertThat(config.logs()).isEqualTo(new LogsConfig(dir.resolve("logs/connection.log"),
-                Path.of("/var/log/gatehouse/access.log")));
+        assertThat(config.logs().connection()).isEqualTo(dir.resolve("logs/connection.log"));
+        assertThat(config.logs().access()).isEqualTo(Path.of("/var/log/gatehouse/access.log"));
+        assertThat(config.logs().connectionAt().key()).isEqualTo("logs.connection");
+        assertThat(config.logs().connectionAt().line()).isPositive();
     }
 
     static final String MINIMAL = """

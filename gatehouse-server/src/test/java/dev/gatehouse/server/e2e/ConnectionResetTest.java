@@ -58,6 +58,7 @@ class ConnectionResetTest {
         HeldCertificate ca = HeldCertificate.builder().commonName("Reset CA").ca(0).build();
         HeldCertificate.builder().commonName("localhost").signedBy(ca).addSanIp("127.0.0.1").serverAuth().build()
                 .writeTo(dir, "server");
+        Files.createDirectories(dir.resolve("logs"));
         Files.writeString(dir.resolve("gatehouse.yaml"), """
                 listeners:
                   - name: tls

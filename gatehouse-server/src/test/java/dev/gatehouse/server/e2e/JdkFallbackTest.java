@@ -100,6 +100,30 @@ class JdkFallbackTest {
         }
     }
 
+    @Test
+    void noSha1OrMd5IsOfferedAcceptedOrUsedForHandshakeSignatures() throws Exception {
+        List<String> base = List.of("openssl", "s_client", "-connect", "127.0.0.1:" + gateway.port("verify"),
+                "-servername", "localhost", "-tls1_2", "-ign_eof", "-cert", dir.resolve("good.pem").toString(),
+                "-key", dir.resolve("good.key").toString(), "-cipher", "DEFAULT@SECLEVEL=0");
+        String request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        Processes.Result ok = Processes.run(base, request, 20);
+        String requested = ok.stdout().lines().filter(l -> l.startsWith("Requested Signature Algorithms:"))
+                .findFirst().orElseThrow(() -> new AssertionError("no CertificateRequest in " + ok.all()));
+        assertThat(requested).doesNotContain("SHA1").doesNotContain("MD5").contains("ECDSA+SHA256");
+        assertThat(ok.stdout()).contains("Peer signing digest: SHA256").contains("HTTP/1.1 200");
+
+        List<String> sha1Verify = new ArrayList<>(base);
+        sha1Verify.addAll(List.of("-client_sigalgs", "ECDSA+SHA1"));
+        Processes.Result refused = Processes.run(sha1Verify, request, 20);
+        assertThat(refused.stdout()).as(refused.all()).doesNotContain("HTTP/1.1 200");
+
+        List<String> sha1Only = new ArrayList<>(base);
+        sha1Only.addAll(List.of("-sigalgs", "ECDSA+SHA1"));
+        Processes.Result noCommon = Processes.run(sha1Only, request, 20);
+        assertThat(noCommon.stdout()).as(noCommon.all()).doesNotContain("Peer signing digest: SHA1")
+                .doesNotContain("HTTP/1.1 200");
+    }
+
     private static Processes.Result curl(String client) throws Exception {
         int port = gateway.port("verify");
         return Processes.run(List.of("curl", "-sS", "--fail", "--max-time", "10",

@@ -100,6 +100,7 @@ class LiveReloadTest {
         rotateServerCertificate(serverCertificate(BigInteger.ONE));
         target = GatedTarget.start();
         config = dir.resolve("gatehouse.yaml");
+        Files.createDirectories(dir.resolve("logs"));
     }
 
     @AfterEach

@@ -90,7 +90,7 @@ class MutualTlsTest {
         Files.writeString(dir.resolve("clients.crl"), HeldCertificate.crlPem(
                 HeldCertificate.crl(root, Duration.ofDays(1), revoked.certificate().getSerialNumber())));
 
-        connectionLog = dir.resolve("logs/connection.log");
+        connectionLog = Files.createDirectories(dir.resolve("logs")).resolve("connection.log");
         String yaml = """
                 name: gw-test
                 listeners:
@@ -168,7 +168,11 @@ class MutualTlsTest {
 
     @Test
     void verifiedClientGetsTheFiveHeadersExactlyAsOpensslPrintsThem() throws Exception {
-        Processes.Result r = curl("verify", "good", "/hello");
+        int before = logLines().size();
+        int clientPort = freePort();
+        List<String> cmd = curlCommand("verify", "good", "/hello");
+        cmd.addAll(1, List.of("--local-port", String.valueOf(clientPort)));
+        Processes.Result r = Processes.run(cmd);
         assertThat(r.exitCode()).as(r.all()).isZero();
         Map<String, List<String>> h = target.lastRequest();
         Path pem = dir.resolve("good.pem");
@@ -187,25 +191,24 @@ class MutualTlsTest {
         assertThat(independentDecode(leafHeader)).isEqualTo(leafPem);
         assertThat(h).doesNotContainKey("X-Amzn-Mtls-Clientcert");
 
-        String line = awaitLogLine("partner-1");
-        String[] f = logFields(line);
-        assertThat(f).hasSize(15);
-        assertThat(f[0]).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
-        assertThat(f[1]).isEqualTo("127.0.0.1");
-        assertThat(f[3]).isEqualTo(String.valueOf(gateway.boundPort("verify")));
-        assertThat(f[4]).isIn("TLSv1.3", "TLSv1.2");
-        assertThat(f[5]).matches("[A-Z0-9_-]+");
-        assertThat(f[6]).matches("\\d+\\.\\d{3}");
+        ConnectionLine l = awaitConnectionLine(before, clientPort);
+        assertThat(l.timestamp()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
+        assertThat(l.clientIp()).isEqualTo("127.0.0.1");
+        assertThat(l.listenerPort()).isEqualTo(gateway.boundPort("verify"));
+        assertThat(l.tlsProtocol()).isIn("TLSv1.3", "TLSv1.2");
+        assertThat(l.tlsCipher()).matches("[A-Z0-9_-]+");
+        assertThat(l.tlsHandshakeLatency()).matches("\\d+\\.\\d{3}");
         // Quoted as the access log quotes it: the subject's own \, becomes \\,.
-        assertThat(f[7]).isEqualTo("\"" + h.get("X-Amzn-Mtls-Clientcert-Subject").get(0).replace("\\", "\\\\") + "\"");
-        assertThat(f[7]).isEqualTo("\"emailAddress=ops@acme.test,O=Acme\\\\, Inc.,CN=partner-1\"");
-        assertThat(f[8]).isEqualTo(h.get("X-Amzn-Mtls-Clientcert-Validity").get(0));
-        assertThat(f[9]).isEqualTo("0A1B2C");
-        assertThat(f[10]).isEqualTo("Success");
-        assertThat(f[11]).matches("TID_[0-9a-f]{32}");
-        assertThat(f[12]).isNotEqualTo("-");
-        assertThat(f[13]).isEqualTo("gw-test");
-        assertThat(f[14]).isEqualTo("127.0.0.1:0");
+        assertThat(l.leafClientCertSubject())
+                .isEqualTo("\"" + h.get("X-Amzn-Mtls-Clientcert-Subject").get(0).replace("\\", "\\\\") + "\"");
+        assertThat(l.leafClientCertSubject()).isEqualTo("\"emailAddress=ops@acme.test,O=Acme\\\\, Inc.,CN=partner-1\"");
+        assertThat(l.leafClientCertValidity()).isEqualTo(h.get("X-Amzn-Mtls-Clientcert-Validity").get(0));
+        assertThat(l.leafClientCertSerialNumber()).isEqualTo("0A1B2C");
+        assertThat(l.tlsVerifyStatus()).isEqualTo("Success");
+        assertThat(l.connTraceId()).matches("TID_[0-9a-f]{32}");
+        assertThat(l.tlsKeyexchange()).isNotEqualTo("-");
+        assertThat(l.gateway()).isEqualTo("gw-test");
+        assertThat(l.listenerAddress()).isEqualTo("127.0.0.1:0");
     }
 
     @Test
@@ -268,8 +271,10 @@ class MutualTlsTest {
 
     private void assertFailure(String listener, String client, String code, String tls, int alert) throws Exception {
         int before = logLines().size();
+        int clientPort = freePort();
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect",
-                "127.0.0.1:" + gateway.boundPort(listener), "-servername", "localhost", "-msg",
+                "127.0.0.1:" + gateway.boundPort(listener), "-bind", "127.0.0.1:" + clientPort,
+                "-servername", "localhost", "-msg",
                 tls.equals("1.3") ? "-tls1_3" : "-tls1_2", "-ign_eof", "-cipher", "DEFAULT:@SECLEVEL=0"));
         if (client != null) {
             cmd.addAll(List.of("-cert", dir.resolve(client + ".pem").toString(),
@@ -278,11 +283,11 @@ class MutualTlsTest {
         }
         Processes.Result r = Processes.run(cmd, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 20);
         assertThat(receivedAlerts(r.stdout())).as(r.all()).contains(alert);
-        String line = awaitNewLogLine(before);
-        String[] f = logFields(line);
-        assertThat(f[10]).as(line).isEqualTo("Failed:" + code);
+        ConnectionLine l = awaitConnectionLine(before, clientPort);
+        assertThat(l.tlsVerifyStatus()).as(l.line()).isEqualTo("Failed:" + code);
+        assertThat(l.listenerPort()).as(l.line()).isEqualTo(gateway.boundPort(listener));
         if (client != null) {
-            assertThat(f[7]).as(line).contains("CN=");
+            assertThat(l.leafClientCertSubject()).as(l.line()).contains("CN=");
         }
     }
 
@@ -304,19 +309,19 @@ class MutualTlsTest {
     @Test
     void connectionsThatNeverFinishAHandshakeStillGetTheirLine() throws Exception {
         int before = logLines().size();
+        int silent;
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.boundPort("verify"))) {
+            silent = s.getLocalPort();
             s.getOutputStream().flush(); // connect, then close without a byte
         }
+        int halfHello;
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.boundPort("off"))) {
+            halfHello = s.getLocalPort();
             s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, 0x40, 0x01, 0x00}); // half a ClientHello
             s.getOutputStream().flush();
         }
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (logLines().size() < before + 2 && Instant.now().isBefore(deadline)) {
-            Thread.sleep(20);
-        }
-        List<String> fresh = logLines().subList(before, logLines().size());
-        assertThat(fresh).hasSize(2).allSatisfy(l -> assertThat(logFields(l)[10]).isEqualTo("Failed:UnmappedConnectionError"));
+        assertThat(awaitConnectionLine(before, silent).tlsVerifyStatus()).isEqualTo("Failed:UnmappedConnectionError");
+        assertThat(awaitConnectionLine(before, halfHello).tlsVerifyStatus()).isEqualTo("Failed:UnmappedConnectionError");
     }
 
     @Test
@@ -345,13 +350,15 @@ class MutualTlsTest {
     void aBrokenHandshakeOnAnyListenerIsLoggedAsUnmapped() throws Exception {
         for (String listener : List.of("off", "verify")) {
             int before = logLines().size();
+            int clientPort;
             try (java.net.Socket s = new java.net.Socket("127.0.0.1", gateway.boundPort(listener))) {
+                clientPort = s.getLocalPort();
                 s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 s.setSoTimeout(5000);
                 s.getInputStream().readAllBytes(); // the gateway answers plain text with an alert and closes
             }
-            String line = awaitNewLogLine(before);
-            assertThat(logFields(line)[10]).as(line).isEqualTo("Failed:UnmappedConnectionError");
+            ConnectionLine l = awaitConnectionLine(before, clientPort);
+            assertThat(l.tlsVerifyStatus()).as(l.line()).isEqualTo("Failed:UnmappedConnectionError");
         }
     }
 
@@ -472,29 +479,46 @@ class MutualTlsTest {
         return Files.readAllLines(connectionLog, StandardCharsets.UTF_8);
     }
 
-    static String awaitNewLogLine(int before) throws Exception {
+    /** A port free on 127.0.0.1 just now, for a client to connect from (so its log line can be found by it). */
+    static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** One connection-log line, field by field, under the names of the README's "Connection log". */
+    record ConnectionLine(String line, String timestamp, String clientIp, int clientPort, int listenerPort,
+                          String tlsProtocol, String tlsCipher, String tlsHandshakeLatency, String leafClientCertSubject,
+                          String leafClientCertValidity, String leafClientCertSerialNumber, String tlsVerifyStatus,
+                          String connTraceId, String tlsKeyexchange, String gateway, String listenerAddress) {
+        static ConnectionLine parse(String line) {
+            String[] f = logFields(line);
+            assertThat(f).as(line).hasSize(15);
+            return new ConnectionLine(line, f[0], f[1], Integer.parseInt(f[2]), Integer.parseInt(f[3]), f[4], f[5], f[6],
+                    f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14]);
+        }
+    }
+
+    /**
+     * The line, written after the first {@code before} lines, of the connection made from {@code clientPort}
+     * on 127.0.0.1: found by its client port, whatever other lines were written meanwhile.
+     */
+    static ConnectionLine awaitConnectionLine(int before, int clientPort) throws Exception {
         Instant deadline = Instant.now().plusSeconds(10);
         while (Instant.now().isBefore(deadline)) {
             List<String> lines = logLines();
-            if (lines.size() > before) {
-                return lines.get(lines.size() - 1);
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no new connection-log line");
-    }
-
-    static String awaitLogLine(String containing) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (Instant.now().isBefore(deadline)) {
-            for (String l : logLines()) {
-                if (l.contains(containing)) {
-                    return l;
+            for (String l : lines.subList(Math.min(before, lines.size()), lines.size())) {
+                if (logFields(l).length != 15) {
+                    continue; // a line still being written; read again
+                }
+                ConnectionLine c = ConnectionLine.parse(l);
+                if (c.clientPort() == clientPort && c.clientIp().equals("127.0.0.1")) {
+                    return c;
                 }
             }
             Thread.sleep(20);
         }
-        throw new AssertionError("no connection-log line containing " + containing);
+        throw new AssertionError("no connection-log line of client port " + clientPort + " after line " + before);
     }
 
     /** Splits a connection-log line into its 15 fields (the quoted subject is one field). */

@@ -3,6 +3,7 @@ package dev.gatehouse.server.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gatehouse.pki.testing.Tools;
 import dev.gatehouse.server.config.ActionConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ class ProxyHttp2Test {
 
     @BeforeAll
     static void start() throws Exception {
+        Tools.assumeInstalled("curl");
         assumeTrue(curlWorks(), "curl with HTTP/2 support is needed");
         target = ProxyTargets.Http.start("h2");
         proxy = ProxyHarness.builder().protocol(ProxyHarness.Protocol.H2C).group("app", target.port())

@@ -83,6 +83,7 @@ class ProxyLargeBodyTest {
         HeldCertificate.builder().commonName("uploader").signedBy(clientCa).clientAuth().build().writeTo(dir, "client");
         Files.writeString(dir.resolve("client-ca.pem"), clientCa.certificatePem());
         Path config = dir.resolve("gatehouse.yaml");
+        Files.createDirectories(dir.resolve("logs"));
         Files.writeString(config, """
                 name: large-bodies
                 listeners:

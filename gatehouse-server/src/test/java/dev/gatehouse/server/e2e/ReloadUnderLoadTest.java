@@ -85,6 +85,7 @@ class ReloadUnderLoadTest {
         target = EchoTarget.start();
         extraPort = LiveReloadTest.freePort();
         config = dir.resolve("gatehouse.yaml");
+        Files.createDirectories(dir.resolve("logs"));
         writeAtomically(config, yaml(0, false));
         gateway = GatewayProcess.start(config, List.of("-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch",
                 "-Dio.netty.leakDetection.level=paranoid"));

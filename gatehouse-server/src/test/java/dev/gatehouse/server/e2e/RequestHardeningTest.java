@@ -112,6 +112,16 @@ class RequestHardeningTest {
     }
 
     @Test
+    void aChunkedBodyWithABadChunkNeverReachesTheTargetAsAWholeRequest() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(proxy.port(), "POST /a HTTP/1.1\r\nHost: h\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.text()).isEqualTo("400 Bad Request: malformed request body\n");
+        assertThat(r.header("connection")).isEqualTo("close");
+        assertThat(seen()).as("the target never saw the body end").isEmpty();
+    }
+
+    @Test
     void aConnectionHeaderNamingHostCannotBypassHostRules() throws Exception {
         assertThat(RawHttp.exchange(proxy.port(), "GET /x HTTP/1.1\r\nHost: admin.local\r\nConnection: close\r\n\r\n")
                 .status()).isEqualTo(403);

@@ -11,7 +11,7 @@ import dev.gatehouse.server.config.ListenerTimeouts;
 import dev.gatehouse.server.config.LogsConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.TargetAddress;
-import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetSocketAddress;
@@ -38,6 +38,24 @@ class HeaderPolicyTest {
                 .add("x-ssl-cert", "6").add("Client_Cert", "7").add("X-Other", "kept").add("x_other_thing", "kept");
         s.strip(h);
         assertThat(h.names()).containsExactlyInAnyOrder("X-Other", "x_other_thing");
+    }
+
+    @Test
+    void stripsWholeFamiliesOfOtherProxiesCertificateHeadersButNotLookAlikes() {
+        SpoofableHeaders s = SpoofableHeaders.of(config(Map.of(IdentityHeader.SUBJECT, "X-Device.Subject")));
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("X-Client-Cert", "1").add("x-client-certificate", "1").add("X_CLIENT_VERIFY", "1")
+                .add("X-Client-DN", "1").add("X-SSL-Client-Verify", "1").add("x_ssl_client_s_dn", "1")
+                .add("X-Ssl-Client_Dn", "1").add("Ssl-Client-Cert", "1").add("SSL_CLIENT_I_DN", "1")
+                .add("X-ARR-ClientCert", "1").add("X-Amzn-Mtls-Clientcert-Anything", "1")
+                .add("x-amzn-mtls-clientcert_leaf_2", "1").add("X-Forwarded-Client-Cert-Chain", "1")
+                .add("x-device.subject", "1")
+                .add("X-Client-Id", "kept").add("X-SSL-Protocol", "kept").add("X-Amzn-Trace-Id", "kept")
+                .add("X-Clientcert", "kept").add("Client-Certainty", "kept").add("X-SSL-Clients", "kept")
+                .add("X-Device.Subjects", "kept").add("Host", "kept");
+        s.strip(h);
+        assertThat(h.names()).containsExactlyInAnyOrder("X-Client-Id", "X-SSL-Protocol", "X-Amzn-Trace-Id",
+                "X-Clientcert", "Client-Certainty", "X-SSL-Clients", "X-Device.Subjects", "Host");
     }
 
     @Test

@@ -13,7 +13,7 @@ class LogFileTest {
 
     @Test
     void linesArriveInOrderAndCloseFlushes() throws Exception {
-        Path p = dir.resolve("logs/a.log");
+        Path p = dir.resolve("a.log");
         LogFile f = LogFile.open(p);
         for (int i = 0; i < 1000; i++) {
             f.append("line " + i);

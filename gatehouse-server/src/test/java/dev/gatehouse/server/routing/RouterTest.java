@@ -11,7 +11,7 @@ import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.RuleConfig;
 import dev.gatehouse.server.config.TargetAddress;
 import dev.gatehouse.server.config.TargetGroupConfig;
-import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.target.TargetGroups;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;

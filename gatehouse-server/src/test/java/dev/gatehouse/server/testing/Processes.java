@@ -1,5 +1,6 @@
 package dev.gatehouse.server.testing;
 
+import dev.gatehouse.pki.testing.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs real command-line clients ({@code curl}, {@code openssl}) with a time limit. */
+/**
+ * Runs real command-line clients ({@code curl}, {@code openssl}) with a time limit; a test whose tool is not
+ * installed is skipped, saying so ({@link Tools#assumeInstalled}).
+ */
 public final class Processes {
     private Processes() {}
 
@@ -28,6 +32,7 @@ public final class Processes {
      * @param seconds the time limit; the process is killed and an {@link AssertionError} thrown past it
      */
     public static Result run(List<String> command, String stdin, int seconds) throws IOException, InterruptedException {
+        Tools.assumeInstalled(command.get(0));
         ProcessBuilder pb = new ProcessBuilder(command);
         Process p = pb.start();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

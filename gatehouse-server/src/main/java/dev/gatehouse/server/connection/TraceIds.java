@@ -1,4 +1,4 @@
-package dev.gatehouse.server.listener;
+package dev.gatehouse.server.connection;
 
 import java.util.concurrent.ThreadLocalRandom;
 

@@ -1,4 +1,4 @@
-package dev.gatehouse.server.listener;
+package dev.gatehouse.server.connection;
 
 import dev.gatehouse.pki.ClientIdentity;
 import io.netty.util.AttributeKey;

@@ -1,0 +1,36 @@
+package dev.gatehouse.server.testing;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/** What one class logs while this is open: {@code try (CapturedLog log = CapturedLog.of(Gateway.class)) {...}}. */
+public final class CapturedLog implements AutoCloseable {
+    private final Logger logger;
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+    private CapturedLog(Class<?> source) {
+        this.logger = (Logger) LoggerFactory.getLogger(source);
+        appender.start();
+        logger.addAppender(appender);
+    }
+
+    public static CapturedLog of(Class<?> source) {
+        return new CapturedLog(source);
+    }
+
+    /** The formatted messages logged so far at {@code level} or above. */
+    public List<String> messages(Level level) {
+        return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(level))
+                .map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    @Override
+    public void close() {
+        logger.detachAppender(appender);
+        appender.stop();
+    }
+}
