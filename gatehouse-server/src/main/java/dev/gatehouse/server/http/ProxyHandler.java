@@ -73,7 +73,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
     private final ChannelFutureListener writtenLast;
 
     ChannelHandlerContext ctx;
-    /** The client connection: this channel, or for an HTTP/2 stream its parent. */
+    /** The client connection: this channel, or for an HTTP/2 stream its parent (if it has one). */
     private Channel connection;
     private ClientTimeouts timeouts;
 
@@ -106,7 +106,8 @@ final class ProxyHandler extends ChannelDuplexHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = h2 ? null : ctx.pipeline().get(ClientTimeouts.class);
-        this.connection = h2 ? ctx.channel().parent() : ctx.channel();
+        Channel parent = ctx.channel().parent();
+        this.connection = h2 && parent != null ? parent : ctx.channel();
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             ctx.read();
         }

@@ -2,13 +2,13 @@ package dev.gatehouse.server.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.classic.Level;
 import com.sun.net.httpserver.HttpServer;
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.reload.ReloadResult;
+import dev.gatehouse.server.testing.CapturedLog;
 import dev.gatehouse.server.testing.NamedTarget;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -62,7 +62,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Live reload over real sockets: file changes noticed by the watcher (a CRL replaced by
@@ -345,8 +344,7 @@ class LiveReloadTest {
     void aBrokenYamlLeavesTheOldRulesServingAndLogsTheFileAndLine() throws Exception {
         start(yaml(rule(10, "/rule", "version one"), ""));
         assertThat(requestBody("/rule")).isEqualTo("version one");
-        ListAppender<ILoggingEvent> logged = capture();
-        try {
+        try (CapturedLog logged = CapturedLog.of(Gateway.class)) {
             Files.writeString(config, yaml(rule(10, "/rule", "version two"), "") + "  broken: [\n");
             ReloadResult r = gateway.reload();
             assertThat(r.success()).isFalse();
@@ -357,12 +355,8 @@ class LiveReloadTest {
             assertThat(line).as(r.error()).isBetween(brokenLine, brokenLine + 1);
             assertThat(r.error()).contains("<yaml>").contains("YAML syntax error");
             assertThat(requestBody("/rule")).as("the old rules still serve").isEqualTo("version one");
-            assertThat(logged.list).anySatisfy(e -> {
-                assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.ERROR);
-                assertThat(e.getFormattedMessage()).contains(config.toString() + ":").contains("YAML syntax error");
-            });
-        } finally {
-            release(logged);
+            assertThat(logged.messages(Level.ERROR)).anySatisfy(m ->
+                    assertThat(m).contains(config.toString() + ":").contains("YAML syntax error"));
         }
         Files.writeString(config, yaml(rule(10, "/rule", "version two"), ""));
         assertThat(gateway.reload().success()).isTrue();
@@ -671,17 +665,6 @@ class LiveReloadTest {
             Thread.sleep(50);
         }
         throw new AssertionError("no line with " + containing + " in " + log);
-    }
-
-    private static ListAppender<ILoggingEvent> capture() {
-        ListAppender<ILoggingEvent> appender = new ListAppender<>();
-        appender.start();
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Gateway.class)).addAppender(appender);
-        return appender;
-    }
-
-    private static void release(ListAppender<ILoggingEvent> appender) {
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Gateway.class)).detachAppender(appender);
     }
 
     /**
