@@ -53,14 +53,11 @@ import org.slf4j.LoggerFactory;
  * half-started gateway.
  *
  * <h2>Reloading</h2>
- * {@link #reload()} (SIGHUP, a change to a watched file, later the admin API) reads the configuration
- * file again and builds a complete new state off the event loops. Only if that succeeds, and every new
- * or moved listener address could be bound, is the new state swapped in: new connections get it, open
- * ones finish on the state they started with, which is closed (target pools, health checks, TLS
- * contexts, log files no longer named) when its last connection ends. Otherwise the old state keeps
- * serving and the error is logged. After a swap, removed and moved listeners stop accepting and their
- * connections drain, and open connections with a verified client certificate are judged again against
- * the new trust material ({@link JudgedConnections}).
+ * {@link #reload()} builds a complete new state off the event loops and swaps it in only if it built and
+ * every new or moved address could be bound; else the old state serves on and the error is logged. Open
+ * connections finish on their own state, which closes with its last connection. Removed and moved
+ * listeners drain; connections with a verified client certificate are judged again
+ * ({@link JudgedConnections}).
  *
  * <h2>Stopping</h2>
  * {@link #stop} stops accepting, lets in-flight requests finish (bounded by the grace period), then
@@ -97,37 +94,6 @@ public final class Gateway implements AutoCloseable {
     private FileWatcher watcher;
     private volatile boolean stopped;
 
-    /**
-     * A bound listener address: its server channel, the connections it accepted, and the name of the
-     * listener it serves (a reload that renames a listener keeps its address bound and renames this).
-     */
-    private static final class Bound {
-        final TargetAddress address;
-        final ChannelGroup connections;
-        Channel server;
-        /** The listener's name, and its name before a rename (or {@code null}); read after the state. */
-        volatile Names names;
-
-        Bound(TargetAddress address, String name) {
-            this.address = address;
-            this.names = new Names(name, null);
-            this.connections = new DefaultChannelGroup("listener-" + name, GlobalEventExecutor.INSTANCE);
-        }
-
-        Channel server() {
-            return server;
-        }
-
-        TargetAddress address() {
-            return address;
-        }
-
-        ChannelGroup connections() {
-            return connections;
-        }
-    }
-
-    private record Names(String current, String former) {}
 
     private Gateway(GatewayConfig config, EventLoopGroup eventLoops, Class<? extends ServerChannel> serverChannelType) {
         this.source = config.source();
@@ -168,7 +134,7 @@ public final class Gateway implements AutoCloseable {
             for (ListenerConfig l : config.listeners()) {
                 Bound b = g.serverChannels.get(l.name());
                 b.server().config().setAutoRead(true);
-                logListening(l, b);
+                b.logListening(l);
             }
             synchronized (g) {
                 g.generation = 1;
@@ -272,22 +238,6 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** What a failed bind means and what to do about it, for the usual causes; else the error's own words. */
-    private static String bindProblem(Throwable e, int port) {
-        String m = String.valueOf(e.getMessage());
-        if (m.contains("Address already in use")) {
-            return "the address is already in use (expected: a free address; stop what listens on port " + port
-                    + " or choose another port)";
-        }
-        if (m.contains("Permission denied")) {
-            return "permission denied (expected: a port above 1023, or run with the CAP_NET_BIND_SERVICE capability)";
-        }
-        if (m.contains("Cannot assign requested address")) {
-            return "no network interface of this host has that address (expected: one of this host's addresses,"
-                    + " or 0.0.0.0 for all)";
-        }
-        return m;
-    }
 
     /**
      * Binds one listener's address, not accepting yet (auto-read off: connections wait in the backlog
@@ -312,18 +262,12 @@ public final class Gateway implements AutoCloseable {
             ch = b.bind(address).syncUninterruptibly().channel();
         } catch (Exception e) {
             throw new ConfigException(l.addressAt(), "listener '" + name + "' cannot listen on " + l.address()
-                    + ": " + bindProblem(e, l.address().port()), e);
+                    + ": " + Bound.bindProblem(e, l.address().port()), e);
         }
         bound.server = ch;
         return bound;
     }
 
-    private static void logListening(ListenerConfig l, Bound b) {
-        log.info("listener {} on {} ({}{})", l.name(), b.server().localAddress(),
-                l.protocol().name().toLowerCase(java.util.Locale.ROOT),
-                l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
-                        .name().toLowerCase(java.util.Locale.ROOT));
-    }
 
     /**
      * A new connection on {@code bound}: holds the current state until the connection closes. {@code null}
@@ -343,7 +287,7 @@ public final class Gateway implements AutoCloseable {
         }
         // The names are read after the state: a rename is published before the state that has the new
         // name, so one of the two names is the listener's in whichever state was read.
-        Names names = bound.names;
+        Bound.Names names = bound.names;
         ListenerRuntime l = s.listener(names.current());
         if (l == null && names.former() != null) {
             l = s.listener(names.former());
@@ -359,10 +303,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Reads the configuration file again and, if it builds completely, serves it: see "Reloading" above.
-     * Blocks until done (seconds at most: files are read and parsed on the calling thread, which must not
-     * be an event loop). Never throws for a bad configuration: the result says what was wrong, and the
-     * error is logged.
+     * Reads the configuration file again and, if it builds completely, serves it (see "Reloading").
+     * Blocks until done; never call it on an event loop. Never throws for a bad configuration: the
+     * result says what was wrong, and the error is logged.
      */
     public ReloadResult reload() {
         ReloadResult result;
@@ -423,7 +366,7 @@ public final class Gateway implements AutoCloseable {
         built.targetGroups().inheritHealth(state.get().targetGroups());
         for (Map.Entry<String, Bound> e : renamed.entrySet()) {
             Bound b = e.getValue();
-            b.names = new Names(e.getKey(), b.names.current());
+            b.names = new Bound.Names(e.getKey(), b.names.current());
         }
         RuntimeState old = state.getAndSet(built);
         built.activate();
@@ -458,7 +401,7 @@ public final class Gateway implements AutoCloseable {
             if (b != null) {
                 serverChannels.put(l.name(), b);
                 b.server().config().setAutoRead(true);
-                logListening(l, b);
+                b.logListening(l);
             }
         }
         config = next;
