@@ -5,7 +5,7 @@ import dev.gatehouse.server.config.ConfigLocation;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.headers.ForwardedHeaders;
 import dev.gatehouse.server.headers.IdentityHeaderValues;
-import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;

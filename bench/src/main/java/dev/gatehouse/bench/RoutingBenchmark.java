@@ -2,7 +2,7 @@ package dev.gatehouse.bench;
 
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
-import dev.gatehouse.server.listener.ConnectionInfo;
+import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.routing.Route;
 import dev.gatehouse.server.routing.Router;
 import dev.gatehouse.server.target.TargetGroups;
