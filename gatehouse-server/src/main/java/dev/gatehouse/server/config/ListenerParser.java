@@ -21,7 +21,8 @@ final class ListenerParser {
     private static final Map<String, ListenerProtocol> PROTOCOLS =
             TargetGroupParser.choices("https", ListenerProtocol.HTTPS, "http", ListenerProtocol.HTTP);
     private static final Map<String, TlsPolicy> POLICIES =
-            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY);
+            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY,
+                    "tls12-legacy", TlsPolicy.TLS12_LEGACY);
     private static final Map<String, MutualAuthMode> MODES = TargetGroupParser.choices(
             "off", MutualAuthMode.OFF, "passthrough", MutualAuthMode.PASSTHROUGH, "verify", MutualAuthMode.VERIFY);
 
@@ -162,7 +163,7 @@ final class ListenerParser {
     }
 
     private TlsConfig tls(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy");
+        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers");
         ConfigNode certificatesNode = map.required("certificates", "a list of {certificate, private_key}");
         List<ConfigNode> items = certificatesNode.list("a list of {certificate, private_key}");
         if (items.isEmpty()) {
@@ -181,7 +182,38 @@ final class ListenerParser {
         if (policyNode != null) {
             policy = policyNode.choice("policy", POLICIES);
         }
-        return new TlsConfig(pairs, policy);
+        ConfigNode ciphersNode = map.optional("ciphers");
+        if (ciphersNode == null) {
+            return new TlsConfig(pairs, policy);
+        }
+        if (policy == TlsPolicy.TLS13_ONLY) {
+            throw ciphersNode.fail("TLS 1.2 cipher suites with policy tls13-only (expected: no ciphers, or a policy"
+                    + " with TLS 1.2)");
+        }
+        return new TlsConfig(pairs, policy, ciphers(ciphersNode));
+    }
+
+    /** {@code tls.ciphers}: TLS 1.2 suites by OpenSSL name, a list or one string separated by colons. */
+    private static List<String> ciphers(ConfigNode node) throws ConfigException {
+        String expected = "TLS 1.2 cipher suites by OpenSSL name, such as [ECDHE-ECDSA-AES128-GCM-SHA256, AES128-SHA256]";
+        List<ConfigNode> items = node.isList() ? node.list(expected) : List.of(node);
+        List<String> suites = new ArrayList<>();
+        for (ConfigNode item : items) {
+            for (String name : item.string(expected).split(":")) {
+                String iana = TlsCipherSuites.iana(name.trim());
+                if (iana == null) {
+                    throw item.fail("unknown cipher suite '" + name.trim() + "' (expected: one of "
+                            + String.join(", ", TlsCipherSuites.openSslNames()) + ")");
+                }
+                if (!suites.contains(iana)) {
+                    suites.add(iana);
+                }
+            }
+        }
+        if (suites.isEmpty()) {
+            throw node.fail("empty (expected: " + expected + ")");
+        }
+        return suites;
     }
 
     private MutualAuthConfig mutualAuthentication(ConfigNode node, ListenerProtocol protocol) throws ConfigException {
