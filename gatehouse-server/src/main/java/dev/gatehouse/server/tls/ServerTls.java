@@ -117,6 +117,14 @@ public final class ServerTls {
     }
 
     /**
+     * A new handler for one connection that gives a handshake the JDK's TLS refused as malformed a fatal
+     * alert (goes before the TLS handler), or {@code null} on BoringSSL, which sends its own.
+     */
+    public ChannelHandler handshakeAlerts() {
+        return contexts.get(0) instanceof ReferenceCountedOpenSslContext ? null : new JdkHandshakeAlerts();
+    }
+
+    /**
      * Loads every certificate and key of {@code tls} and builds the contexts.
      *
      * @param judge the client-certificate policy, or {@code null} for mode {@code off}

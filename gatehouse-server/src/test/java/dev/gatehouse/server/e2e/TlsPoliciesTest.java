@@ -218,6 +218,68 @@ class TlsPoliciesTest {
                 .doesNotContain("HTTP/1.1 200");
     }
 
+    /**
+     * A TLS 1.2 client whose ClientKeyExchange is truncated gets a fatal {@code decode_error} from the
+     * JDK-served listener, as from BoringSSL (the JDK's engine alone would send a {@code user_canceled}
+     * warning and a {@code close_notify}).
+     */
+    @Test
+    void aMalformedHandshakeMessageGetsAFatalDecodeErrorOnTheJdkServedListener() throws Exception {
+        byte[] sigalgs = {0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x01}; // rsa_pkcs1_sha256
+        java.io.ByteArrayOutputStream hello = new java.io.ByteArrayOutputStream();
+        hello.write(new byte[] {0x03, 0x03});
+        hello.write(new byte[32]);
+        hello.write(new byte[] {0x00, 0x00, 0x02, 0x00, 0x3c, 0x01, 0x00, 0x00, (byte) sigalgs.length}); // AES128-SHA256
+        hello.write(sigalgs);
+        byte[] leaf = java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(Files.newInputStream(dir.resolve("device.pem"))).getEncoded();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.boundPort("legacy-rsa"))) {
+            socket.setSoTimeout(10_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            java.io.InputStream in = socket.getInputStream();
+            out.write(record(handshake(1, hello.toByteArray())));
+            // Up to the ServerHelloDone (type 14, empty).
+            java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+            while (!new String(seen.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("\u000e\u0000\u0000\u0000")) {
+                int b = in.read();
+                assertThat(b).as("server flight").isNotNegative();
+                seen.write(b);
+            }
+            out.write(record(handshake(11, length3(length3(leaf)))));
+            out.write(record(handshake(16, new byte[] {0x01, 0x00, (byte) 0xaa}))); // claims 256 bytes, has 1
+            out.flush();
+            assertThat(in.readAllBytes()).containsExactly(0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32);
+        }
+    }
+
+    private static byte[] record(byte[] body) {
+        byte[] r = new byte[5 + body.length];
+        r[0] = 0x16;
+        r[1] = 0x03;
+        r[2] = 0x03;
+        r[3] = (byte) (body.length >> 8);
+        r[4] = (byte) body.length;
+        System.arraycopy(body, 0, r, 5, body.length);
+        return r;
+    }
+
+    private static byte[] handshake(int type, byte[] body) {
+        byte[] withLength = length3(body);
+        byte[] m = new byte[1 + withLength.length];
+        m[0] = (byte) type;
+        System.arraycopy(withLength, 0, m, 1, withLength.length);
+        return m;
+    }
+
+    private static byte[] length3(byte[] body) {
+        byte[] m = new byte[3 + body.length];
+        m[0] = (byte) (body.length >> 16);
+        m[1] = (byte) (body.length >> 8);
+        m[2] = (byte) body.length;
+        System.arraycopy(body, 0, m, 3, body.length);
+        return m;
+    }
+
     /** The first connection-log line containing {@code text}; waits up to 10 s. */
     static String awaitLogLine(String text) throws Exception {
         Path log = dir.resolve("connection.log");
