@@ -252,6 +252,39 @@ class TlsPoliciesTest {
         }
     }
 
+    /**
+     * A client whose CertificateVerify does not verify (signed with a key that is not its certificate's)
+     * gets {@code decrypt_error} from the JDK-served listener, as from BoringSSL, not the JDK's
+     * {@code handshake_failure}.
+     */
+    @Test
+    void aCertificateVerifyThatDoesNotVerifyGetsDecryptErrorOnTheJdkServedListener() throws Exception {
+        java.security.cert.X509Certificate device = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                .getInstance("X.509").generateCertificate(Files.newInputStream(dir.resolve("device.pem")));
+        java.security.PrivateKey otherKey = HeldCertificate.builder().commonName("other").build().keyPair().getPrivate();
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("device", otherKey, new char[0], new java.security.cert.Certificate[] {device});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
+        kmf.init(keys, new char[0]);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.2");
+        tls.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket("127.0.0.1", gateway.boundPort("legacy-ecdsa"))) {
+            socket.setSoTimeout(10_000);
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"});
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(socket::startHandshake);
+            assertThat(refused).isInstanceOf(javax.net.ssl.SSLException.class).hasMessageContaining("decrypt_error");
+        }
+    }
+
     private static byte[] record(byte[] body) {
         byte[] r = new byte[5 + body.length];
         r[0] = 0x16;
