@@ -374,21 +374,7 @@ class ListenerPoliciesTest {
     }
 
     static MutualTlsTest.ConnectionLine awaitLine(int before, int clientPort) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (Instant.now().isBefore(deadline)) {
-            List<String> lines = lines();
-            for (String l : lines.subList(Math.min(before, lines.size()), lines.size())) {
-                if (MutualTlsTest.logFields(l).length == 15) {
-                    MutualTlsTest.ConnectionLine c = MutualTlsTest.ConnectionLine.parse(l);
-                    if (c.clientPort() == clientPort) {
-                        return c;
-                    }
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no connection-log line of client port " + clientPort + "\n"
-                + String.join("\n", lines()));
+        return MutualTlsTest.awaitConnectionLine(connectionLog, before, clientPort);
     }
 
     static List<String> lines() throws Exception {
