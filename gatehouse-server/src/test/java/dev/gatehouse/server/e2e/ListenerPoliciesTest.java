@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -49,6 +48,8 @@ class ListenerPoliciesTest {
                 .addSanDns("open.test").addSanDns("partners.test").addSanDns("api.partners.test").serverAuth().build()
                 .writeTo(dir, "server");
         Files.writeString(dir.resolve("server-ca.pem"), serverCa.certificatePem());
+        HeldCertificate.builder().commonName("own.test").signedBy(serverCa).addSanDns("own.test").serverAuth().build()
+                .writeTo(dir, "own");
 
         HeldCertificate root = HeldCertificate.builder().subject("CN=Policies Root CA,O=Partners").ca(1).build();
         HeldCertificate intermediate = HeldCertificate.builder().commonName("Policies Issuing CA").signedBy(root).ca(0)
@@ -95,7 +96,12 @@ class ListenerPoliciesTest {
                     mutual_authentication: { mode: off }
                     server_names:
                       - names: ["partners.test", "*.partners.test"]
-                        mutual_authentication: { mode: verify, trust_store: clients }
+                        mutual_authentication:
+                          mode: verify
+                          trust_store: clients
+                          header_names: { x_amzn_mtls_clientcert_subject: X-Partner-Subject }
+                      - names: ["own.test"]
+                        certificates: [ { certificate: own.pem, private_key: own.key } ]
                     default_action: { forward: app }
                 trust_stores:
                   clients: { ca_certificates: clients-ca.pem }
@@ -301,7 +307,8 @@ class ListenerPoliciesTest {
     @Test
     void theVerifyHostWithAGoodCertificateIsForwardedWithIdentity() throws Exception {
         RecordingTarget.Request r = forwarded(curl("names", "partners.test", "good", "/partners"));
-        assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=partner-7");
+        assertThat(r.headers("X-Partner-Subject")).containsExactly("CN=partner-7");
+        assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).isEmpty();
         assertThat(r.headers("Host")).containsExactly("partners.test:" + gateway.boundPort("names"));
     }
 
@@ -314,6 +321,24 @@ class ListenerPoliciesTest {
         cmd.addAll(1, List.of("-H", "Host: open.test", "-w", "%{http_code}", "-o", "/dev/null"));
         cmd.remove("--fail");
         assertThat(Processes.run(cmd).stdout()).isEqualTo("421");
+    }
+
+    @Test
+    void aServerNamesRenamedIdentityHeaderSentByAClientIsStrippedOnEveryPolicy() throws Exception {
+        List<String> cmd = curl("names", "open.test", null, "/spoof");
+        cmd.addAll(List.of("-H", "X-Partner-Subject: CN=admin", "-H", "x_partner_subject: CN=admin"));
+        RecordingTarget.Request r = forwarded(cmd);
+        assertThat(r.headers("X-Partner-Subject")).isEmpty();
+        assertThat(r.headers("x_partner_subject")).isEmpty();
+    }
+
+    @Test
+    void aServerNameWithCertificatesOfItsOwnPresentsThemAndTheyAreWatchedForReload() throws Exception {
+        // curl checks the name against the certificate: only own.pem covers own.test.
+        RecordingTarget.Request r = forwarded(curl("names", "own.test", null, "/own"));
+        assertThat(r.requestLine()).startsWith("GET /own ");
+        assertThat(gateway.watchedFiles()).contains(dir.resolve("own.pem").toAbsolutePath().normalize(),
+                dir.resolve("own.key").toAbsolutePath().normalize());
     }
 
     @Test
