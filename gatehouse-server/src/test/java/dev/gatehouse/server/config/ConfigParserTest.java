@@ -326,7 +326,7 @@ class ConfigParserTest {
             assertThatThrownBy(() -> parse(MINIMAL.formatted(word)))
                     .isInstanceOf(ConfigException.class)
                     .hasMessage(file + ":5: listeners[0].mutual_authentication.mode: unknown mode '" + word
-                            + "' (expected: one of off, passthrough, verify)");
+                            + "' (expected: one of off, passthrough, optional, verify)");
         }
     }
 
