@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param name          its key
  * @param protocol      {@code protocol}: http (default) or https
+ * @param protocolVersion {@code protocol_version}: http1 (default), http2 or grpc
  * @param targets       {@code targets}: at least one {@code host:port}
  * @param loadBalancing {@code load_balancing}: round_robin (default) or least_outstanding_requests
  * @param healthCheck   {@code health_check}, or {@code null} for none (every target is healthy)
@@ -18,6 +19,7 @@ import java.util.List;
 public record TargetGroupConfig(
         String name,
         TargetProtocol protocol,
+        ProtocolVersion protocolVersion,
         List<TargetAddress> targets,
         LoadBalancing loadBalancing,
         HealthCheckConfig healthCheck,
@@ -29,7 +31,29 @@ public record TargetGroupConfig(
         targets = List.copyOf(targets);
     }
 
+    /** A group of {@code protocol_version: http1}. */
+    public TargetGroupConfig(String name, TargetProtocol protocol, List<TargetAddress> targets,
+                             LoadBalancing loadBalancing, HealthCheckConfig healthCheck, TargetTlsConfig tls,
+                             TargetTimeouts timeouts, ConfigLocation at) {
+        this(name, protocol, ProtocolVersion.HTTP1, targets, loadBalancing, healthCheck, tls, timeouts, at);
+    }
+
     public enum TargetProtocol { HTTP, HTTPS }
+
+    /**
+     * {@code protocol_version}: how requests travel to the targets. {@code HTTP1}: HTTP/1.1 on pooled
+     * keep-alive connections. {@code HTTP2}: HTTP/2 (ALPN {@code h2} over TLS, prior knowledge in clear),
+     * streams multiplexed on pooled connections, trailers both ways. {@code GRPC}: HTTP/2 as well, and
+     * the errors Gatehouse answers itself are gRPC statuses.
+     */
+    public enum ProtocolVersion {
+        HTTP1, HTTP2, GRPC;
+
+        /** Whether requests travel over HTTP/2. */
+        public boolean http2() {
+            return this != HTTP1;
+        }
+    }
 
     public enum LoadBalancing { ROUND_ROBIN, LEAST_OUTSTANDING_REQUESTS }
 

@@ -3,6 +3,7 @@ package dev.gatehouse.server.config;
 import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
 import dev.gatehouse.server.config.TargetGroupConfig.StatusCodes;
 import dev.gatehouse.server.config.TargetGroupConfig.LoadBalancing;
+import dev.gatehouse.server.config.TargetGroupConfig.ProtocolVersion;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetProtocol;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetTlsConfig;
@@ -17,6 +18,8 @@ import java.util.Set;
 /** Reads one entry of {@code target_groups} into a {@link TargetGroupConfig}. */
 final class TargetGroupParser {
     private static final Map<String, TargetProtocol> PROTOCOLS = choices("http", TargetProtocol.HTTP, "https", TargetProtocol.HTTPS);
+    private static final Map<String, ProtocolVersion> PROTOCOL_VERSIONS = choices(
+            "http1", ProtocolVersion.HTTP1, "http2", ProtocolVersion.HTTP2, "grpc", ProtocolVersion.GRPC);
     private static final Map<String, LoadBalancing> LOAD_BALANCING = choices(
             "round_robin", LoadBalancing.ROUND_ROBIN, "least_outstanding_requests", LoadBalancing.LEAST_OUTSTANDING_REQUESTS);
 
@@ -25,12 +28,18 @@ final class TargetGroupParser {
     static TargetGroupConfig parse(String name, ConfigNode node, Path baseDir, Set<String> trustStores)
             throws ConfigException {
         ConfigMapping map = node.mapping("a target group (a mapping with targets)",
-                "protocol", "targets", "load_balancing", "health_check", "tls", "timeouts");
+                "protocol", "protocol_version", "targets", "load_balancing", "health_check", "tls", "timeouts");
 
         TargetProtocol protocol = TargetProtocol.HTTP;
         ConfigNode protocolNode = map.optional("protocol");
         if (protocolNode != null) {
             protocol = protocolNode.choice("protocol", PROTOCOLS);
+        }
+
+        ProtocolVersion protocolVersion = ProtocolVersion.HTTP1;
+        ConfigNode versionNode = map.optional("protocol_version");
+        if (versionNode != null) {
+            protocolVersion = versionNode.choice("protocol version", PROTOCOL_VERSIONS);
         }
 
         ConfigNode targetsNode = map.required("targets", "a list of host:port");
@@ -78,7 +87,7 @@ final class TargetGroupParser {
                     connect == null ? TargetTimeouts.DEFAULTS.connect() : connect.duration(false),
                     response == null ? TargetTimeouts.DEFAULTS.response() : response.duration(false));
         }
-        return new TargetGroupConfig(name, protocol, targets, loadBalancing, healthCheck, tls, timeouts, node.at());
+        return new TargetGroupConfig(name, protocol, protocolVersion, targets, loadBalancing, healthCheck, tls, timeouts, node.at());
     }
 
     /** A {@code host:port} with a port of at least {@code minPort}. */

@@ -69,6 +69,11 @@ final class Exchange {
     /** An interim (1xx) response head arrived without its end: drop its end too. */
     boolean skipInformationalEnd;
 
+    /** A gRPC call ({@code content-type: application/grpc...}): Gatehouse's own answers are gRPC statuses. */
+    boolean grpc;
+    /** The call's {@code grpc-timeout} in milliseconds, or -1 when it has none. */
+    long grpcTimeoutMillis = -1;
+
     TargetGroup group;
     Target target;
     int attempts;

@@ -1,8 +1,10 @@
 package dev.gatehouse.server.http;
 
+import dev.gatehouse.server.config.TargetGroupConfig.ProtocolVersion;
 import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.headers.BodyFraming;
 import dev.gatehouse.server.headers.ForwardedHeaders;
+import dev.gatehouse.server.headers.HopByHopHeaders;
 import dev.gatehouse.server.http.Exchange.State;
 import dev.gatehouse.server.observe.AccessLog;
 import dev.gatehouse.server.routing.Action;
@@ -16,6 +18,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -288,6 +291,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
     private void startRequest(HttpRequest req) {
         Exchange ex = new Exchange(req, h2);
         exchange = ex;
+        GrpcCalls.recognise(ex, req.headers());
         stage.requestStarted();
         if (timeouts != null) {
             timeouts.requestStarted();
@@ -318,6 +322,9 @@ final class ProxyHandler extends ChannelDuplexHandler {
             forwarded.addTo(headers);
             ex.head = req;
             ex.group = f.pick();
+            if (ex.group.protocolVersion() == ProtocolVersion.GRPC) {
+                headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // gRPC servers expect it
+            }
             ex.state = State.CONNECTING;
             targetSide.connectTo(ex, ex.group.pick());
             return;
@@ -330,8 +337,9 @@ final class ProxyHandler extends ChannelDuplexHandler {
             String location = r.location(req, info);
             respond(ex, LocalResponses.of(HttpResponseStatus.valueOf(r.status()), null, new byte[0], location), null);
         } else if (action instanceof Action.Deny d) {
-            respond(ex, LocalResponses.deny(HttpResponseStatus.valueOf(d.status())),
-                    stage.router().denyReason(route, info));
+            String reason = stage.router().denyReason(route, info);
+            respond(ex, ex.grpc ? LocalResponses.grpc(GrpcCalls.PERMISSION_DENIED, reason, h2)
+                    : LocalResponses.deny(HttpResponseStatus.valueOf(d.status())), reason);
         }
     }
 
@@ -346,11 +354,17 @@ final class ProxyHandler extends ChannelDuplexHandler {
         boolean last = content instanceof LastHttpContent;
         if (last) {
             ex.requestComplete = true;
-            // Request trailers are never forwarded: they would reach the target past the header policy
-            // (identity headers, Host, framing), and targets that merge them into the headers exist.
+            // Request trailers reach HTTP/1.1 targets never: they would pass the header policy (identity
+            // headers, Host, framing), and targets that merge them into the headers exist. HTTP/2 targets
+            // keep trailers apart; they get them without anything spoofable or hop-by-hop.
             HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
             if (!trailers.isEmpty()) {
-                trailers.clear();
+                if (ex.group != null && ex.group.protocolVersion().http2()) {
+                    stage.spoofable().strip(trailers);
+                    HopByHopHeaders.strip(trailers);
+                } else {
+                    trailers.clear();
+                }
             }
         }
         if (ex.conn == null) {
@@ -407,7 +421,8 @@ final class ProxyHandler extends ChannelDuplexHandler {
     // ---- responses written by Gatehouse ------------------------------------------------------------
 
     void respondError(Exchange ex, HttpResponseStatus status, String reason) {
-        respond(ex, LocalResponses.error(status, reason), reason);
+        respond(ex, ex.grpc ? LocalResponses.grpc(GrpcCalls.status(status, reason), reason, h2)
+                : LocalResponses.error(status, reason), reason);
     }
 
     /**

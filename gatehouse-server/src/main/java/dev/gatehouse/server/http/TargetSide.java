@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -45,6 +46,9 @@ import java.util.concurrent.TimeUnit;
  * timeout, so the timer needs no object of its own.
  */
 final class TargetSide implements TargetListener, Runnable {
+    /** The reason of a {@code 504} for a target that did not accept the connection in time. */
+    static final String CONNECT_TIMEOUT = "target connect timeout";
+
     private final ProxyHandler handler;
 
     TargetSide(ProxyHandler handler) {
@@ -99,7 +103,7 @@ final class TargetSide implements TargetListener, Runnable {
         if (cause instanceof TargetTlsException tls) {
             handler.respondError(ex, HttpResponseStatus.BAD_GATEWAY, tls.getMessage());
         } else if (cause instanceof ConnectTimeoutException) {
-            handler.respondError(ex, HttpResponseStatus.GATEWAY_TIMEOUT, "target connect timeout");
+            handler.respondError(ex, HttpResponseStatus.GATEWAY_TIMEOUT, CONNECT_TIMEOUT);
         } else if (cause instanceof ConnectException) {
             handler.respondError(ex, HttpResponseStatus.BAD_GATEWAY, "target refused the connection");
         } else {
@@ -131,6 +135,9 @@ final class TargetSide implements TargetListener, Runnable {
                 return;
             }
             ex.cancelResponseTimer();
+            if (ex.group.protocolVersion().http2()) {
+                r.headers().remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+            }
             if (code == 101) {
                 ReferenceCountUtil.release(msg);
                 handler.failExchange(ex, HttpResponseStatus.BAD_GATEWAY, "target switched protocols");
@@ -216,6 +223,9 @@ final class TargetSide implements TargetListener, Runnable {
     void startResponseTimer(Exchange ex) {
         ex.cancelResponseTimer();
         long millis = ex.group.timeouts().response().toMillis();
+        if (ex.grpcTimeoutMillis >= 0) {
+            millis = Math.min(millis, ex.grpcTimeoutMillis);
+        }
         ex.responseTimer = handler.ctx.executor().schedule(this, millis, TimeUnit.MILLISECONDS);
     }
 

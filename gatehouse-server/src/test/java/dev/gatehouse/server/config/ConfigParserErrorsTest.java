@@ -293,6 +293,9 @@ class ConfigParserErrorsTest {
                         "port out of range: 0 (expected: 1-65535)"),
                 broken("bad load balancing", BASE + "    load_balancing: random\n", 12, "target_groups.app.load_balancing",
                         "unknown load balancing 'random' (expected: one of round_robin, least_outstanding_requests)"),
+                broken("bad protocol version", BASE + "    protocol_version: http3\n", 12,
+                        "target_groups.app.protocol_version",
+                        "unknown protocol version 'http3' (expected: one of http1, http2, grpc)"),
                 broken("https target group without tls", BASE + "    protocol: https\n", 10, "target_groups.app.tls",
                         "missing (expected: tls with a trust_store for an https target group)"),
                 broken("bad CIDR", withRules(BASE, """

@@ -90,6 +90,7 @@ class ConfigParserTest {
               admin:
                 protocol: https
                 targets: ["admin.internal:443"]
+                protocol_version: grpc
                 tls: { trust_store: partners, server_name: admin.example.com,
                        certificate: certs/client.pem, private_key: certs/client.key }
                 timeouts: { connect: 1s, response: 1h }
@@ -200,6 +201,8 @@ class ConfigParserTest {
         assertThat(app.protocol()).isEqualTo(TargetProtocol.HTTP);
         assertThat(app.targets()).containsExactly(TargetAddress.of("127.0.0.1", 9001), TargetAddress.of("::1", 9002));
         assertThat(app.loadBalancing()).isEqualTo(LoadBalancing.LEAST_OUTSTANDING_REQUESTS);
+        assertThat(app.protocolVersion()).isEqualTo(TargetGroupConfig.ProtocolVersion.HTTP1);
+        assertThat(config.targetGroups().get("admin").protocolVersion()).isEqualTo(TargetGroupConfig.ProtocolVersion.GRPC);
         assertThat(app.healthCheck().path()).isEqualTo("/health");
         assertThat(app.healthCheck().interval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(app.healthCheck().timeout()).isEqualTo(Duration.ofSeconds(5));
