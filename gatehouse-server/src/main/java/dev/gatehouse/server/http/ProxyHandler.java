@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -82,6 +83,8 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     /** The exchange in progress; {@code null} between requests. */
     private Exchange exchange;
+    /** The WebSocket tunnel this connection (or stream) became, or {@code null}. */
+    Tunnel tunnel;
     /** The connection (or stream) is closing: whatever still arrives is dropped. */
     private boolean closed;
 
@@ -124,6 +127,10 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel != null) {
+            tunnel.fromClient(msg);
+            return;
+        }
         if (!(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -137,6 +144,10 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (tunnel != null) {
+            tunnel.clientReadComplete();
+            return;
+        }
         Exchange ex = exchange;
         if (ex != null && ex.conn != null) {
             ex.conn.flush();
@@ -149,6 +160,9 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (tunnel != null && ctx.channel().isWritable()) {
+            tunnel.clientWritable();
+        }
         Exchange ex = exchange;
         if (ctx.channel().isWritable() && ex != null && ex.waitingClientWritable) {
             ex.waitingClientWritable = false;
@@ -165,6 +179,10 @@ final class ProxyHandler extends ChannelDuplexHandler {
             if (!h2 && !closed && exchange == null && inbound.isEmpty()) {
                 ctx.close();
             }
+            return;
+        }
+        if (evt instanceof IdleStateEvent && tunnel != null) {
+            tunnel.idle();
             return;
         }
         if (evt == HttpStage.REQUEST_BODY_TIMEOUT) {
@@ -217,7 +235,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
             TargetSide.drop(ex);
             if (ex.active) {
                 if (log.reason == null) {
-                    log.reason = "client closed the connection";
+                    log.reason = tunnel != null ? "tunnel closed by the client" : "client closed the connection";
                 }
                 endExchange(ex);
             }
@@ -325,6 +343,15 @@ final class ProxyHandler extends ChannelDuplexHandler {
             if (ex.group.protocolVersion() == ProtocolVersion.GRPC) {
                 headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // gRPC servers expect it
             }
+            if (ex.websocket) {
+                if (ex.group.protocolVersion().http2()) {
+                    ex.head = null;
+                    ReferenceCountUtil.release(req);
+                    respondError(ex, HttpResponseStatus.NOT_IMPLEMENTED, "WebSocket needs an http1 target group");
+                    return;
+                }
+                Tunnel.upgradeHeaders(headers);
+            }
             ex.state = State.CONNECTING;
             targetSide.connectTo(ex, ex.group.pick());
             return;
@@ -416,6 +443,16 @@ final class ProxyHandler extends ChannelDuplexHandler {
         }
         writeLast(ex, last, false);
         nextRequest();
+    }
+
+    /** A tunnel ended: {@code last} goes to the client, whose connection (or stream) then ends. */
+    void endTunnel(Exchange ex, String reason, Object last) {
+        if (log.reason == null) {
+            log.reason = reason;
+        }
+        log.endNanos = System.nanoTime();
+        closing(ex);
+        writeLast(ex, last, true);
     }
 
     // ---- responses written by Gatehouse ------------------------------------------------------------

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Response</h2>
  * Interim responses are dropped ({@code 100 Continue} is passed on when the client asked for it),
- * {@code 101} is refused; the head is re-framed for the client ({@link BodyFraming#clientResponse}) and
+ * {@code 101} is refused unless it accepts a WebSocket handshake (then the exchange becomes a
+ * {@link Tunnel}); the head is re-framed for the client ({@link BodyFraming#clientResponse}) and
  * the body streams through. The response timer runs from the end of the request to the response head.
  * A target that closes, resets or sends garbage gets {@code 502} written for it, or, once its response
  * started, the client connection (or stream) ends.
@@ -113,6 +114,10 @@ final class TargetSide implements TargetListener, Runnable {
 
     @Override
     public void targetRead(Object msg) {
+        if (handler.tunnel != null) {
+            handler.tunnel.fromTarget(msg);
+            return;
+        }
         Exchange ex = handler.in(State.STREAMING);
         if (ex == null || ex.conn == null) {
             ReferenceCountUtil.release(msg);
@@ -137,6 +142,10 @@ final class TargetSide implements TargetListener, Runnable {
             ex.cancelResponseTimer();
             if (ex.group.protocolVersion().http2()) {
                 r.headers().remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+            }
+            if (code == 101 && ex.websocket) {
+                Tunnel.open(handler, ex, r).start();
+                return;
             }
             if (code == 101) {
                 ReferenceCountUtil.release(msg);
@@ -180,6 +189,10 @@ final class TargetSide implements TargetListener, Runnable {
 
     @Override
     public void targetReadComplete() {
+        if (handler.tunnel != null) {
+            handler.tunnel.targetReadComplete();
+            return;
+        }
         ChannelHandlerContext ctx = handler.ctx;
         ctx.flush();
         Exchange ex = handler.in(State.STREAMING);
@@ -194,6 +207,9 @@ final class TargetSide implements TargetListener, Runnable {
 
     @Override
     public void targetWritabilityChanged(boolean writable) {
+        if (handler.tunnel != null && writable) {
+            handler.tunnel.targetWritable();
+        }
         Exchange ex = handler.exchange();
         if (writable && ex != null && ex.waitingTargetWritable) {
             ex.waitingTargetWritable = false;
@@ -203,6 +219,13 @@ final class TargetSide implements TargetListener, Runnable {
 
     @Override
     public void targetClosed(Throwable cause) {
+        if (handler.tunnel != null) {
+            Exchange tunnelled = handler.exchange();
+            if (tunnelled != null && tunnelled.conn != null && tunnelled.state != State.CLOSED) {
+                handler.tunnel.targetClosed();
+            }
+            return;
+        }
         Exchange ex = handler.in(State.STREAMING);
         if (ex == null || ex.conn == null) {
             return;

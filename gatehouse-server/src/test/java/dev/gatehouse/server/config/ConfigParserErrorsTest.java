@@ -334,6 +334,8 @@ class ConfigParserErrorsTest {
                         4, "listeners[0].timeouts.request_body", "'0s' is zero (expected: a duration > 0)"),
                 broken("request_body without unit", BASE.replace("    tls:", "    timeouts:\n      request_body: 60\n    tls:"),
                         5, "listeners[0].timeouts.request_body", "'60' has no unit"),
+                broken("zero tunnel_idle timeout", BASE.replace("    tls:", "    timeouts: { tunnel_idle: 0s }\n    tls:"),
+                        4, "listeners[0].timeouts.tunnel_idle", "'0s' is zero (expected: a duration > 0)"),
                 broken("zero concurrent streams", BASE.replace("    tls:", "    http2:\n      max_concurrent_streams: 0\n    tls:"),
                         5, "listeners[0].http2.max_concurrent_streams", "0 is out of range (expected: 1-10000)"),
                 broken("concurrent streams not a number", BASE.replace("    tls:",
