@@ -59,10 +59,13 @@ public record TargetGroupConfig(
 
     /**
      * {@code health_check}: {@code path} (default /), {@code interval} (10s), {@code timeout} (5s),
-     * {@code healthy_threshold} (3), {@code unhealthy_threshold} (2), {@code success_codes} ("200-399").
+     * {@code healthy_threshold} (3), {@code unhealthy_threshold} (2), {@code success_codes} ("200-399");
+     * {@code protocol} http (default) or grpc: gRPC's health protocol ({@code grpc.health.v1.Health/Check}
+     * of {@code service}, default "", the whole server), for http2 and grpc groups.
      */
     public record HealthCheckConfig(String path, Duration interval, Duration timeout, int healthyThreshold,
-                                    int unhealthyThreshold, StatusCodes successCodes, ConfigLocation at) {}
+                                    int unhealthyThreshold, StatusCodes successCodes, boolean grpc, String service,
+                                    ConfigLocation at) {}
 
     /**
      * {@code success_codes}: status codes and ranges such as {@code 200-299,302}, read once here.

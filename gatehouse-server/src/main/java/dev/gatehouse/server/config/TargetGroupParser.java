@@ -20,6 +20,7 @@ final class TargetGroupParser {
     private static final Map<String, TargetProtocol> PROTOCOLS = choices("http", TargetProtocol.HTTP, "https", TargetProtocol.HTTPS);
     private static final Map<String, ProtocolVersion> PROTOCOL_VERSIONS = choices(
             "http1", ProtocolVersion.HTTP1, "http2", ProtocolVersion.HTTP2, "grpc", ProtocolVersion.GRPC);
+    private static final Map<String, Boolean> HEALTH_PROTOCOLS = choices("http", false, "grpc", true);
     private static final Map<String, LoadBalancing> LOAD_BALANCING = choices(
             "round_robin", LoadBalancing.ROUND_ROBIN, "least_outstanding_requests", LoadBalancing.LEAST_OUTSTANDING_REQUESTS);
 
@@ -63,7 +64,7 @@ final class TargetGroupParser {
         }
 
         ConfigNode healthNode = map.optional("health_check");
-        HealthCheckConfig healthCheck = healthNode == null ? null : healthCheck(healthNode);
+        HealthCheckConfig healthCheck = healthNode == null ? null : healthCheck(healthNode, protocolVersion);
 
         TargetTlsConfig tls = null;
         ConfigNode tlsNode = map.optional("tls");
@@ -105,9 +106,26 @@ final class TargetGroupParser {
         return address;
     }
 
-    private static HealthCheckConfig healthCheck(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a health check (a mapping)", "path", "interval", "timeout",
-                "healthy_threshold", "unhealthy_threshold", "success_codes");
+    private static HealthCheckConfig healthCheck(ConfigNode node, ProtocolVersion version) throws ConfigException {
+        ConfigMapping map = node.mapping("a health check (a mapping)", "protocol", "service", "path", "interval",
+                "timeout", "healthy_threshold", "unhealthy_threshold", "success_codes");
+        boolean grpc = false;
+        ConfigNode protocolNode = map.optional("protocol");
+        if (protocolNode != null) {
+            grpc = protocolNode.choice("health check protocol", HEALTH_PROTOCOLS);
+            if (grpc && !version.http2()) {
+                throw protocolNode.fail("grpc health checks need HTTP/2 (expected: protocol_version: grpc or http2 "
+                        + "on the target group, or protocol: http)");
+            }
+        }
+        ConfigNode serviceNode = map.optional("service");
+        String service = "";
+        if (serviceNode != null) {
+            if (!grpc) {
+                throw serviceNode.fail("only for gRPC health checks (expected: protocol: grpc, or no service)");
+            }
+            service = serviceNode.string("a gRPC service name, or \"\" for the whole server");
+        }
         String path = "/";
         ConfigNode pathNode = map.optional("path");
         if (pathNode != null) {
@@ -138,7 +156,7 @@ final class TargetGroupParser {
                 throw codesNode.fail(e.getMessage() + " (expected: status codes 100-599 such as \"200\" or \"200-299,302\")");
             }
         }
-        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, node.at());
+        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, grpc, service, node.at());
     }
 
     private static TargetTlsConfig tls(ConfigNode node, Path baseDir, Set<String> trustStores) throws ConfigException {

@@ -2,6 +2,7 @@ package dev.gatehouse.server.target;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -135,16 +136,7 @@ final class Http2TargetConnections {
     }
 
     private void openStream(Channel connection, TargetListener listener, boolean reused) {
-        new Http2StreamChannelBootstrap(connection)
-                .option(ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInitializer<Http2StreamChannel>() {
-                    @Override
-                    protected void initChannel(Http2StreamChannel stream) {
-                        stream.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(false));
-                        stream.pipeline().addLast("target", new TargetConnection(pool, true));
-                    }
-                })
-                .open()
+        openStream(connection, new Http2StreamFrameToHttpObjectCodec(false), new TargetConnection(pool, true))
                 .addListener((Future<Http2StreamChannel> f) -> {
                     if (f.isSuccess()) {
                         TargetConnection c = f.getNow().pipeline().get(TargetConnection.class);
@@ -154,6 +146,23 @@ final class Http2TargetConnections {
                         listener.targetConnectFailed(pool.target(), f.cause());
                     }
                 });
+    }
+
+    /**
+     * Opens a stream on {@code connection} (auto-read off) whose pipeline is {@code codec} and {@code last}:
+     * the codec that turns its frames into HTTP/1-style objects, and what reads them.
+     */
+    static Future<Http2StreamChannel> openStream(Channel connection, ChannelHandler codec, ChannelHandler last) {
+        return new Http2StreamChannelBootstrap(connection)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel stream) {
+                        stream.pipeline().addLast("h2-http", codec);
+                        stream.pipeline().addLast("target", last);
+                    }
+                })
+                .open();
     }
 
     void close() {

@@ -296,6 +296,8 @@ class ConfigParserErrorsTest {
                 broken("bad protocol version", BASE + "    protocol_version: http3\n", 12,
                         "target_groups.app.protocol_version",
                         "unknown protocol version 'http3' (expected: one of http1, http2, grpc)"),
+                broken("grpc health check on an http1 group", BASE + "    health_check: { protocol: grpc }\n", 12,
+                        "target_groups.app.health_check.protocol", "grpc health checks need HTTP/2"),
                 broken("https target group without tls", BASE + "    protocol: https\n", 10, "target_groups.app.tls",
                         "missing (expected: tls with a trust_store for an https target group)"),
                 broken("bad CIDR", withRules(BASE, """

@@ -86,9 +86,16 @@ class GrpcThroughGatehouseTest {
     static final MethodDescriptor<String, String> HIDDEN = method("test.Hidden/Say", MethodDescriptor.MethodType.UNARY);
     static final MethodDescriptor<String, String> RESET = method("test.Admin/Reset", MethodDescriptor.MethodType.UNARY);
 
+    static final MethodDescriptor<byte[], byte[]> HEALTH_CHECK = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("grpc.health.v1.Health/Check")
+            .setRequestMarshaller(Bytes.INSTANCE).setResponseMarshaller(Bytes.INSTANCE).build();
+
     @TempDir
     static Path dir;
     static Server server;
+    static Server notServing;
+    /** The service names the health checks asked about. */
+    static final java.util.concurrent.ConcurrentLinkedQueue<String> checkedServices = new java.util.concurrent.ConcurrentLinkedQueue<>();
     static Gateway gateway;
     static ManagedChannel ops;
     static ManagedChannel guest;
@@ -136,6 +143,16 @@ class GrpcThroughGatehouseTest {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(ServerInterceptors.intercept(echo, new CallerAndTrailer()))
                 .addService(ServerInterceptors.intercept(admin, new CallerAndTrailer()))
+                .addService(health(1))
+                .build().start();
+        // A second server whose health service says NOT_SERVING, and whose Say answers differently.
+        notServing = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(ServerServiceDefinition.builder("test.Echo")
+                        .addMethod(SAY, ServerCalls.asyncUnaryCall((req, out) -> {
+                            out.onNext("from the server that is not serving");
+                            out.onCompleted();
+                        })).build())
+                .addService(health(2))
                 .build().start();
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -157,6 +174,11 @@ class GrpcThroughGatehouseTest {
                         then: { forward: grpc }
                       - { priority: 40, when: { path: ["/test.Admin/*"] }, then: { deny: { status: 403 } } }
                     default_action: { forward: grpc }
+                  - name: checked
+                    address: 127.0.0.1:0
+                    tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
+                    mutual_authentication: { mode: verify, trust_store: clients }
+                    default_action: { forward: checked }
                 trust_stores:
                   clients: { ca_certificates: clients-ca.pem }
                 target_groups:
@@ -167,17 +189,26 @@ class GrpcThroughGatehouseTest {
                   down:
                     protocol_version: grpc
                     targets: [ "127.0.0.1:%d" ]
-                """.formatted(server.getPort(), closedPort));
+                  checked:
+                    protocol_version: grpc
+                    targets: [ "127.0.0.1:%d", "127.0.0.1:%d" ]
+                    health_check: { protocol: grpc, service: "test.Echo", interval: 200ms, timeout: 200ms,
+                                    unhealthy_threshold: 1, healthy_threshold: 1 }
+                """.formatted(server.getPort(), closedPort, server.getPort(), notServing.getPort()));
         gateway = Gateway.start(ConfigParser.parse(config));
         ops = channel("ops");
         guest = channel("guest");
     }
 
     static ManagedChannel channel(String client) throws IOException {
+        return channel(client, "verify");
+    }
+
+    static ManagedChannel channel(String client, String listener) throws IOException {
         TlsChannelCredentials.Builder creds = TlsChannelCredentials.newBuilder()
                 .trustManager(dir.resolve("server-ca.pem").toFile())
                 .keyManager(dir.resolve(client + ".pem").toFile(), dir.resolve(client + ".key").toFile());
-        return Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.boundPort("verify"), creds.build())
+        return Grpc.newChannelBuilderForAddress("127.0.0.1", gateway.boundPort(listener), creds.build())
                 .overrideAuthority("localhost")
                 .build();
     }
@@ -192,8 +223,10 @@ class GrpcThroughGatehouseTest {
         if (gateway != null) {
             gateway.stop(Duration.ofSeconds(2));
         }
-        if (server != null) {
-            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        for (Server s : new Server[] {server, notServing}) {
+            if (s != null) {
+                s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -274,9 +307,59 @@ class GrpcThroughGatehouseTest {
                 .isEqualTo("hello x from O=Acme,CN=guest-1");
     }
 
+    @Test
+    void grpcHealthChecksTakeATargetThatIsNotServingOutOfRotation() throws Exception {
+        ManagedChannel checked = channel("ops", "checked");
+        try {
+            // The second target answers its health check NOT_SERVING: after its first check, no call reaches it.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            int consecutive = 0;
+            while (consecutive < 20 && System.nanoTime() < deadline) {
+                String answer = ClientCalls.blockingUnaryCall(checked, SAY,
+                        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), "x");
+                consecutive = answer.equals("hello x from O=Acme,CN=ops-7") ? consecutive + 1 : 0;
+            }
+            assertThat(consecutive).as("consecutive calls answered by the serving target").isEqualTo(20);
+            assertThat(checkedServices).contains("test.Echo");
+        } finally {
+            checked.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A hand-written grpc.health.v1.Health whose Check answers {@code status} (1 SERVING, 2 NOT_SERVING). */
+    static ServerServiceDefinition health(int status) {
+        return ServerServiceDefinition.builder("grpc.health.v1.Health")
+                .addMethod(HEALTH_CHECK, ServerCalls.asyncUnaryCall((req, out) -> {
+                    // HealthCheckRequest { string service = 1; }: tag 0x0a, a one-byte length, the name.
+                    checkedServices.add(req.length > 2 ? new String(req, 2, req[1], StandardCharsets.UTF_8) : "");
+                    out.onNext(new byte[] {0x08, (byte) status}); // HealthCheckResponse { status = 1; }
+                    out.onCompleted();
+                }))
+                .build();
+    }
+
     static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
         return MethodDescriptor.<String, String>newBuilder().setType(type).setFullMethodName(name)
                 .setRequestMarshaller(UTF8).setResponseMarshaller(UTF8).build();
+    }
+
+    /** Messages as they are: for the health service's protobuf, written by hand. */
+    enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
+        INSTANCE;
+
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /**
