@@ -139,15 +139,17 @@ final class ListenerParser {
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
         if (timeoutsNode != null) {
-            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head and/or request_body",
-                    "idle", "request_head", "request_body");
+            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head, request_body and/or tunnel_idle",
+                    "idle", "request_head", "request_body", "tunnel_idle");
             ConfigNode idle = t.optional("idle");
             ConfigNode head = t.optional("request_head");
             ConfigNode body = t.optional("request_body");
+            ConfigNode tunnel = t.optional("tunnel_idle");
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false),
-                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false));
+                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false),
+                    tunnel == null ? ListenerTimeouts.DEFAULTS.tunnelIdle() : tunnel.duration(false));
         }
         ListenerHttp2 http2 = ListenerHttp2.DEFAULTS;
         ConfigNode http2Node = map.optional("http2");
