@@ -125,6 +125,40 @@ public final class ServerTls {
     }
 
     /**
+     * The guard of a listener whose policies ({@code policies}, one {@code ServerTls} each) are chosen by
+     * server name: it knows every policy's key types, and asks {@code selected} for the judge of the one a
+     * connection's server name chose. {@code null} where the TLS stack refuses weak signatures itself (JDK).
+     */
+    public static ChannelHandler signatureGuard(List<ServerTls> policies,
+                                                java.util.function.Function<io.netty.channel.Channel, ServerTls> selected) {
+        if (!(policies.get(0).contexts.get(0) instanceof ReferenceCountedOpenSslContext)) {
+            return null;
+        }
+        boolean rsa = false;
+        boolean ecdsa = false;
+        boolean requests = false;
+        for (ServerTls p : policies) {
+            rsa |= p.keyTypes.rsa;
+            ecdsa |= p.keyTypes.ecdsa;
+            requests |= p.judge != null;
+        }
+        return new SignatureAlgorithmGuard(new KeyTypes(rsa, ecdsa), requests, channel -> {
+            ServerTls tls = selected.apply(channel);
+            return tls == null ? null : tls.judge;
+        });
+    }
+
+    /** Whether {@code context} is one of this policy's contexts (the one the SNI lookup chose). */
+    public boolean owns(SslContext context) {
+        for (SslContext c : contexts) {
+            if (c == context) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Loads every certificate and key of {@code tls} and builds the contexts.
      *
      * @param judge the client-certificate policy, or {@code null} for mode {@code off}
@@ -206,7 +240,7 @@ public final class ServerTls {
         // Every connection's certificate is judged afresh: no session tickets (TLS 1.2 and 1.3).
         SSL.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
         if (judge.verifies()) {
-            SSL.setVerify(ssl, SSL.SSL_CVERIFY_REQUIRED,
+            SSL.setVerify(ssl, judge.requiresCertificate() ? SSL.SSL_CVERIFY_REQUIRED : SSL.SSL_CVERIFY_OPTIONAL,
                     PRESENTED_CHAIN_LIMIT);
         }
     }
@@ -225,7 +259,7 @@ public final class ServerTls {
             String failure;
             if (verdict != null && !verdict.isSuccess()) {
                 failure = verdict.status();
-            } else if (judge != null && judge.verifies() && isMissingCertificate(failureCause)) {
+            } else if (judge != null && judge.requiresCertificate() && isMissingCertificate(failureCause)) {
                 failure = FailureCode.CLIENT_CERT_MISSING.logName();
             } else {
                 failure = "UnmappedConnectionError";
@@ -303,7 +337,7 @@ public final class ServerTls {
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
         if (judge != null) {
-            b.trustManager(judge).clientAuth(judge.verifies() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+            b.trustManager(judge).clientAuth(judge.requiresCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
             // Every connection's certificate is judged afresh: no session cache, no tickets.
             b.sessionCacheSize(1).sessionTimeout(1);
         }
