@@ -94,7 +94,7 @@ final class JdkHandshakeAlerts extends ChannelOutboundHandlerAdapter {
                 return DECRYPT_ERROR;
             }
             if (t instanceof SSLProtocolException || t instanceof BufferUnderflowException
-                    || (t instanceof SSLException && (m.contains("Insufficient space") || m.contains("Invalid ")
+                    || (t instanceof SSLException && (m.contains("Insufficient space")
                     || m.contains("Error parsing") || m.contains("no sufficient data")))) {
                 return DECODE_ERROR;
             }

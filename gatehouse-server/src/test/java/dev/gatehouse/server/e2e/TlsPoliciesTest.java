@@ -134,7 +134,8 @@ class TlsPoliciesTest {
         assertThat(target.requests()).hasSize(before + 1);
         assertThat(target.lastRequest().get("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=ven-1");
         assertThat(target.lastRequest().get("X-Amzn-Mtls-Clientcert-Issuer")).containsExactly("CN=Device Root");
-        String line = awaitLogLine(" " + gateway.boundPort(listener) + " TLSv1.2 " + suite + " ");
+        String line = LiveReloadTest.awaitLogLine(dir.resolve("connection.log"),
+                " " + gateway.boundPort(listener) + " TLSv1.2 " + suite + " ");
         assertThat(line).contains("\"CN=ven-1\"").contains(" Success ");
     }
 
@@ -311,21 +312,5 @@ class TlsPoliciesTest {
         m[2] = (byte) body.length;
         System.arraycopy(body, 0, m, 3, body.length);
         return m;
-    }
-
-    /** The first connection-log line containing {@code text}; waits up to 10 s. */
-    static String awaitLogLine(String text) throws Exception {
-        Path log = dir.resolve("connection.log");
-        for (int i = 0; i < 200; i++) {
-            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-            for (String l : lines) {
-                if (l.contains(text)) {
-                    return l;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no connection-log line with " + text + " in "
-                + (Files.exists(log) ? Files.readAllLines(log) : List.of()));
     }
 }
