@@ -276,8 +276,32 @@ class TlsPoliciesTest {
                 return new java.security.cert.X509Certificate[0];
             }
         }}, null);
+        // The client writes its whole flight (CertificateVerify, ChangeCipherSpec, Finished) before it
+        // reads; the gateway may have sent its alert and closed by then, so a failed write is ignored and
+        // the client goes on to read the alert.
+        java.net.Socket tcp = new java.net.Socket("127.0.0.1", gateway.boundPort("legacy-ecdsa")) {
+            @Override
+            public java.io.OutputStream getOutputStream() throws java.io.IOException {
+                java.io.OutputStream out = super.getOutputStream();
+                return new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        try {
+                            out.write(b, off, len);
+                        } catch (java.io.IOException closedByTheGateway) {
+                            // its alert is there to read
+                        }
+                    }
+                };
+            }
+        };
         try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
-                .createSocket("127.0.0.1", gateway.boundPort("legacy-ecdsa"))) {
+                .createSocket(tcp, "127.0.0.1", tcp.getPort(), true)) {
             socket.setSoTimeout(10_000);
             socket.setEnabledProtocols(new String[] {"TLSv1.2"});
             socket.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"});
