@@ -92,6 +92,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             if (signatures != null) {
                 p.addLast("signatures", signatures);
             }
+            io.netty.channel.ChannelHandler alerts = listener.tls().handshakeAlerts();
+            if (alerts != null) {
+                p.addLast("alerts", alerts);
+            }
             SslContext only = byServerName ? null : listener.tls().onlyContext();
             if (only != null) {
                 // One certificate: nothing to choose by server name, so the TLS stack reads the ClientHello

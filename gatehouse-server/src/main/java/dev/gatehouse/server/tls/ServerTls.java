@@ -117,6 +117,14 @@ public final class ServerTls {
     }
 
     /**
+     * A new handler for one connection that gives a handshake the JDK's TLS refused as malformed a fatal
+     * alert (goes before the TLS handler), or {@code null} on BoringSSL, which sends its own.
+     */
+    public ChannelHandler handshakeAlerts() {
+        return contexts.get(0) instanceof ReferenceCountedOpenSslContext ? null : new JdkHandshakeAlerts();
+    }
+
+    /**
      * The guard of a listener whose policies ({@code policies}, one {@code ServerTls} each) are chosen by
      * server name: it knows every policy's key types, and asks {@code selected} for the judge of the one a
      * connection's server name chose. {@code null} where the TLS stack refuses weak signatures itself (JDK).
