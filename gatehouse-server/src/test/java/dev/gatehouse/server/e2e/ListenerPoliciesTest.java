@@ -341,6 +341,23 @@ class ListenerPoliciesTest {
                 dir.resolve("own.key").toAbsolutePath().normalize());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"1.3", "1.2"})
+    void aSessionOfOneServerNameIsNotResumedUnderAnotherPolicy(String tls) throws Exception {
+        Path session = dir.resolve("open-" + tls + ".session");
+        Processes.Result first = sClient("names", "open.test", null, tls, MutualTlsTest.freePort(),
+                "-sess_out", session.toString());
+        assertThat(first.stdout()).as(first.all()).contains("New, ");
+        // The open policy resumes its own sessions (the session file is good) ...
+        Processes.Result again = sClient("names", "open.test", null, tls, MutualTlsTest.freePort(),
+                "-sess_in", session.toString());
+        assertThat(again.stdout()).as(again.all()).contains("Reused, ");
+        // ... but the partners policy never takes it: a full handshake, which asks for a certificate.
+        Processes.Result other = sClient("names", "partners.test", "good", tls, MutualTlsTest.freePort(),
+                "-sess_in", session.toString());
+        assertThat(other.stdout()).as(other.all()).contains("New, ").doesNotContain("Reused, ");
+    }
+
     @Test
     void aClientWithoutServerNameGetsTheListenersOwnPolicy() throws Exception {
         List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time", "10", "-k",
@@ -372,16 +389,17 @@ class ListenerPoliciesTest {
         return cmd;
     }
 
-    static Processes.Result sClient(String listener, String name, String client, String tls, int localPort)
-            throws Exception {
+    static Processes.Result sClient(String listener, String name, String client, String tls, int localPort,
+                                    String... options) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect",
                 "127.0.0.1:" + gateway.boundPort(listener), "-bind", "127.0.0.1:" + localPort,
                 "-servername", name, "-msg", tls.equals("1.3") ? "-tls1_3" : "-tls1_2", "-ign_eof"));
+        cmd.addAll(List.of(options));
         if (client != null) {
             cmd.addAll(List.of("-cert", dir.resolve(client + ".pem").toString(),
                     "-key", dir.resolve(client + ".key").toString()));
         }
-        return Processes.run(cmd, "GET / HTTP/1.1\r\nHost: " + name + "\r\n\r\n", 20);
+        return Processes.run(cmd, "GET / HTTP/1.1\r\nHost: " + name + "\r\nConnection: close\r\n\r\n", 20);
     }
 
     /** Runs {@code cmd}, which must succeed, and returns the one request it made the target receive. */
