@@ -20,7 +20,8 @@ final class ListenerParser {
     private static final Map<String, ListenerProtocol> PROTOCOLS =
             TargetGroupParser.choices("https", ListenerProtocol.HTTPS, "http", ListenerProtocol.HTTP);
     private static final Map<String, TlsPolicy> POLICIES =
-            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY);
+            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY,
+                    "tls12-legacy", TlsPolicy.TLS12_LEGACY);
 
     private final Path baseDir;
     private final Set<String> trustStores;
@@ -128,15 +129,17 @@ final class ListenerParser {
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
         if (timeoutsNode != null) {
-            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head and/or request_body",
-                    "idle", "request_head", "request_body");
+            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head, request_body and/or tunnel_idle",
+                    "idle", "request_head", "request_body", "tunnel_idle");
             ConfigNode idle = t.optional("idle");
             ConfigNode head = t.optional("request_head");
             ConfigNode body = t.optional("request_body");
+            ConfigNode tunnel = t.optional("tunnel_idle");
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false),
-                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false));
+                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false),
+                    tunnel == null ? ListenerTimeouts.DEFAULTS.tunnelIdle() : tunnel.duration(false));
         }
         ListenerHttp2 http2 = ListenerHttp2.DEFAULTS;
         ConfigNode http2Node = map.optional("http2");
@@ -172,14 +175,22 @@ final class ListenerParser {
     }
 
     private TlsConfig tls(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy");
+        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers");
         List<CertificateKeyPair> pairs = certificates(map.required("certificates", "a list of {certificate, private_key}"));
         TlsPolicy policy = TlsPolicy.TLS12_AND_13;
         ConfigNode policyNode = map.optional("policy");
         if (policyNode != null) {
             policy = policyNode.choice("policy", POLICIES);
         }
-        return new TlsConfig(pairs, policy);
+        ConfigNode ciphersNode = map.optional("ciphers");
+        if (ciphersNode == null) {
+            return new TlsConfig(pairs, policy);
+        }
+        if (policy == TlsPolicy.TLS13_ONLY) {
+            throw ciphersNode.fail("TLS 1.2 cipher suites with policy tls13-only (expected: no ciphers, or a policy"
+                    + " with TLS 1.2)");
+        }
+        return new TlsConfig(pairs, policy, ciphers(ciphersNode));
     }
 
     private List<CertificateKeyPair> certificates(ConfigNode certificatesNode) throws ConfigException {
@@ -232,12 +243,35 @@ final class ListenerParser {
             }
             ConfigNode certificatesNode = map.optional("certificates");
             TlsConfig tls = certificatesNode == null ? null
-                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy());
+                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites());
             ConfigNode mutualNode = map.optional("mutual_authentication");
             MutualAuthConfig mutual = mutualNode == null ? MutualAuthConfig.off(item.at())
                     : MutualAuthParser.mutualAuthentication(mutualNode, protocol, trustStores);
             entries.add(new ServerNameConfig(names, tls, mutual, item.at()));
         }
         return entries;
+    }
+
+    /** {@code tls.ciphers}: TLS 1.2 suites by OpenSSL name, a list or one string separated by colons. */
+    private static List<String> ciphers(ConfigNode node) throws ConfigException {
+        String expected = "TLS 1.2 cipher suites by OpenSSL name, such as [ECDHE-ECDSA-AES128-GCM-SHA256, AES128-SHA256]";
+        List<ConfigNode> items = node.isList() ? node.list(expected) : List.of(node);
+        List<String> suites = new ArrayList<>();
+        for (ConfigNode item : items) {
+            for (String name : item.string(expected).split(":")) {
+                String iana = TlsCipherSuites.iana(name.trim());
+                if (iana == null) {
+                    throw item.fail("unknown cipher suite '" + name.trim() + "' (expected: one of "
+                            + String.join(", ", TlsCipherSuites.openSslNames()) + ")");
+                }
+                if (!suites.contains(iana)) {
+                    suites.add(iana);
+                }
+            }
+        }
+        if (suites.isEmpty()) {
+            throw node.fail("empty (expected: " + expected + ")");
+        }
+        return suites;
     }
 }

@@ -4,9 +4,9 @@ import dev.gatehouse.pki.FailureCode;
 import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
+import dev.gatehouse.server.config.TlsCipherSuites;
 import dev.gatehouse.server.config.TlsConfig;
 import io.netty.channel.ChannelHandler;
-import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
@@ -17,7 +17,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.internal.tcnative.SSL;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
@@ -163,11 +162,12 @@ public final class ServerTls {
         boolean rsa = false;
         boolean ecdsa = false;
         DomainWildcardMappingBuilder<SslContext> mapping = null;
+        SslProvider provider = TlsProvider.forListener(tls).provider();
         for (CertificateKeyPair pair : tls.certificates()) {
             KeyMaterial material = KeyMaterial.load(pair);
             SslContext ctx;
             try {
-                ctx = context(material.key(), material.chain(), tls.policy(), judge);
+                ctx = context(material.key(), material.chain(), tls, provider, judge);
             } catch (Exception e) {
                 throw new ConfigException(pair.certificateAt(), "cannot use " + pair.certificate() + " with "
                         + pair.privateKey() + ": " + e.getMessage(), e);
@@ -223,7 +223,7 @@ public final class ServerTls {
      */
     public void prepare(SSLEngine engine) {
         if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
-            TlsProvider.restrictSignatureSchemes(engine, SIGNATURE_SCHEMES);
+            TlsProvider.prepareJdkEngine(engine, SIGNATURE_SCHEMES);
         }
         if (judge == null || !(engine instanceof ReferenceCountedOpenSslEngine e)) {
             return;
@@ -273,6 +273,9 @@ public final class ServerTls {
                 }
             }
         }
+        if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
+            cipher = TlsCipherSuites.openSsl(cipher); // as BoringSSL names it
+        }
         X509Certificate[] chain = peerChain(session);
         HandshakeFacts facts = new HandshakeFacts(null, session.getProtocol(), cipher, group, ssl.applicationProtocol(),
                 chain, verdict);
@@ -310,14 +313,16 @@ public final class ServerTls {
     /** How many presented certificates the TLS stack hands to the verifier at most. */
     static final int PRESENTED_CHAIN_LIMIT = 32;
 
-    private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig.TlsPolicy policy,
-                                      ClientCertificateJudge judge) throws Exception {
-        SslProvider provider = TlsProvider.server();
+    private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig tls,
+                                      SslProvider provider, ClientCertificateJudge judge) throws Exception {
+        List<String> ciphers = new ArrayList<>(TlsCipherSuites.TLS13);
+        ciphers.addAll(tls.tls12Suites());
         SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(new X509Certificate[0]))
                 .sslProvider(provider)
-                .protocols(policy == TlsConfig.TlsPolicy.TLS13_ONLY ? new String[] {"TLSv1.3"}
+                .protocols(tls.policy() == TlsConfig.TlsPolicy.TLS13_ONLY ? new String[] {"TLSv1.3"}
                         : new String[] {"TLSv1.3", "TLSv1.2"})
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                // The provider has every one of them (TlsProvider.forListener): none is dropped silently.
+                .ciphers(ciphers)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(
                         ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
