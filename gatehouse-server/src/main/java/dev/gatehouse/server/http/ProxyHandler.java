@@ -318,6 +318,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
             forwarded.addTo(headers);
             ex.head = req;
             ex.group = f.pick();
+            log.targetGroup = ex.group.name();
             ex.state = State.CONNECTING;
             targetSide.connectTo(ex, ex.group.pick());
             return;
@@ -330,8 +331,11 @@ final class ProxyHandler extends ChannelDuplexHandler {
             String location = r.location(req, info);
             respond(ex, LocalResponses.of(HttpResponseStatus.valueOf(r.status()), null, new byte[0], location), null);
         } else if (action instanceof Action.Deny d) {
-            respond(ex, LocalResponses.deny(HttpResponseStatus.valueOf(d.status())),
-                    stage.router().denyReason(route, info));
+            String reason = stage.router().denyReason(route, info);
+            respond(ex, LocalResponses.deny(HttpResponseStatus.valueOf(d.status())), reason);
+            if (stage.telemetry() != null) {
+                stage.telemetry().requestDenied(info.client(), info.identity(), route.name(), log.method, log.path, reason);
+            }
         }
     }
 
