@@ -307,4 +307,26 @@ class AdminListenerTest {
         assertThat(AdminHttp.get(adminPort(), "/healthz").statusCode()).isEqualTo(200);
         assertThat(AdminHttp.get(adminPort(), "/readyz").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyMetricTheExampleAlertsNameIsScraped() throws Exception {
+        Path alerts = Path.of("..", "docs", "alerts.yml");
+        Map<String, Object> doc = new org.yaml.snakeyaml.Yaml().load(Files.readString(alerts));
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) ((List<Map<String, Object>>) doc.get("groups"))
+                .get(0).get("rules");
+        assertThat(rules).extracting(r -> r.get("alert")).containsExactly("GatehouseCertificateExpiringSoon",
+                "GatehouseCrlStale", "GatehouseRejectionSpike", "GatehouseNoHealthyTarget", "GatehouseReloadFailing");
+        Scrape s = scrape();
+        java.util.Set<String> named = new java.util.TreeSet<>();
+        for (Map<String, Object> rule : rules) {
+            assertThat(rule).containsKeys("expr", "labels", "annotations");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("gatehouse_[a-z_]+").matcher((String) rule.get("expr"));
+            while (m.find()) {
+                named.add(m.group().replaceAll("_(bucket|count|sum)$", ""));
+            }
+        }
+        assertThat(named).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(s.families.keySet()).containsAll(named);
+    }
 }
