@@ -9,8 +9,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,8 +39,11 @@ public final class AdminServer implements AutoCloseable {
     private final ExecutorService worker;
     private final Channel server;
     private final AdminHandler.Shared shared;
+    private final ChannelGroup connections;
 
-    private AdminServer(EventLoopGroup loop, ExecutorService worker, Channel server, AdminHandler.Shared shared) {
+    private AdminServer(EventLoopGroup loop, ExecutorService worker, Channel server, AdminHandler.Shared shared,
+                        ChannelGroup connections) {
+        this.connections = connections;
         this.loop = loop;
         this.worker = worker;
         this.server = server;
@@ -58,10 +64,12 @@ public final class AdminServer implements AutoCloseable {
         });
         AdminHandler.Shared shared = new AdminHandler.Shared(telemetry, worker);
         StateMetrics.register(telemetry.registry(), shared::gateway);
+        ChannelGroup connections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap().group(loop).channel(Transport.NIO.serverChannel())
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        connections.add(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
                                 new AdminHandler(shared));
                     }
@@ -70,7 +78,7 @@ public final class AdminServer implements AutoCloseable {
             Channel ch = b.bind(new InetSocketAddress(config.address().host(), config.address().port()))
                     .syncUninterruptibly().channel();
             log.info("admin listening on http://{}", ch.localAddress());
-            return new AdminServer(loop, worker, ch, shared);
+            return new AdminServer(loop, worker, ch, shared, connections);
         } catch (Exception e) {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             worker.shutdownNow();
@@ -92,6 +100,7 @@ public final class AdminServer implements AutoCloseable {
     @Override
     public void close() {
         server.close().syncUninterruptibly();
+        connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         worker.shutdownNow();
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
