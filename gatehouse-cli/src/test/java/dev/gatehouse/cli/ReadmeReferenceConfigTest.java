@@ -55,7 +55,7 @@ class ReadmeReferenceConfigTest {
         // What validate checks, first with the error as the failure message, then the command's exit code.
         GatewayConfig checked = ValidateCommand.check(config);
         assertThat(checked.listeners()).hasSize(1);
-        assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "blue", "green");
+        assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "blue", "green", "orders-grpc");
         assertThat(checked.trustStores()).containsOnlyKeys("partners", "targets");
         assertThat(Main.run("validate", "--config", config.toString())).isEqualTo(Main.EXIT_OK);
     }

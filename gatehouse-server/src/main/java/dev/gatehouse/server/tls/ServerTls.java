@@ -46,13 +46,20 @@ public final class ServerTls {
     private final List<SslContext> contexts;
     private final ClientCertificateJudge judge;
     private final KeyTypes keyTypes;
+    private final List<X509Certificate> certificates;
 
     private ServerTls(Mapping<String, SslContext> sni, List<SslContext> contexts, ClientCertificateJudge judge,
-                      KeyTypes keyTypes) {
+                      KeyTypes keyTypes, List<X509Certificate> certificates) {
         this.sni = sni;
         this.contexts = contexts;
         this.judge = judge;
         this.keyTypes = keyTypes;
+        this.certificates = certificates;
+    }
+
+    /** The listener's certificates (each chain's leaf), in configuration order: for expiry metrics and the admin API. */
+    public List<X509Certificate> certificates() {
+        return certificates;
     }
 
     /**
@@ -167,6 +174,7 @@ public final class ServerTls {
      */
     public static ServerTls build(TlsConfig tls, ClientCertificateJudge judge) throws ConfigException {
         List<SslContext> contexts = new ArrayList<>();
+        List<X509Certificate> leaves = new ArrayList<>();
         boolean rsa = false;
         boolean ecdsa = false;
         DomainWildcardMappingBuilder<SslContext> mapping = null;
@@ -181,6 +189,7 @@ public final class ServerTls {
                         + pair.privateKey() + ": " + e.getMessage(), e);
             }
             contexts.add(ctx);
+            leaves.add(material.leaf());
             String keyAlgorithm = material.leaf().getPublicKey().getAlgorithm();
             rsa |= keyAlgorithm.equals("RSA");
             ecdsa |= keyAlgorithm.equals("EC");
@@ -191,7 +200,7 @@ public final class ServerTls {
                 mapping.add(name, ctx);
             }
         }
-        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa));
+        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa), List.copyOf(leaves));
     }
 
     /**
