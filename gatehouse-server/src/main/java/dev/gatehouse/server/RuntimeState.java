@@ -17,6 +17,7 @@ import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.listener.ListenerRuntime;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.observe.LogFile;
+import dev.gatehouse.server.routing.SniRouter;
 import dev.gatehouse.server.target.TargetGroups;
 import dev.gatehouse.server.tls.ClientCertificateJudge;
 import dev.gatehouse.server.tls.ServerTls;
@@ -105,6 +106,10 @@ public final class RuntimeState implements AutoCloseable {
             ConnectionLog connections = new ConnectionLog(connectionLog, config.name());
             Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
+                if (l.protocol() == ListenerConfig.ListenerProtocol.TLS_PASSTHROUGH) {
+                    listeners.put(l.name(), ListenerRuntime.passthrough(l, SniRouter.create(l, groups), connections));
+                    continue;
+                }
                 ServerTls tls = null;
                 if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
                     tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));

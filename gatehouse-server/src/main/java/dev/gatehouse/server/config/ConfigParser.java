@@ -243,6 +243,10 @@ public final class ConfigParser {
             }
         }
 
+        problems.attempt(() -> {
+            PassthroughRules.checkProxyProtocolTargets(listeners, targetGroups);
+            return null;
+        });
         LogsConfig logs = problems.attempt(() -> logs(root));
         Boolean watchFiles = problems.attempt(() -> watchFiles(root));
         problems.throwIfAny();

@@ -18,6 +18,9 @@ import java.util.List;
  * @param http2                 {@code http2}; {@link ListenerHttp2#DEFAULTS} when absent
  * @param at                    where the listener is defined
  * @param addressAt             where its {@code address} is (errors about binding it name this line)
+ * @param proxyProtocol         {@code proxy_protocol}; off when absent
+ * @param sniRules              the {@code rules} of a {@code tls_passthrough} listener (its {@code rules} is then
+ *                              empty, and its {@code default_action}, a forward, may be {@code null}: close)
  */
 public record ListenerConfig(
         String name,
@@ -30,12 +33,25 @@ public record ListenerConfig(
         ListenerTimeouts timeouts,
         ListenerHttp2 http2,
         ConfigLocation at,
-        ConfigLocation addressAt) {
+        ConfigLocation addressAt,
+        ProxyProtocolConfig proxyProtocol,
+        List<SniRuleConfig> sniRules) {
 
     public ListenerConfig {
         List<RuleConfig> sorted = new ArrayList<>(rules);
         sorted.sort(Comparator.comparingInt(RuleConfig::priority));
         rules = List.copyOf(sorted);
+        List<SniRuleConfig> sortedSni = new ArrayList<>(sniRules);
+        sortedSni.sort(Comparator.comparingInt(SniRuleConfig::priority));
+        sniRules = List.copyOf(sortedSni);
+    }
+
+    /** A listener without PROXY protocol that terminates TLS (or is plain http). */
+    public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
+                          MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
+                          ListenerTimeouts timeouts, ListenerHttp2 http2, ConfigLocation at, ConfigLocation addressAt) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts, http2, at, addressAt,
+                ProxyProtocolConfig.off(at), List.of());
     }
 
     /** A listener not read from a file: its address is located at the listener. */
@@ -54,5 +70,6 @@ public record ListenerConfig(
                 ListenerHttp2.DEFAULTS, at);
     }
 
-    public enum ListenerProtocol { HTTP, HTTPS }
+    /** {@code https} and {@code http} serve HTTP; {@code tls_passthrough} relays TLS bytes untouched. */
+    public enum ListenerProtocol { HTTP, HTTPS, TLS_PASSTHROUGH }
 }

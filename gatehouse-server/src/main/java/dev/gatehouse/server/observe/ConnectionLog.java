@@ -40,7 +40,23 @@ public final class ConnectionLog {
     public record Entry(Instant time, String clientIp, int clientPort, int listenerPort, String tlsProtocol,
                         String tlsCipher, long handshakeNanos, String leafSubject, String leafValidity,
                         String leafSerial, String verifyStatus, String traceId, String keyExchange,
-                        String listenerAddress) {}
+                        String listenerAddress) {
+
+        /**
+         * A connection whose TLS Gatehouse does not see: a plain-http one, one refused before TLS (PROXY
+         * protocol), one relayed by a {@code tls_passthrough} listener. Every TLS field is {@code -}.
+         *
+         * @param client       the client's address, or {@code null} if unknown
+         * @param listenerPort the port the connection arrived on
+         * @param verifyStatus {@code -}, or {@code Failed:<code>}
+         */
+        public static Entry withoutTls(java.net.InetSocketAddress client, int listenerPort, String verifyStatus,
+                                       String traceId, String listenerAddress) {
+            return new Entry(Instant.now(), client == null || client.getAddress() == null ? null
+                    : client.getAddress().getHostAddress(), client == null ? 0 : client.getPort(), listenerPort,
+                    null, null, -1, null, null, null, verifyStatus, traceId, null, listenerAddress);
+        }
+    }
 
     public void write(Entry e) {
         if (file != null) {

@@ -322,7 +322,7 @@ class ConfigParserErrorsTest {
                                 + "    default_action: { forward: app }\n", 4, "listeners[0].default_action.forward",
                         "unknown target group 'app' (expected: a name defined under target_groups, which defines none)"),
                 broken("proxy_protocol true", BASE.replace("    tls:", "    proxy_protocol: true\n    tls:"), 4,
-                        "listeners[0].proxy_protocol", "PROXY protocol is not supported yet"),
+                        "listeners[0].proxy_protocol", "true is not a setting (expected: a mapping such as { mode: required,"),
                 broken("admin section", BASE + "admin:\n  address: 127.0.0.1:9901\n", 12, "admin",
                         "not supported yet (expected: no admin section"),
                 broken("bare number duration", BASE.replace("    tls:", "    timeouts: { idle: 30 }\n    tls:"), 4,
