@@ -38,8 +38,13 @@ final class Relay extends ChannelInboundHandlerAdapter {
         }
         peer.write(msg, peer.voidPromise());
         if (!peer.isWritable()) {
-            peer.flush();
+            // Stop reading before the flush: a flush that drains the peer at once signals it writable again
+            // right away, and that must win.
             ctx.channel().config().setAutoRead(false);
+            peer.flush();
+            if (peer.isWritable()) {
+                ctx.channel().config().setAutoRead(true);
+            }
         }
     }
 

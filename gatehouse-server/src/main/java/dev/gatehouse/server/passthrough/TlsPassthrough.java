@@ -78,6 +78,21 @@ public final class TlsPassthrough extends AbstractSniHandler<Channel> {
         }
     }
 
+    /** Not a ClientHello: what the bytes are is not known, so they go nowhere. */
+    private static final class NotClientHello extends Exception {
+        NotClientHello() {
+            super("the connection did not start with a TLS ClientHello", null, false, false);
+        }
+    }
+
+    @Override
+    protected Future<Channel> lookup(ChannelHandlerContext ctx, io.netty.buffer.ByteBuf clientHello) throws Exception {
+        if (clientHello == null) {
+            return ctx.executor().newFailedFuture(new NotClientHello());
+        }
+        return super.lookup(ctx, clientHello);
+    }
+
     @Override
     protected Future<Channel> lookup(ChannelHandlerContext ctx, String serverName) {
         Action.Forward forward = router.route(serverName);
@@ -142,8 +157,13 @@ public final class TlsPassthrough extends AbstractSniHandler<Channel> {
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String serverName, Future<Channel> future) {
         if (!future.isSuccess()) {
+            if (logged) {
+                ctx.close();
+                return;
+            }
             Throwable cause = future.cause();
-            String code = cause instanceof NoRoute ? NO_ROUTE : TARGET_UNAVAILABLE;
+            String code = cause instanceof NoRoute ? NO_ROUTE : cause instanceof NotClientHello ? UNMAPPED
+                    : TARGET_UNAVAILABLE;
             log.info("{}: listener {}: closing the connection of server name {}: {}", traceId, listener.name(),
                     serverName == null ? "(none)" : serverName, cause.getMessage());
             log(ctx, "Failed:" + code);

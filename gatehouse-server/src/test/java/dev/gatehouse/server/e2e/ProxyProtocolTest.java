@@ -303,6 +303,12 @@ class ProxyProtocolTest {
 
     /** The connection-log line that contains every one of {@code parts}, waiting for the log writer. */
     static String awaitLine(String... parts) throws Exception {
+        return awaitLineIn(connectionLog, parts);
+    }
+
+    /** The line of {@code log} that contains every one of {@code parts}, waiting for the log writer. */
+    static String awaitLineIn(Path log, String... parts) throws Exception {
+        Path connectionLog = log;
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         List<String> lines = new ArrayList<>();
         while (System.nanoTime() < deadline) {
