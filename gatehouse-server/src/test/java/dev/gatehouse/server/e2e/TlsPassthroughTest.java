@@ -82,6 +82,11 @@ class TlsPassthroughTest {
                         then: { forward: beta }
                       - when: { sni: ["alpha.example"] }
                         then: { forward: alpha }
+                  - name: behind-balancer
+                    address: 127.0.0.1:0
+                    protocol: tls_passthrough
+                    proxy_protocol: { mode: required, trusted_sources: ["127.0.0.1/32"] }
+                    default_action: { forward: beta }
                 target_groups:
                   alpha: { targets: ["127.0.0.1:%d"] }
                   beta: { targets: ["127.0.0.1:%d"], proxy_protocol: v2 }
@@ -149,6 +154,21 @@ class TlsPassthroughTest {
     }
 
     @Test
+    void theAddressOfAnIncomingProxyHeaderIsPassedOnToTheTarget() throws Exception {
+        int port = gateway.boundPort("behind-balancer");
+        try (Socket raw = new Socket("127.0.0.1", port)) {
+            raw.setSoTimeout(10_000);
+            raw.getOutputStream().write("PROXY TCP4 198.51.100.20 192.0.2.10 40444 443\r\n".getBytes(StandardCharsets.US_ASCII));
+            try (SSLSocket tls = (SSLSocket) trustingCa().getSocketFactory().createSocket(raw, "beta.test", port, false)) {
+                tls.getOutputStream().write("GET /chained HTTP/1.1\r\nHost: beta.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                String response = new String(tls.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(response).endsWith("beta /chained from 198.51.100.20:40444 to 127.0.0.1:" + port);
+            }
+        }
+        ProxyProtocolTest.awaitLineIn(connectionLog, " 198.51.100.20 40444 " + port + " - - - - - - - TID_");
+    }
+
+    @Test
     void aGroupWhoseTargetsRefuseIsLogged() throws Exception {
         int port = gateway.boundPort("router");
         int clientPort = ProxyProtocolTest.freePort();
@@ -175,15 +195,7 @@ class TlsPassthroughTest {
     @Test
     void aLargeBodyIsRelayedBothWaysIntact() throws Exception {
         int port = gateway.boundPort("router");
-        SSLContext trusting = SSLContext.getInstance("TLS");
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(Files.newInputStream(dir.resolve("ca.pem"))));
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
-        tmf.init(trust);
-        trusting.init(null, tmf.getTrustManagers(), null);
-        try (SSLSocket s = (SSLSocket) trusting.getSocketFactory().createSocket("127.0.0.1", port)) {
+        try (SSLSocket s = (SSLSocket) trustingCa().getSocketFactory().createSocket("127.0.0.1", port)) {
             javax.net.ssl.SSLParameters params = s.getSSLParameters();
             params.setServerNames(List.of(new javax.net.ssl.SNIHostName("alpha.test")));
             s.setSSLParameters(params);
@@ -215,6 +227,20 @@ class TlsPassthroughTest {
                 "https://" + name + ":" + port + path));
         assertThat(r.exitCode()).as(r.all()).isZero();
         return r;
+    }
+
+    /** A client context that trusts the test CA. */
+    static SSLContext trustingCa() throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream pem = Files.newInputStream(dir.resolve("ca.pem"))) {
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
     }
 
     static Processes.Result curlInsecure(String name, int port, String path) throws Exception {
