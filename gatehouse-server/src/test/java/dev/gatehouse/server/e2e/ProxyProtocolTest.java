@@ -148,42 +148,27 @@ class ProxyProtocolTest {
 
     @Test
     void aConnectionWithoutTheHeaderIsRefusedAndLogged() throws Exception {
-        try (Socket s = connect("plain")) {
-            s.getOutputStream().write(ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-            assertThat(readAll(s)).isEmpty();
-            awaitLine(" 127.0.0.1 " + s.getLocalPort() + " " + gateway.boundPort("plain")
-                    + " - - - - - - Failed:ProxyProtocolMissing ");
-        }
+        assertRefused(connectionLog, gateway.boundPort("plain"), ascii("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "Failed:ProxyProtocolMissing");
     }
 
     @Test
     void aConnectionThatSendsNothingIsClosedAtTheHandshakeTimeout() throws Exception {
-        try (Socket s = connect("plain")) {
-            assertThat(readAll(s)).isEmpty();
-            awaitLine(" 127.0.0.1 " + s.getLocalPort() + " " + gateway.boundPort("plain")
-                    + " - - - - - - Failed:ProxyProtocolMissing ");
-        }
+        assertRefused(connectionLog, gateway.boundPort("plain"), new byte[0], "Failed:ProxyProtocolMissing");
     }
 
     @Test
     void anInvalidHeaderIsRefusedAndLogged() throws Exception {
-        try (Socket s = connect("plain")) {
-            s.getOutputStream().write(ascii("PROXY TCP4 not-an-address 192.0.2.1 1 2\r\nGET / HTTP/1.1\r\n\r\n"));
-            assertThat(readAll(s)).isEmpty();
-            awaitLine(" 127.0.0.1 " + s.getLocalPort() + " " + gateway.boundPort("plain")
-                    + " - - - - - - Failed:ProxyProtocolInvalid ");
-        }
+        assertRefused(connectionLog, gateway.boundPort("plain"),
+                ascii("PROXY TCP4 not-an-address 192.0.2.1 1 2\r\nGET / HTTP/1.1\r\n\r\n"), "Failed:ProxyProtocolInvalid");
     }
 
     @Test
     void aHeaderFromAnUntrustedPeerIsRefusedAndLogged() throws Exception {
-        try (Socket s = connect("untrusting")) {
-            s.getOutputStream().write(ascii("PROXY TCP4 198.51.100.8 192.0.2.1 1 2\r\nGET / HTTP/1.1\r\n\r\n"));
-            assertThat(readAll(s)).isEmpty();
-            // The peer's own address: the header of an untrusted peer is not read.
-            awaitLine(" 127.0.0.1 " + s.getLocalPort() + " " + gateway.boundPort("untrusting")
-                    + " - - - - - - Failed:ProxyProtocolUntrustedSource ");
-        }
+        // Logged with the peer's own address: the header of an untrusted peer is not read.
+        assertRefused(connectionLog, gateway.boundPort("untrusting"),
+                ascii("PROXY TCP4 198.51.100.8 192.0.2.1 1 2\r\nGET / HTTP/1.1\r\n\r\n"),
+                "Failed:ProxyProtocolUntrustedSource");
     }
 
     // ---------------------------------------------------------------- a real HAProxy in front
@@ -262,6 +247,20 @@ class ProxyProtocolTest {
         return ByteBuffer.allocate(16 + addresses.length)
                 .put(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A})
                 .put((byte) command).put((byte) family).putShort((short) addresses.length).put(addresses).array();
+    }
+
+    /**
+     * Sends {@code bytes} to {@code port} from 127.0.0.1; the gateway closes the connection without a byte
+     * and logs it in {@code log} with every TLS field {@code -} and {@code status}.
+     */
+    static void assertRefused(Path log, int port, byte[] bytes, String status) throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(bytes);
+            assertThat(readAll(s)).isEmpty();
+            awaitLineIn(log, " 127.0.0.1 " + s.getLocalPort() + " " + port + " - - - - - - " + status + " ");
+        }
     }
 
     static byte[] ascii(String s) {

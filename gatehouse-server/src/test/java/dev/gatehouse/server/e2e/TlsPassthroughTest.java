@@ -182,14 +182,8 @@ class TlsPassthroughTest {
 
     @Test
     void bytesThatAreNotTlsAreClosedAndLogged() throws Exception {
-        int port = gateway.boundPort("router");
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            assertThat(ProxyProtocolTest.readAll(s)).isEmpty();
-            ProxyProtocolTest.awaitLineIn(connectionLog, " 127.0.0.1 " + s.getLocalPort() + " " + port
-                    + " - - - - - - Failed:UnmappedConnectionError ");
-        }
+        ProxyProtocolTest.assertRefused(connectionLog, gateway.boundPort("router"),
+                "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII), "Failed:UnmappedConnectionError");
     }
 
     @Test
