@@ -87,6 +87,7 @@ class ProxyProtocolTest {
                   echo: { targets: ["%s"] }
                 logs:
                   connection: logs/connection.log
+                  access: logs/access.log
                 """.formatted(target.address()));
         gateway = Gateway.start(ConfigParser.parse(dir.resolve("gatehouse.yaml")));
     }
@@ -110,6 +111,7 @@ class ProxyProtocolTest {
         assertThat(target.lastRequest().get("X-Forwarded-For")).containsExactly("198.51.100.7");
         String line = awaitLine("198.51.100.7 40123 ");
         assertThat(line).contains(" " + gateway.boundPort("plain") + " - - - ");
+        awaitLineIn(connectionLog.resolveSibling("access.log"), "198.51.100.7:40123", "/v1");
     }
 
     @Test
