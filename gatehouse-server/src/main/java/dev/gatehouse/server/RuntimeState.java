@@ -11,13 +11,18 @@ import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
+import dev.gatehouse.server.config.ServerNameConfig;
 import dev.gatehouse.server.config.TargetGroupConfig;
 import dev.gatehouse.server.config.TrustStoreConfig;
+import dev.gatehouse.server.connection.ServerNames;
 import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.listener.ListenerRuntime;
+import dev.gatehouse.server.listener.ServerNamePolicy;
 import dev.gatehouse.server.observe.ConnectionLog;
+import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.observe.LogFile;
 import dev.gatehouse.server.routing.SniRouter;
+import dev.gatehouse.server.observe.Telemetry;
 import dev.gatehouse.server.target.TargetGroups;
 import dev.gatehouse.server.tls.ClientCertificateJudge;
 import dev.gatehouse.server.tls.ServerTls;
@@ -79,10 +84,24 @@ public final class RuntimeState implements AutoCloseable {
      */
     public static RuntimeState build(GatewayConfig config, EventLoopGroup eventLoops, LogFile accessLog,
                                      LogFile connectionLog) throws ConfigException {
+        return build(config, eventLoops, accessLog, connectionLog, null);
+    }
+
+    /**
+     * Loads every file the configuration names and builds the state, its listeners reporting to
+     * {@code telemetry} (or to nothing when {@code null}).
+     */
+    public static RuntimeState build(GatewayConfig config, EventLoopGroup eventLoops, LogFile accessLog,
+                                     LogFile connectionLog, Telemetry telemetry) throws ConfigException {
         Set<String> clientStores = new HashSet<>();
         for (ListenerConfig l : config.listeners()) {
-            if (l.mutualAuthentication().mode() == MutualAuthMode.VERIFY) {
+            if (l.mutualAuthentication().verifies()) {
                 clientStores.add(l.mutualAuthentication().trustStore());
+            }
+            for (ServerNameConfig sn : l.serverNames()) {
+                if (sn.mutualAuthentication().verifies()) {
+                    clientStores.add(sn.mutualAuthentication().trustStore());
+                }
             }
         }
         Set<String> targetStores = new HashSet<>();
@@ -103,7 +122,8 @@ public final class RuntimeState implements AutoCloseable {
         TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores, VERDICTS);
         java.util.List<ServerTls> built = new java.util.ArrayList<>();
         try {
-            ConnectionLog connections = new ConnectionLog(connectionLog, config.name());
+            boolean json = config.logs().format() == dev.gatehouse.server.config.LogsConfig.LogFormat.JSON;
+            ConnectionLog connections = new ConnectionLog(connectionLog, config.name(), json, telemetry);
             Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
                 if (l.protocol() == ListenerConfig.ListenerProtocol.TLS_PASSTHROUGH) {
@@ -111,12 +131,32 @@ public final class RuntimeState implements AutoCloseable {
                     continue;
                 }
                 ServerTls tls = null;
-                if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
+                boolean https = l.protocol() == ListenerConfig.ListenerProtocol.HTTPS;
+                if (https) {
                     tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));
                     built.add(tls);
                 }
-                HttpStage http = HttpStage.create(config, l, groups, accessLog);
-                listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
+                ListenerTelemetry measured = telemetry == null ? null : telemetry.listener(l.name(), https);
+                HttpStage http = HttpStage.create(config, l, groups, accessLog, measured);
+                if (tls == null || l.serverNames().isEmpty()) {
+                    listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections, tls == null ? java.util.List.of()
+                            : java.util.List.of(new ServerNamePolicy(l.name(), 0, tls, l.mutualAuthentication())), null,
+                            measured));
+                    continue;
+                }
+                java.util.List<ServerNamePolicy> policies = new java.util.ArrayList<>();
+                java.util.List<java.util.List<String>> names = new java.util.ArrayList<>();
+                policies.add(new ServerNamePolicy(l.name(), 0, tls, l.mutualAuthentication()));
+                for (ServerNameConfig sn : l.serverNames()) {
+                    ServerTls own = ServerTls.build(sn.tls() != null ? sn.tls() : l.tls(),
+                            judge(sn.mutualAuthentication(), stores));
+                    built.add(own);
+                    policies.add(new ServerNamePolicy(l.name() + "/" + sn.names().get(0), policies.size(), own,
+                            sn.mutualAuthentication()));
+                    names.add(sn.names());
+                }
+                listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections, policies, ServerNames.of(names),
+                        measured));
             }
             return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);
         } catch (ConfigException | RuntimeException e) {
@@ -143,8 +183,11 @@ public final class RuntimeState implements AutoCloseable {
         }
         TrustStore store = stores.get(mtls.trustStore());
         VerificationParameters params = clientParameters(mtls);
+        // HTTP failure pages: the handshake completes whatever the certificate; optional: none is needed.
+        boolean alert = mtls.failureResponse() == MutualAuthConfig.FailureResponse.ALERT;
         return ClientCertificateJudge.verifying(chain -> VERDICTS.verify(store, java.util.Arrays.asList(chain), params),
-                store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames());
+                store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames(),
+                alert && mtls.mode() == MutualAuthMode.VERIFY, alert);
     }
 
     /** The parameters a verify-mode listener judges client certificates with. */
@@ -165,7 +208,7 @@ public final class RuntimeState implements AutoCloseable {
     public static ClientVerification clientVerification(GatewayConfig config, ListenerConfig listener)
             throws ConfigException {
         MutualAuthConfig mtls = listener.mutualAuthentication();
-        if (mtls == null || mtls.mode() != MutualAuthMode.VERIFY) {
+        if (mtls == null || !mtls.verifies()) {
             throw new IllegalArgumentException("listener " + listener.name() + " does not verify client certificates");
         }
         TrustStoreConfig ts = config.trustStores().get(mtls.trustStore());
@@ -217,6 +260,11 @@ public final class RuntimeState implements AutoCloseable {
 
     public GatewayConfig config() {
         return config;
+    }
+
+    /** Lookups of the gateway's verdict cache (client and target certificates) that hit ({@code true}) or missed. */
+    public static long verdictCacheLookups(boolean hit) {
+        return hit ? VERDICTS.hits() : VERDICTS.misses();
     }
 
     /** The listener's runtime, by name ({@code null} if there is no such listener). */

@@ -1,12 +1,10 @@
 package dev.gatehouse.server.config;
 
 import dev.gatehouse.server.config.ListenerConfig.ListenerProtocol;
-import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
 import dev.gatehouse.server.config.TlsConfig.TlsPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,8 +12,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads one entry of {@code listeners} into a {@link ListenerConfig}: its socket, TLS, mutual
- * authentication and timeouts; rules and actions are read by {@link RuleParser}.
+ * Reads one entry of {@code listeners} into a {@link ListenerConfig}: its socket, TLS, server names and
+ * timeouts; mutual authentication is read by {@link MutualAuthParser}, rules and actions by
+ * {@link RuleParser}.
  */
 final class ListenerParser {
     private static final Map<String, ListenerProtocol> PROTOCOLS =
@@ -26,9 +25,8 @@ final class ListenerParser {
     /** Why a key of an HTTP listener has no place on a {@code tls_passthrough} one. */
     private static final String NOT_TERMINATED = "a tls_passthrough listener does not terminate TLS";
     private static final Map<String, TlsPolicy> POLICIES =
-            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY);
-    private static final Map<String, MutualAuthMode> MODES = TargetGroupParser.choices(
-            "off", MutualAuthMode.OFF, "passthrough", MutualAuthMode.PASSTHROUGH, "verify", MutualAuthMode.VERIFY);
+            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY,
+                    "tls12-legacy", TlsPolicy.TLS12_LEGACY);
 
     private final Path baseDir;
     private final Set<String> trustStores;
@@ -53,7 +51,7 @@ final class ListenerParser {
     ListenerConfig parse(ConfigNode node) throws ConfigException {
         ConfigMapping map = node.mapping("a listener (a mapping with address and default_action)",
                 "name", "address", "protocol", "proxy_protocol", "tls", "mutual_authentication", "rules",
-                "default_action", "timeouts", "http2");
+                "default_action", "timeouts", "http2", "server_names");
 
         ConfigNode addressNode = map.required("address", "host:port, e.g. 0.0.0.0:8443");
         TargetAddress address = TargetGroupParser.address(addressNode, 0);
@@ -96,7 +94,7 @@ final class ListenerParser {
         });
         boolean passthrough = protocol == ListenerProtocol.TLS_PASSTHROUGH;
         if (passthrough) {
-            for (String key : List.of("tls", "mutual_authentication", "http2")) {
+            for (String key : List.of("tls", "mutual_authentication", "server_names", "http2")) {
                 if (map.has(key)) {
                     problems.attempt(() -> {
                         throw map.raw(key).fail("not allowed: " + NOT_TERMINATED + " (expected: no " + key
@@ -119,8 +117,21 @@ final class ListenerParser {
         MutualAuthConfig mutualAuth = problems.attempt(() -> {
             ConfigNode mutualNode = map.optional("mutual_authentication");
             return mutualNode == null || passthrough ? MutualAuthConfig.off(node.at())
-                    : mutualAuthentication(mutualNode, listenerProtocol);
+                    : MutualAuthParser.mutualAuthentication(mutualNode, listenerProtocol, trustStores);
         });
+
+        List<ServerNameConfig> serverNames = List.of();
+        ConfigNode serverNamesNode = map.optional("server_names");
+        if (serverNamesNode != null && !passthrough) {
+            if (protocol != ListenerProtocol.HTTPS) {
+                problems.attempt(() -> {
+                    throw serverNamesNode.fail("not allowed on an http listener (expected: protocol: https, or no server_names)");
+                });
+            } else if (tls != null) {
+                TlsConfig listenerTls = tls;
+                serverNames = problems.attempt(() -> serverNames(serverNamesNode, listenerTls, listenerProtocol));
+            }
+        }
 
         List<RuleConfig> rules = List.of();
         List<SniRuleConfig> sniRules = List.of();
@@ -135,9 +146,9 @@ final class ListenerParser {
                 return actionNode == null ? null : PassthroughRules.forward(ruleParser, actionNode);
             });
         } else {
-            if (rulesNode != null && mutualAuth != null) {
+            if (rulesNode != null && mutualAuth != null && serverNames != null) {
                 // Whether client-certificate conditions are allowed depends on the mode: without a mode, not judged.
-                rules = ruleParser.rules(rulesNode, mutualAuth, problems);
+                rules = ruleParser.rules(rulesNode, MutualAuthParser.identitySource(mutualAuth, serverNames), problems);
             }
             defaultAction = problems.attempt(() -> ruleParser.action(
                     map.required("default_action", "an action: forward, fixed_response, redirect or deny")));
@@ -146,19 +157,22 @@ final class ListenerParser {
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
         if (timeoutsNode != null) {
-            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head and/or request_body",
-                    "idle", "request_head", "request_body");
+            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head, request_body and/or tunnel_idle",
+                    "idle", "request_head", "request_body", "tunnel_idle");
             ConfigNode idle = t.optional("idle");
             ConfigNode head = t.optional("request_head");
             ConfigNode body = t.optional("request_body");
-            if (passthrough && body != null) {
-                throw body.fail("not allowed: " + NOT_TERMINATED + ", so it sees no requests (expected: idle and"
+            ConfigNode tunnel = t.optional("tunnel_idle");
+            ConfigNode httpOnly = body != null ? body : tunnel;
+            if (passthrough && httpOnly != null) {
+                throw httpOnly.fail("not allowed: " + NOT_TERMINATED + ", so it sees no requests (expected: idle and"
                         + " request_head, which bounds the wait for the ClientHello)");
             }
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false),
-                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false));
+                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false),
+                    tunnel == null ? ListenerTimeouts.DEFAULTS.tunnelIdle() : tunnel.duration(false));
         }
         ListenerHttp2 http2 = ListenerHttp2.DEFAULTS;
         ConfigNode http2Node = map.optional("http2");
@@ -173,7 +187,7 @@ final class ListenerParser {
             return null;
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
-                timeouts, http2, node.at(), addressNode.at(), proxyProtocol, sniRules);
+                timeouts, http2, node.at(), addressNode.at(), serverNames, proxyProtocol, sniRules);
         earlier.add(listener);
         return listener;
     }
@@ -231,8 +245,25 @@ final class ListenerParser {
     }
 
     private TlsConfig tls(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy");
-        ConfigNode certificatesNode = map.required("certificates", "a list of {certificate, private_key}");
+        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers");
+        List<CertificateKeyPair> pairs = certificates(map.required("certificates", "a list of {certificate, private_key}"));
+        TlsPolicy policy = TlsPolicy.TLS12_AND_13;
+        ConfigNode policyNode = map.optional("policy");
+        if (policyNode != null) {
+            policy = policyNode.choice("policy", POLICIES);
+        }
+        ConfigNode ciphersNode = map.optional("ciphers");
+        if (ciphersNode == null) {
+            return new TlsConfig(pairs, policy);
+        }
+        if (policy == TlsPolicy.TLS13_ONLY) {
+            throw ciphersNode.fail("TLS 1.2 cipher suites with policy tls13-only (expected: no ciphers, or a policy"
+                    + " with TLS 1.2)");
+        }
+        return new TlsConfig(pairs, policy, ciphers(ciphersNode));
+    }
+
+    private List<CertificateKeyPair> certificates(ConfigNode certificatesNode) throws ConfigException {
         List<ConfigNode> items = certificatesNode.list("a list of {certificate, private_key}");
         if (items.isEmpty()) {
             throw certificatesNode.fail("empty list (expected: at least one {certificate, private_key})");
@@ -245,111 +276,72 @@ final class ListenerParser {
             pairs.add(new CertificateKeyPair(certificate.readableFile(baseDir), certificate.at(),
                     privateKey.readableFile(baseDir), privateKey.at()));
         }
-        TlsPolicy policy = TlsPolicy.TLS12_AND_13;
-        ConfigNode policyNode = map.optional("policy");
-        if (policyNode != null) {
-            policy = policyNode.choice("policy", POLICIES);
-        }
-        return new TlsConfig(pairs, policy);
+        return pairs;
     }
 
-    private MutualAuthConfig mutualAuthentication(ConfigNode node, ListenerProtocol protocol) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with mode", "mode", "trust_store", "ignore_client_certificate_expiry",
-                "advertise_trust_store_ca_names", "header_names", "trust_unverified_identity");
-        MutualAuthMode mode = MutualAuthMode.OFF;
-        ConfigNode modeNode = map.optional("mode");
-        if (modeNode != null) {
-            // The raw text: YAML 1.1 would read a bare off as the boolean false.
-            mode = modeNode.choice("mode", MODES);
-            if (protocol == ListenerProtocol.HTTP && mode != MutualAuthMode.OFF) {
-                throw modeNode.fail("mode " + modeNode.text("a mode") + " needs TLS"
-                        + " (expected: off on an http listener, or protocol: https)");
-            }
-        }
-
-        String trustStore = null;
-        ConfigNode trustStoreNode = map.optional("trust_store");
-        if (mode == MutualAuthMode.VERIFY) {
-            trustStore = TargetGroupParser.trustStoreReference(
-                    map.required("trust_store", "the name of a trust store in verify mode"), trustStores);
-        } else if (trustStoreNode != null) {
-            throw trustStoreNode.fail("only used in verify mode (expected: mode: verify, or no trust_store)");
-        }
-
-        boolean ignoreExpiry = verifyOnlyFlag(map, "ignore_client_certificate_expiry", mode);
-        boolean advertise = verifyOnlyFlag(map, "advertise_trust_store_ca_names", mode);
-
-        boolean trustUnverified = false;
-        ConfigNode trustUnverifiedNode = map.optional("trust_unverified_identity");
-        if (trustUnverifiedNode != null) {
-            trustUnverified = trustUnverifiedNode.bool();
-            if (trustUnverified && mode != MutualAuthMode.PASSTHROUGH) {
-                throw trustUnverifiedNode.fail("only used in passthrough mode (expected: false, or mode: passthrough)");
-            }
-        }
-
-        Map<IdentityHeader, String> headerNames = new EnumMap<>(IdentityHeader.class);
-        ConfigNode headersNode = map.optional("header_names");
-        if (headersNode != null) {
-            headerNames = headerNames(headersNode);
-        }
-        return new MutualAuthConfig(mode, trustStore, ignoreExpiry, advertise, headerNames, trustUnverified, node.at());
-    }
-
-    private static boolean verifyOnlyFlag(ConfigMapping map, String key, MutualAuthMode mode) throws ConfigException {
-        ConfigNode flag = map.optional(key);
-        if (flag == null) {
-            return false;
-        }
-        boolean value = flag.bool();
-        if (value && mode != MutualAuthMode.VERIFY) {
-            throw flag.fail("only used in verify mode (expected: false, or mode: verify)");
-        }
-        return value;
-    }
+    /** A server name: an exact DNS name, or {@code *.} and one, lower-case. */
+    private static final java.util.regex.Pattern SERVER_NAME = java.util.regex.Pattern.compile(
+            "(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
     /**
-     * Names an identity header may not be renamed to: hop-by-hop and framing headers (removed or rewritten
-     * on the way to the target, so the identity would be lost or the request mis-framed) and Host.
+     * {@code server_names}: each entry's names (no name in two entries), its certificates (the listener's TLS
+     * policy applies) and its mutual authentication.
      */
-    private static final Set<String> RESERVED_HEADER_NAMES = Set.of("connection", "keep-alive", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade", "content-length", "host");
+    private List<ServerNameConfig> serverNames(ConfigNode node, TlsConfig listenerTls, ListenerProtocol protocol)
+            throws ConfigException {
+        List<ConfigNode> items = node.list("a list of {names, certificates, mutual_authentication}");
+        Map<String, ConfigLocation> seen = new HashMap<>();
+        List<ServerNameConfig> entries = new ArrayList<>();
+        for (ConfigNode item : items) {
+            ConfigMapping map = item.mapping("a mapping with names and mutual_authentication",
+                    "names", "certificates", "mutual_authentication");
+            ConfigNode namesNode = map.required("names", "a list of server names such as partners.example.com"
+                    + " or *.partners.example.com");
+            List<String> names = new ArrayList<>();
+            for (String raw : namesNode.strings("a server name")) {
+                String name = raw.strip().toLowerCase(Locale.ROOT);
+                if (!SERVER_NAME.matcher(name).matches() || name.length() > 253) {
+                    throw namesNode.fail("'" + raw + "' is not a server name (expected: a DNS name such as"
+                            + " partners.example.com, or *. and one, such as *.partners.example.com)");
+                }
+                ConfigLocation earlier = seen.putIfAbsent(name, namesNode.at());
+                if (earlier != null) {
+                    throw namesNode.fail("'" + name + "' is already named at line " + earlier.line()
+                            + " (expected: each server name in one entry)");
+                }
+                names.add(name);
+            }
+            ConfigNode certificatesNode = map.optional("certificates");
+            TlsConfig tls = certificatesNode == null ? null
+                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites());
+            ConfigNode mutualNode = map.optional("mutual_authentication");
+            MutualAuthConfig mutual = mutualNode == null ? MutualAuthConfig.off(item.at())
+                    : MutualAuthParser.mutualAuthentication(mutualNode, protocol, trustStores);
+            entries.add(new ServerNameConfig(names, tls, mutual, item.at()));
+        }
+        return entries;
+    }
 
-    private static Map<IdentityHeader, String> headerNames(ConfigNode node) throws ConfigException {
-        List<String> keys = new ArrayList<>();
-        for (IdentityHeader header : IdentityHeader.values()) {
-            keys.add(header.configKey());
-        }
-        ConfigMapping map = node.mapping("a mapping of identity headers to new names", keys.toArray(String[]::new));
-        Map<IdentityHeader, String> renames = new EnumMap<>(IdentityHeader.class);
-        for (IdentityHeader header : IdentityHeader.values()) {
-            ConfigNode value = map.optional(header.configKey());
-            if (value == null) {
-                continue;
-            }
-            String name = value.string("an HTTP header name");
-            if (!name.matches(RuleParser.TOKEN)) {
-                throw value.fail("'" + name + "' is not a valid header name (expected: letters, digits and - such as X-Client-Subject)");
-            }
-            String folded = name.toLowerCase(Locale.ROOT).replace('_', '-');
-            if (RESERVED_HEADER_NAMES.contains(folded) || folded.startsWith("x-forwarded-")) {
-                throw value.fail("'" + name + "' is a name Gatehouse or HTTP itself uses (expected: not Connection,"
-                        + " Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length, Host"
-                        + " or X-Forwarded-*; a name of your own such as X-Client-Subject)");
-            }
-            renames.put(header, name);
-        }
-        // Each effective name must be distinct, or one header would overwrite another.
-        Map<String, IdentityHeader> byName = new HashMap<>();
-        for (IdentityHeader header : IdentityHeader.values()) {
-            String effective = renames.getOrDefault(header, header.defaultName());
-            IdentityHeader other = byName.putIfAbsent(effective.toLowerCase(Locale.ROOT), header);
-            if (other != null) {
-                IdentityHeader renamed = renames.containsKey(header) ? header : other;
-                throw map.optional(renamed.configKey()).fail("'" + effective + "' would name both "
-                        + other.configKey() + " and " + header.configKey() + " (expected: a distinct name for each header)");
+    /** {@code tls.ciphers}: TLS 1.2 suites by OpenSSL name, a list or one string separated by colons. */
+    private static List<String> ciphers(ConfigNode node) throws ConfigException {
+        String expected = "TLS 1.2 cipher suites by OpenSSL name, such as [ECDHE-ECDSA-AES128-GCM-SHA256, AES128-SHA256]";
+        List<ConfigNode> items = node.isList() ? node.list(expected) : List.of(node);
+        List<String> suites = new ArrayList<>();
+        for (ConfigNode item : items) {
+            for (String name : item.string(expected).split(":")) {
+                String iana = TlsCipherSuites.iana(name.trim());
+                if (iana == null) {
+                    throw item.fail("unknown cipher suite '" + name.trim() + "' (expected: one of "
+                            + String.join(", ", TlsCipherSuites.openSslNames()) + ")");
+                }
+                if (!suites.contains(iana)) {
+                    suites.add(iana);
+                }
             }
         }
-        return renames;
+        if (suites.isEmpty()) {
+            throw node.fail("empty (expected: " + expected + ")");
+        }
+        return suites;
     }
 }

@@ -4,6 +4,8 @@ import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.connection.TraceIds;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.passthrough.TlsPassthrough;
+import dev.gatehouse.server.observe.ListenerTelemetry;
+import dev.gatehouse.server.tls.ServerTls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -58,12 +60,18 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         this.judged = judged;
     }
 
-    private static SslHandler sslHandler(ListenerRuntime listener, SslContext context, ByteBufAllocator allocator,
+    private static SslHandler sslHandler(ServerTls policy, SslContext context, ByteBufAllocator allocator,
                                          long handshakeTimeoutMillis) {
         SslHandler h = context.newHandler(allocator);
         h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
-        listener.tls().prepare(h.engine());
+        policy.prepare(h.engine());
         return h;
+    }
+
+    /** The policy the connection's handshake is made under: the one its SNI selected, else the listener's own. */
+    static ServerNamePolicy policyOf(Channel ch, ListenerRuntime listener) {
+        ServerNamePolicy selected = ch.attr(ServerNamePolicy.KEY).get();
+        return selected != null ? selected : listener.defaultPolicy();
     }
 
     @Override
@@ -75,6 +83,11 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             return;
         }
         clients.add(ch);
+        ListenerTelemetry telemetry = listener.telemetry();
+        if (telemetry != null) {
+            telemetry.connectionOpened();
+            ch.closeFuture().addListener(f -> telemetry.connectionClosed());
+        }
         String traceId = TraceIds.next();
         if (listener.proxyProtocol() != null) {
             ProxyProtocolReader.install(ch, listener, listener.proxyProtocol(), traceId,
@@ -91,20 +104,31 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             TlsPassthrough.configure(p, listener.config(), listener.passthrough(), listener.connectionLog(), traceId);
         } else if (listener.tls() != null) {
             long handshakeTimeoutMillis = listener.config().timeouts().requestHead().toMillis();
-            io.netty.channel.ChannelHandler signatures = listener.tls().signatureGuard();
+            boolean byServerName = listener.serverNames() != null;
+            io.netty.channel.ChannelHandler signatures = byServerName
+                    ? ServerTls.signatureGuard(listener.policies().stream().map(ServerNamePolicy::tls).toList(),
+                            c -> policyOf(c, listener).tls())
+                    : listener.tls().signatureGuard();
             if (signatures != null) {
                 p.addLast("signatures", signatures);
             }
-            SslContext only = listener.tls().onlyContext();
+            io.netty.channel.ChannelHandler alerts = listener.tls().handshakeAlerts();
+            if (alerts != null) {
+                p.addLast("alerts", alerts);
+            }
+            SslContext only = byServerName ? null : listener.tls().onlyContext();
             if (only != null) {
                 // One certificate: nothing to choose by server name, so the TLS stack reads the ClientHello
                 // itself (no parse in Java, no handler swapped in once it arrived).
-                p.addLast("tls", sslHandler(listener, only, ch.alloc(), handshakeTimeoutMillis));
+                p.addLast("tls", sslHandler(listener.tls(), only, ch.alloc(), handshakeTimeoutMillis));
             } else {
-                p.addLast("sni", new SniHandler(listener.tls().sni(), MAX_CLIENT_HELLO_BYTES, handshakeTimeoutMillis) {
+                p.addLast("sni", new SniHandler(listener.sni(), MAX_CLIENT_HELLO_BYTES, handshakeTimeoutMillis) {
                     @Override
                     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
-                        return sslHandler(listener, context, allocator, handshakeTimeoutMillis);
+                        // The server name chose the context, and with it the policy the handshake is made under.
+                        ServerNamePolicy policy = listener.policyOf(context);
+                        ch.attr(ServerNamePolicy.KEY).set(policy);
+                        return sslHandler(policy.tls(), context, allocator, handshakeTimeoutMillis);
                     }
                 });
             }
@@ -113,7 +137,7 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             InetSocketAddress client = ConnectionInfo.clientAddress(ch);
             InetSocketAddress local = (InetSocketAddress) ch.localAddress();
             listener.connectionLog().write(ConnectionLog.Entry.withoutTls(client, local.getPort(), null, traceId,
-                    listener.config().address().toString()));
+                    listener.config().address().toString(), null));
             ConnectionInfo info = new ConnectionInfo(traceId, client, local, false, List.of(), null);
             ch.attr(ConnectionInfo.KEY).set(info);
             listener.http().configureHttp1(p, info);

@@ -210,7 +210,7 @@ final class ProxyProtocolReader extends ChannelInboundHandlerAdapter {
         log.info("{}: listener {} refused the connection from {}: {} ({})", traceId, listener.name(),
                 peer == null ? "?" : NetUtil.toSocketAddressString(peer), why, code);
         listener.connectionLog().write(ConnectionLog.Entry.withoutTls(peer, local == null ? 0 : local.getPort(),
-                "Failed:" + code, traceId, listener.config().address().toString()));
+                "Failed:" + code, traceId, listener.config().address().toString(), why));
     }
 
     /**

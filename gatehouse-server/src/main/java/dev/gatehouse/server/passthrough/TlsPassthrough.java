@@ -166,12 +166,12 @@ public final class TlsPassthrough extends AbstractSniHandler<Channel> {
                     : TARGET_UNAVAILABLE;
             log.info("{}: listener {}: closing the connection of server name {}: {}", traceId, listener.name(),
                     serverName == null ? "(none)" : serverName, cause.getMessage());
-            log(ctx, "Failed:" + code);
+            log(ctx, "Failed:" + code, cause.getMessage());
             ctx.close();
             return;
         }
         Channel target = future.getNow();
-        log(ctx, null);
+        log(ctx, null, null);
         if (!ctx.channel().isActive()) {
             target.close();
             return;
@@ -187,7 +187,7 @@ public final class TlsPassthrough extends AbstractSniHandler<Channel> {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (!logged) {
-            log(ctx, "Failed:" + UNMAPPED);
+            log(ctx, "Failed:" + UNMAPPED, "the connection ended before a ClientHello");
         }
         super.channelInactive(ctx);
     }
@@ -202,10 +202,10 @@ public final class TlsPassthrough extends AbstractSniHandler<Channel> {
         ctx.close();
     }
 
-    private void log(ChannelHandlerContext ctx, String status) {
+    private void log(ChannelHandlerContext ctx, String status, String explanation) {
         logged = true;
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         connectionLog.write(ConnectionLog.Entry.withoutTls(ConnectionInfo.clientAddress(ctx.channel()),
-                local == null ? 0 : local.getPort(), status, traceId, listener.address().toString()));
+                local == null ? 0 : local.getPort(), status, traceId, listener.address().toString(), explanation));
     }
 }

@@ -4,9 +4,9 @@ import dev.gatehouse.pki.FailureCode;
 import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
+import dev.gatehouse.server.config.TlsCipherSuites;
 import dev.gatehouse.server.config.TlsConfig;
 import io.netty.channel.ChannelHandler;
-import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
@@ -17,7 +17,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.internal.tcnative.SSL;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
@@ -47,13 +46,20 @@ public final class ServerTls {
     private final List<SslContext> contexts;
     private final ClientCertificateJudge judge;
     private final KeyTypes keyTypes;
+    private final List<X509Certificate> certificates;
 
     private ServerTls(Mapping<String, SslContext> sni, List<SslContext> contexts, ClientCertificateJudge judge,
-                      KeyTypes keyTypes) {
+                      KeyTypes keyTypes, List<X509Certificate> certificates) {
         this.sni = sni;
         this.contexts = contexts;
         this.judge = judge;
         this.keyTypes = keyTypes;
+        this.certificates = certificates;
+    }
+
+    /** The listener's certificates (each chain's leaf), in configuration order: for expiry metrics and the admin API. */
+    public List<X509Certificate> certificates() {
+        return certificates;
     }
 
     /**
@@ -118,6 +124,48 @@ public final class ServerTls {
     }
 
     /**
+     * A new handler for one connection that gives a handshake the JDK's TLS refused as malformed a fatal
+     * alert (goes before the TLS handler), or {@code null} on BoringSSL, which sends its own.
+     */
+    public ChannelHandler handshakeAlerts() {
+        return contexts.get(0) instanceof ReferenceCountedOpenSslContext ? null : new JdkHandshakeAlerts();
+    }
+
+    /**
+     * The guard of a listener whose policies ({@code policies}, one {@code ServerTls} each) are chosen by
+     * server name: it knows every policy's key types, and asks {@code selected} for the judge of the one a
+     * connection's server name chose. {@code null} where the TLS stack refuses weak signatures itself (JDK).
+     */
+    public static ChannelHandler signatureGuard(List<ServerTls> policies,
+                                                java.util.function.Function<io.netty.channel.Channel, ServerTls> selected) {
+        if (!(policies.get(0).contexts.get(0) instanceof ReferenceCountedOpenSslContext)) {
+            return null;
+        }
+        boolean rsa = false;
+        boolean ecdsa = false;
+        boolean requests = false;
+        for (ServerTls p : policies) {
+            rsa |= p.keyTypes.rsa;
+            ecdsa |= p.keyTypes.ecdsa;
+            requests |= p.judge != null;
+        }
+        return new SignatureAlgorithmGuard(new KeyTypes(rsa, ecdsa), requests, channel -> {
+            ServerTls tls = selected.apply(channel);
+            return tls == null ? null : tls.judge;
+        });
+    }
+
+    /** Whether {@code context} is one of this policy's contexts (the one the SNI lookup chose). */
+    public boolean owns(SslContext context) {
+        for (SslContext c : contexts) {
+            if (c == context) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Loads every certificate and key of {@code tls} and builds the contexts.
      *
      * @param judge the client-certificate policy, or {@code null} for mode {@code off}
@@ -126,19 +174,22 @@ public final class ServerTls {
      */
     public static ServerTls build(TlsConfig tls, ClientCertificateJudge judge) throws ConfigException {
         List<SslContext> contexts = new ArrayList<>();
+        List<X509Certificate> leaves = new ArrayList<>();
         boolean rsa = false;
         boolean ecdsa = false;
         DomainWildcardMappingBuilder<SslContext> mapping = null;
+        SslProvider provider = TlsProvider.forListener(tls).provider();
         for (CertificateKeyPair pair : tls.certificates()) {
             KeyMaterial material = KeyMaterial.load(pair);
             SslContext ctx;
             try {
-                ctx = context(material.key(), material.chain(), tls.policy(), judge);
+                ctx = context(material.key(), material.chain(), tls, provider, judge);
             } catch (Exception e) {
                 throw new ConfigException(pair.certificateAt(), "cannot use " + pair.certificate() + " with "
                         + pair.privateKey() + ": " + e.getMessage(), e);
             }
             contexts.add(ctx);
+            leaves.add(material.leaf());
             String keyAlgorithm = material.leaf().getPublicKey().getAlgorithm();
             rsa |= keyAlgorithm.equals("RSA");
             ecdsa |= keyAlgorithm.equals("EC");
@@ -149,7 +200,7 @@ public final class ServerTls {
                 mapping.add(name, ctx);
             }
         }
-        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa));
+        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa), List.copyOf(leaves));
     }
 
     /**
@@ -189,7 +240,7 @@ public final class ServerTls {
      */
     public void prepare(SSLEngine engine) {
         if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
-            TlsProvider.restrictSignatureSchemes(engine, SIGNATURE_SCHEMES);
+            TlsProvider.prepareJdkEngine(engine, SIGNATURE_SCHEMES);
         }
         if (judge == null || !(engine instanceof ReferenceCountedOpenSslEngine e)) {
             return;
@@ -198,7 +249,7 @@ public final class ServerTls {
         // Every connection's certificate is judged afresh: no session tickets (TLS 1.2 and 1.3).
         SSL.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
         if (judge.verifies()) {
-            SSL.setVerify(ssl, SSL.SSL_CVERIFY_REQUIRED,
+            SSL.setVerify(ssl, judge.requiresCertificate() ? SSL.SSL_CVERIFY_REQUIRED : SSL.SSL_CVERIFY_OPTIONAL,
                     PRESENTED_CHAIN_LIMIT);
         }
     }
@@ -217,7 +268,7 @@ public final class ServerTls {
             String failure;
             if (verdict != null && !verdict.isSuccess()) {
                 failure = verdict.status();
-            } else if (judge != null && judge.verifies() && isMissingCertificate(failureCause)) {
+            } else if (judge != null && judge.requiresCertificate() && isMissingCertificate(failureCause)) {
                 failure = FailureCode.CLIENT_CERT_MISSING.logName();
             } else {
                 failure = "UnmappedConnectionError";
@@ -238,6 +289,9 @@ public final class ServerTls {
                     group = null;
                 }
             }
+        }
+        if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
+            cipher = TlsCipherSuites.openSsl(cipher); // as BoringSSL names it
         }
         X509Certificate[] chain = peerChain(session);
         HandshakeFacts facts = new HandshakeFacts(null, session.getProtocol(), cipher, group, ssl.applicationProtocol(),
@@ -276,21 +330,23 @@ public final class ServerTls {
     /** How many presented certificates the TLS stack hands to the verifier at most. */
     static final int PRESENTED_CHAIN_LIMIT = 32;
 
-    private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig.TlsPolicy policy,
-                                      ClientCertificateJudge judge) throws Exception {
-        SslProvider provider = TlsProvider.server();
+    private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig tls,
+                                      SslProvider provider, ClientCertificateJudge judge) throws Exception {
+        List<String> ciphers = new ArrayList<>(TlsCipherSuites.TLS13);
+        ciphers.addAll(tls.tls12Suites());
         SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(new X509Certificate[0]))
                 .sslProvider(provider)
-                .protocols(policy == TlsConfig.TlsPolicy.TLS13_ONLY ? new String[] {"TLSv1.3"}
+                .protocols(tls.policy() == TlsConfig.TlsPolicy.TLS13_ONLY ? new String[] {"TLSv1.3"}
                         : new String[] {"TLSv1.3", "TLSv1.2"})
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                // The provider has every one of them (TlsProvider.forListener): none is dropped silently.
+                .ciphers(ciphers)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(
                         ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
         if (judge != null) {
-            b.trustManager(judge).clientAuth(judge.verifies() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+            b.trustManager(judge).clientAuth(judge.requiresCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
             // Every connection's certificate is judged afresh: no session cache, no tickets.
             b.sessionCacheSize(1).sessionTimeout(1);
         }
