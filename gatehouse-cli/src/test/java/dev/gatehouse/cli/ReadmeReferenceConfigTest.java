@@ -54,8 +54,9 @@ class ReadmeReferenceConfigTest {
         Files.writeString(config, yaml, StandardCharsets.UTF_8);
         // What validate checks, first with the error as the failure message, then the command's exit code.
         GatewayConfig checked = ValidateCommand.check(config);
-        assertThat(checked.listeners()).hasSize(1);
-        assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "blue", "green", "orders-grpc");
+        assertThat(checked.listeners()).extracting(l -> l.name()).containsExactly("api", "l4");
+        assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "databases", "blue", "green",
+                "orders-grpc");
         assertThat(checked.trustStores()).containsOnlyKeys("partners", "targets");
         assertThat(Main.run("validate", "--config", config.toString())).isEqualTo(Main.EXIT_OK);
     }

@@ -21,6 +21,7 @@ import dev.gatehouse.server.listener.ServerNamePolicy;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.observe.LogFile;
+import dev.gatehouse.server.routing.SniRouter;
 import dev.gatehouse.server.observe.Telemetry;
 import dev.gatehouse.server.target.TargetGroups;
 import dev.gatehouse.server.tls.ClientCertificateJudge;
@@ -125,6 +126,10 @@ public final class RuntimeState implements AutoCloseable {
             ConnectionLog connections = new ConnectionLog(connectionLog, config.name(), json, telemetry);
             Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
+                if (l.protocol() == ListenerConfig.ListenerProtocol.TLS_PASSTHROUGH) {
+                    listeners.put(l.name(), ListenerRuntime.passthrough(l, SniRouter.create(l, groups), connections));
+                    continue;
+                }
                 ServerTls tls = null;
                 boolean https = l.protocol() == ListenerConfig.ListenerProtocol.HTTPS;
                 if (https) {

@@ -18,7 +18,12 @@ import java.util.Set;
  */
 final class ListenerParser {
     private static final Map<String, ListenerProtocol> PROTOCOLS =
-            TargetGroupParser.choices("https", ListenerProtocol.HTTPS, "http", ListenerProtocol.HTTP);
+            TargetGroupParser.choices("https", ListenerProtocol.HTTPS, "http", ListenerProtocol.HTTP,
+                    "tls_passthrough", ListenerProtocol.TLS_PASSTHROUGH);
+    private static final Map<String, ProxyProtocolConfig.Mode> PROXY_PROTOCOL_MODES = TargetGroupParser.choices(
+            "off", ProxyProtocolConfig.Mode.OFF, "required", ProxyProtocolConfig.Mode.REQUIRED);
+    /** Why a key of an HTTP listener has no place on a {@code tls_passthrough} one. */
+    private static final String NOT_TERMINATED = "a tls_passthrough listener does not terminate TLS";
     private static final Map<String, TlsPolicy> POLICIES =
             TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY,
                     "tls12-legacy", TlsPolicy.TLS12_LEGACY);
@@ -82,17 +87,27 @@ final class ListenerParser {
             protocol = protocolNode.choice("protocol", PROTOCOLS);
         }
 
-        ConfigNode proxyProtocol = map.optional("proxy_protocol");
-        if (proxyProtocol != null && proxyProtocol.bool()) {
-            throw proxyProtocol.fail("PROXY protocol is not supported yet (expected: false, or no proxy_protocol;"
-                    + " it is on the roadmap)");
+        int before = problems.count();
+        ProxyProtocolConfig proxyProtocol = problems.attempt(() -> {
+            ConfigNode proxyNode = map.optional("proxy_protocol");
+            return proxyNode == null ? ProxyProtocolConfig.off(node.at()) : proxyProtocol(proxyNode);
+        });
+        boolean passthrough = protocol == ListenerProtocol.TLS_PASSTHROUGH;
+        if (passthrough) {
+            for (String key : List.of("tls", "mutual_authentication", "server_names", "http2")) {
+                if (map.has(key)) {
+                    problems.attempt(() -> {
+                        throw map.raw(key).fail("not allowed: " + NOT_TERMINATED + " (expected: no " + key
+                                + "; the targets hold the certificates, or protocol: https)");
+                    });
+                }
+            }
         }
 
-        int before = problems.count();
         TlsConfig tls = null;
         if (protocol == ListenerProtocol.HTTPS) {
             tls = problems.attempt(() -> tls(map.required("tls", "tls with certificates on an https listener")));
-        } else if (map.has("tls")) {
+        } else if (map.has("tls") && !passthrough) {
             problems.attempt(() -> {
                 throw map.raw("tls").fail("not allowed on an http listener (expected: protocol: https, or no tls)");
             });
@@ -101,12 +116,13 @@ final class ListenerParser {
         ListenerProtocol listenerProtocol = protocol;
         MutualAuthConfig mutualAuth = problems.attempt(() -> {
             ConfigNode mutualNode = map.optional("mutual_authentication");
-            return mutualNode == null ? MutualAuthConfig.off(node.at()) : MutualAuthParser.mutualAuthentication(mutualNode, listenerProtocol, trustStores);
+            return mutualNode == null || passthrough ? MutualAuthConfig.off(node.at())
+                    : MutualAuthParser.mutualAuthentication(mutualNode, listenerProtocol, trustStores);
         });
 
         List<ServerNameConfig> serverNames = List.of();
         ConfigNode serverNamesNode = map.optional("server_names");
-        if (serverNamesNode != null) {
+        if (serverNamesNode != null && !passthrough) {
             if (protocol != ListenerProtocol.HTTPS) {
                 problems.attempt(() -> {
                     throw serverNamesNode.fail("not allowed on an http listener (expected: protocol: https, or no server_names)");
@@ -118,13 +134,25 @@ final class ListenerParser {
         }
 
         List<RuleConfig> rules = List.of();
+        List<SniRuleConfig> sniRules = List.of();
         ConfigNode rulesNode = map.optional("rules");
-        if (rulesNode != null && mutualAuth != null && serverNames != null) {
-            // Whether client-certificate conditions are allowed depends on the mode: without a mode, not judged.
-            rules = ruleParser.rules(rulesNode, MutualAuthParser.identitySource(mutualAuth, serverNames), problems);
+        ActionConfig defaultAction;
+        if (passthrough) {
+            if (rulesNode != null) {
+                sniRules = PassthroughRules.rules(ruleParser, rulesNode, problems);
+            }
+            defaultAction = problems.attempt(() -> {
+                ConfigNode actionNode = map.optional("default_action");
+                return actionNode == null ? null : PassthroughRules.forward(ruleParser, actionNode);
+            });
+        } else {
+            if (rulesNode != null && mutualAuth != null && serverNames != null) {
+                // Whether client-certificate conditions are allowed depends on the mode: without a mode, not judged.
+                rules = ruleParser.rules(rulesNode, MutualAuthParser.identitySource(mutualAuth, serverNames), problems);
+            }
+            defaultAction = problems.attempt(() -> ruleParser.action(
+                    map.required("default_action", "an action: forward, fixed_response, redirect or deny")));
         }
-        ActionConfig defaultAction = problems.attempt(() -> ruleParser.action(
-                map.required("default_action", "an action: forward, fixed_response, redirect or deny")));
 
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
@@ -135,6 +163,11 @@ final class ListenerParser {
             ConfigNode head = t.optional("request_head");
             ConfigNode body = t.optional("request_body");
             ConfigNode tunnel = t.optional("tunnel_idle");
+            ConfigNode httpOnly = body != null ? body : tunnel;
+            if (passthrough && httpOnly != null) {
+                throw httpOnly.fail("not allowed: " + NOT_TERMINATED + ", so it sees no requests (expected: idle and"
+                        + " request_head, which bounds the wait for the ClientHello)");
+            }
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false),
@@ -154,7 +187,7 @@ final class ListenerParser {
             return null;
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
-                timeouts, http2, node.at(), addressNode.at(), serverNames);
+                timeouts, http2, node.at(), addressNode.at(), serverNames, proxyProtocol, sniRules);
         earlier.add(listener);
         return listener;
     }
@@ -172,6 +205,43 @@ final class ListenerParser {
 
     private static boolean isWildcard(String host) {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("*");
+    }
+
+    /** {@code proxy_protocol: { mode, trusted_sources }}. */
+    private static ProxyProtocolConfig proxyProtocol(ConfigNode node) throws ConfigException {
+        if (node.isScalar()) {
+            // false: off, as before PROXY protocol existed.
+            if (node.bool()) {
+                throw node.fail("true is not a setting (expected: a mapping such as { mode: required,"
+                        + " trusted_sources: [\"10.0.0.0/8\"] }, or false)");
+            }
+            return ProxyProtocolConfig.off(node.at());
+        }
+        ConfigMapping map = node.mapping("a mapping with mode and trusted_sources", "mode", "trusted_sources");
+        ConfigNode modeNode = map.optional("mode");
+        // The raw text: YAML 1.1 would read a bare off as the boolean false.
+        ProxyProtocolConfig.Mode mode = modeNode == null ? ProxyProtocolConfig.Mode.OFF
+                : modeNode.choice("mode", PROXY_PROTOCOL_MODES);
+        ConfigNode sourcesNode = map.optional("trusted_sources");
+        if (mode == ProxyProtocolConfig.Mode.OFF) {
+            if (sourcesNode != null) {
+                throw sourcesNode.fail("only used with mode: required (expected: mode: required, or no trusted_sources)");
+            }
+            return ProxyProtocolConfig.off(node.at());
+        }
+        ConfigNode required = map.required("trusted_sources", "the CIDR blocks of the balancers allowed to send"
+                + " the header, e.g. [\"10.0.0.0/8\"] (0.0.0.0/0 and ::/0 trust any peer)");
+        List<ConfigNode> items = required.isList() ? required.list("a list of CIDR blocks") : List.of(required);
+        if (items.isEmpty()) {
+            throw required.fail("empty list (expected: at least one CIDR block such as 10.0.0.0/8)");
+        }
+        List<String> sources = new ArrayList<>();
+        for (ConfigNode item : items) {
+            String text = item.string("CIDR block").strip();
+            RuleParser.checkCidr(item, text);
+            sources.add(text);
+        }
+        return new ProxyProtocolConfig(mode, sources, node.at());
     }
 
     private TlsConfig tls(ConfigNode node) throws ConfigException {

@@ -367,7 +367,7 @@ class ConfigParserErrorsTest {
                                 + "    default_action: { forward: app }\n", 4, "listeners[0].default_action.forward",
                         "unknown target group 'app' (expected: a name defined under target_groups, which defines none)"),
                 broken("proxy_protocol true", BASE.replace("    tls:", "    proxy_protocol: true\n    tls:"), 4,
-                        "listeners[0].proxy_protocol", "PROXY protocol is not supported yet"),
+                        "listeners[0].proxy_protocol", "true is not a setting (expected: a mapping such as { mode: required,"),
                 broken("admin over TLS", BASE + "admin:\n  address: 127.0.0.1:9901\n  tls: { certificates: [] }\n", 14,
                         "admin.tls", "not supported yet (expected: no tls; the admin listener serves plain HTTP"),
                 broken("admin without address", BASE + "admin: {}\n", 12, "admin.address", "missing"),
