@@ -124,7 +124,7 @@ final class TargetGroupParser {
             if (!grpc) {
                 throw serviceNode.fail("only for gRPC health checks (expected: protocol: grpc, or no service)");
             }
-            service = serviceNode.string("a gRPC service name, or \"\" for the whole server");
+            service = serviceNode.text("a gRPC service name, or \"\" for the whole server").strip();
         }
         String path = "/";
         ConfigNode pathNode = map.optional("path");

@@ -331,6 +331,21 @@ final class ProxyHandler extends ChannelDuplexHandler {
         HttpHeaders headers = req.headers();
         log.path = req.uri();
         log.host = headers.get(HttpHeaderNames.HOST);
+        if (info.refusal() != null) {
+            // failure_response: http: nothing of this connection is routed, whatever it asks for.
+            String accept = headers.get(HttpHeaderNames.ACCEPT);
+            ReferenceCountUtil.release(req);
+            respond(ex, CertificateRefusalPage.of(info.refusal(), accept, info.traceId()),
+                    "client certificate refused: " + info.refusal().code() + " (" + info.refusal().step() + ": "
+                            + info.refusal().detail() + ")");
+            return;
+        }
+        if (info.serverName() != null && !info.serverName().serves(log.host)) {
+            ReferenceCountUtil.release(req);
+            respondError(ex, HttpResponseStatus.MISDIRECTED_REQUEST, "host " + log.host
+                    + " is not served under the TLS policy this connection's server name selected");
+            return;
+        }
 
         Route route = stage.router().route(req, info);
         log.rule = route.name();

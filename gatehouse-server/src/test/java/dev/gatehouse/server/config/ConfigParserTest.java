@@ -261,6 +261,42 @@ class ConfigParserTest {
     }
 
     @Test
+    void tlsPoliciesAndCipherListsNameTheirTls12Suites() throws Exception {
+        GatewayConfig config = parse("""
+                listeners:
+                  - name: devices
+                    address: 127.0.0.1:8443
+                    tls:
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                      policy: tls12-legacy
+                    default_action: { fixed_response: { status: 200 } }
+                  - name: chosen
+                    address: 127.0.0.1:8444
+                    tls:
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                      policy: tls12-legacy
+                      ciphers: [ECDHE-ECDSA-AES128-SHA256, "AES128-SHA256:ECDHE-ECDSA-AES128-SHA256"]
+                    default_action: { fixed_response: { status: 200 } }
+                  - name: modern
+                    address: 127.0.0.1:8445
+                    tls:
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                      policy: tls13-only
+                    default_action: { fixed_response: { status: 200 } }
+                """);
+        TlsConfig legacy = config.listeners().get(0).tls();
+        assertThat(legacy.policy()).isEqualTo(TlsPolicy.TLS12_LEGACY);
+        assertThat(legacy.tls12Suites()).startsWith("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+                .contains("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256")
+                .containsAll(TlsPolicy.TLS12_AND_13.tls12Suites());
+        assertThat(TlsPolicy.TLS12_AND_13.tls12Suites()).allMatch(s -> s.startsWith("TLS_ECDHE_")
+                && (s.contains("_GCM_") || s.contains("_CHACHA20_POLY1305_")));
+        assertThat(config.listeners().get(1).tls().tls12Suites())
+                .containsExactly("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256");
+        assertThat(config.listeners().get(2).tls().tls12Suites()).isEmpty();
+    }
+
+    @Test
     void http2SettingsOfAListener() throws Exception {
         GatewayConfig config = parse("""
                 listeners:
@@ -294,7 +330,7 @@ class ConfigParserTest {
             assertThatThrownBy(() -> parse(MINIMAL.formatted(word)))
                     .isInstanceOf(ConfigException.class)
                     .hasMessage(file + ":5: listeners[0].mutual_authentication.mode: unknown mode '" + word
-                            + "' (expected: one of off, passthrough, verify)");
+                            + "' (expected: one of off, passthrough, optional, verify)");
         }
     }
 
