@@ -107,7 +107,7 @@ public final class RuntimeState implements AutoCloseable {
             for (ListenerConfig l : config.listeners()) {
                 ServerTls tls = null;
                 if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
-                    tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));
+                    tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores), sessionPolicy(l));
                     built.add(tls);
                 }
                 HttpStage http = HttpStage.create(config, l, groups, accessLog);
@@ -140,6 +140,17 @@ public final class RuntimeState implements AutoCloseable {
         VerificationParameters params = clientParameters(mtls);
         return ClientCertificateJudge.verifying(chain -> VERDICTS.verify(store, java.util.Arrays.asList(chain), params),
                 store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames());
+    }
+
+    /**
+     * What a resumed session must have been made under: the listener and its mutual-authentication policy
+     * (mode, trust store, parameters; not where in the file they are written, nor header names). A session
+     * made under another policy is not resumed.
+     */
+    private static String sessionPolicy(ListenerConfig l) {
+        MutualAuthConfig m = l.mutualAuthentication();
+        return String.join("\n", l.name(), m.mode().name(), String.valueOf(m.trustStore()),
+                "ignore_expiry=" + m.ignoreClientCertificateExpiry(), "trust_unverified=" + m.trustUnverifiedIdentity());
     }
 
     /** The parameters a verify-mode listener judges client certificates with. */

@@ -162,7 +162,7 @@ final class ListenerParser {
     }
 
     private TlsConfig tls(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy");
+        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "session_resumption");
         ConfigNode certificatesNode = map.required("certificates", "a list of {certificate, private_key}");
         List<ConfigNode> items = certificatesNode.list("a list of {certificate, private_key}");
         if (items.isEmpty()) {
@@ -181,7 +181,23 @@ final class ListenerParser {
         if (policyNode != null) {
             policy = policyNode.choice("policy", POLICIES);
         }
-        return new TlsConfig(pairs, policy);
+        ConfigNode resumption = map.optional("session_resumption");
+        return new TlsConfig(pairs, policy, resumption == null ? null : sessionResumption(resumption));
+    }
+
+    private SessionResumptionConfig sessionResumption(ConfigNode node) throws ConfigException {
+        ConfigMapping map = node.mapping("a mapping with enabled, lifetime, ticket_keys", "enabled", "lifetime",
+                "ticket_keys");
+        ConfigNode enabled = map.optional("enabled");
+        ConfigNode lifetime = map.optional("lifetime");
+        ConfigNode keys = map.optional("ticket_keys");
+        java.time.Duration life = lifetime == null ? SessionResumptionConfig.DEFAULT_LIFETIME : lifetime.duration(false);
+        if (life.compareTo(java.time.Duration.ofDays(7)) > 0 || life.toSeconds() < 1) {
+            throw lifetime.fail("'" + lifetime.text("a duration") + "' is out of range (expected: 1s to 168h; TLS 1.3"
+                    + " tickets live at most 7 days)");
+        }
+        return new SessionResumptionConfig(enabled == null ? null : enabled.bool(), life,
+                keys == null ? null : keys.readableFile(baseDir), keys == null ? null : keys.at());
     }
 
     private MutualAuthConfig mutualAuthentication(ConfigNode node, ListenerProtocol protocol) throws ConfigException {

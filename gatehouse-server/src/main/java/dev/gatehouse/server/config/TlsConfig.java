@@ -8,10 +8,20 @@ import java.util.List;
  *
  * @param certificates {@code certificates}: SNI picks by SAN; the first is the default (at least one)
  * @param policy       {@code policy}: {@code tls12-and-13} (default) or {@code tls13-only}
+ * @param sessionResumption {@code session_resumption} (defaults when absent)
  */
-public record TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy) {
+public record TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy,
+                        SessionResumptionConfig sessionResumption) {
     public TlsConfig {
         certificates = List.copyOf(certificates);
+        if (sessionResumption == null) {
+            sessionResumption = SessionResumptionConfig.DEFAULTS;
+        }
+    }
+
+    /** Session resumption as its defaults say. */
+    public TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy) {
+        this(certificates, policy, null);
     }
 
     /**
