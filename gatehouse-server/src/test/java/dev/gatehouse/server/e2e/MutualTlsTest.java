@@ -504,9 +504,14 @@ class MutualTlsTest {
      * on 127.0.0.1: found by its client port, whatever other lines were written meanwhile.
      */
     static ConnectionLine awaitConnectionLine(int before, int clientPort) throws Exception {
+        return awaitConnectionLine(connectionLog, before, clientPort);
+    }
+
+    /** As {@link #awaitConnectionLine(int, int)}, in the connection log {@code log}. */
+    static ConnectionLine awaitConnectionLine(Path log, int before, int clientPort) throws Exception {
         Instant deadline = Instant.now().plusSeconds(10);
         while (Instant.now().isBefore(deadline)) {
-            List<String> lines = logLines();
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
             for (String l : lines.subList(Math.min(before, lines.size()), lines.size())) {
                 if (logFields(l).length != 15) {
                     continue; // a line still being written; read again

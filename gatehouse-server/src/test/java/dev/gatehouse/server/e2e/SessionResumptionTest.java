@@ -8,12 +8,10 @@ import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.e2e.MutualTlsTest.ConnectionLine;
 import dev.gatehouse.server.reload.ReloadResult;
 import dev.gatehouse.server.testing.Processes;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -234,23 +232,10 @@ class SessionResumptionTest {
                 "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 20);
         String out = r.all();
         String session = out.contains("\nReused, ") ? "Reused" : out.contains("\nNew, ") ? "New" : "none";
-        return new Handshake(out, session, awaitLine(log, before, clientPort, out));
-    }
-
-    private static ConnectionLine awaitLine(Path log, int before, int clientPort, String client) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(10);
-        while (Instant.now().isBefore(deadline)) {
-            List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
-            for (String l : lines.subList(Math.min(before, lines.size()), lines.size())) {
-                if (MutualTlsTest.logFields(l).length == 15) {
-                    ConnectionLine c = ConnectionLine.parse(l);
-                    if (c.clientPort() == clientPort) {
-                        return c;
-                    }
-                }
-            }
-            Thread.sleep(20);
+        try {
+            return new Handshake(out, session, MutualTlsTest.awaitConnectionLine(log, before, clientPort));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the client said: " + out, e);
         }
-        throw new AssertionError("no connection-log line of client port " + clientPort + "; the client said: " + client);
     }
 }
