@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -70,7 +71,7 @@ public class HeaderBenchmark {
 
     @Benchmark
     public List<Map.Entry<String, String>> perConnection() {
-        return IdentityHeaderValues.verified(mtls, ClientIdentity.of(path, true));
+        return IdentityHeaderValues.verified(mtls, ClientIdentity.of(path, true), path.toArray(new X509Certificate[0]));
     }
 
     @Benchmark

@@ -183,10 +183,10 @@ final class VerifyCommand implements Callable<Integer> {
                 return Main.EXIT_USAGE;
             }
             MutualAuthConfig mtls = l.mutualAuthentication();
-            if (mtls == null || mtls.mode() != MutualAuthConfig.MutualAuthMode.VERIFY) {
+            if (mtls == null || !mtls.verifies()) {
                 err.println("gatehouse verify: --listener " + listener + ": its mutual_authentication mode is "
                         + (mtls == null ? "off" : mtls.mode().name().toLowerCase(java.util.Locale.ROOT))
-                        + ", not verify: it does not verify client certificates");
+                        + ", not verify or optional: it does not verify client certificates");
                 return Main.EXIT_USAGE;
             }
             judged = RuntimeState.clientVerification(gateway, l);

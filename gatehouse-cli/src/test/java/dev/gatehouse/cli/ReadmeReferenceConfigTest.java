@@ -55,7 +55,7 @@ class ReadmeReferenceConfigTest {
         // What validate checks, first with the error as the failure message, then the command's exit code.
         GatewayConfig checked = ValidateCommand.check(config);
         assertThat(checked.listeners()).hasSize(1);
-        assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "blue", "green");
+        assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "blue", "green", "orders-grpc");
         assertThat(checked.trustStores()).containsOnlyKeys("partners", "targets");
         assertThat(Main.run("validate", "--config", config.toString())).isEqualTo(Main.EXIT_OK);
     }
@@ -152,6 +152,8 @@ class ReadmeReferenceConfigTest {
         Files.createDirectories(dir.resolve("logs"));
         partners.issue(IssueRequest.builder(IssuanceProfile.SERVER).commonName("api.example.com")
                 .subjectAltName(SubjectAltName.dns("api.example.com")).build()).writeTo(certs, "api", false);
+        partners.issue(IssueRequest.builder(IssuanceProfile.SERVER).commonName("partners.example.com")
+                .subjectAltName(SubjectAltName.dns("partners.example.com")).build()).writeTo(certs, "partners", false);
         partners.issue(IssueRequest.builder(IssuanceProfile.CLIENT).commonName("gatehouse-1").build())
                 .writeTo(certs, "gatehouse-client", false);
         partners.publishCrl(7);
@@ -162,7 +164,7 @@ class ReadmeReferenceConfigTest {
         new java.security.SecureRandom().nextBytes(ticketKey);
         Files.write(Files.createDirectories(dir.resolve("secrets")).resolve("tickets.key"), ticketKey);
         return new TreeSet<>(Set.of("certs/api.pem", "certs/api.key", "certs/gatehouse-client.pem",
-                "certs/gatehouse-client.key", "trust/partners-ca.pem", "trust/partners.crl", "trust/targets.pem",
-                "secrets/tickets.key"));
+                "certs/gatehouse-client.key", "certs/partners.pem", "certs/partners.key", "trust/partners-ca.pem",
+                "trust/partners.crl", "trust/targets.pem", "secrets/tickets.key"));
     }
 }

@@ -47,7 +47,8 @@ final class Bound {
         log.info("listener {} on {} ({}{})", l.name(), server.localAddress(),
                 l.protocol().name().toLowerCase(java.util.Locale.ROOT),
                 l.tls() == null ? "" : ", mutual authentication " + l.mutualAuthentication().mode()
-                        .name().toLowerCase(java.util.Locale.ROOT));
+                        .name().toLowerCase(java.util.Locale.ROOT) + ", "
+                        + dev.gatehouse.server.tls.TlsProvider.forListener(l.tls()).describe());
     }
 
     /** What a failed bind means and what to do about it, for the usual causes; else the error's own words. */

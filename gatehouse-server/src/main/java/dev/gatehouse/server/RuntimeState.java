@@ -11,10 +11,13 @@ import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
+import dev.gatehouse.server.config.ServerNameConfig;
 import dev.gatehouse.server.config.TargetGroupConfig;
 import dev.gatehouse.server.config.TrustStoreConfig;
+import dev.gatehouse.server.connection.ServerNames;
 import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.listener.ListenerRuntime;
+import dev.gatehouse.server.listener.ServerNamePolicy;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.observe.LogFile;
 import dev.gatehouse.server.target.TargetGroups;
@@ -80,8 +83,13 @@ public final class RuntimeState implements AutoCloseable {
                                      LogFile connectionLog) throws ConfigException {
         Set<String> clientStores = new HashSet<>();
         for (ListenerConfig l : config.listeners()) {
-            if (l.mutualAuthentication().mode() == MutualAuthMode.VERIFY) {
+            if (l.mutualAuthentication().verifies()) {
                 clientStores.add(l.mutualAuthentication().trustStore());
+            }
+            for (ServerNameConfig sn : l.serverNames()) {
+                if (sn.mutualAuthentication().verifies()) {
+                    clientStores.add(sn.mutualAuthentication().trustStore());
+                }
             }
         }
         Set<String> targetStores = new HashSet<>();
@@ -107,11 +115,28 @@ public final class RuntimeState implements AutoCloseable {
             for (ListenerConfig l : config.listeners()) {
                 ServerTls tls = null;
                 if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
-                    tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores), sessionPolicy(l));
+                    tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores),
+                            sessionPolicy(l.name(), l.mutualAuthentication()));
                     built.add(tls);
                 }
                 HttpStage http = HttpStage.create(config, l, groups, accessLog);
-                listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
+                if (tls == null || l.serverNames().isEmpty()) {
+                    listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
+                    continue;
+                }
+                java.util.List<ServerNamePolicy> policies = new java.util.ArrayList<>();
+                java.util.List<java.util.List<String>> names = new java.util.ArrayList<>();
+                policies.add(new ServerNamePolicy(l.name(), 0, tls, l.mutualAuthentication()));
+                for (ServerNameConfig sn : l.serverNames()) {
+                    ServerTls own = ServerTls.build(sn.tls() != null ? sn.tls() : l.tls(),
+                            judge(sn.mutualAuthentication(), stores),
+                            sessionPolicy(l.name() + "/" + String.join(",", sn.names()), sn.mutualAuthentication()));
+                    built.add(own);
+                    policies.add(new ServerNamePolicy(l.name() + "/" + sn.names().get(0), policies.size(), own,
+                            sn.mutualAuthentication()));
+                    names.add(sn.names());
+                }
+                listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections, policies, ServerNames.of(names)));
             }
             return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);
         } catch (ConfigException | RuntimeException e) {
@@ -138,18 +163,20 @@ public final class RuntimeState implements AutoCloseable {
         }
         TrustStore store = stores.get(mtls.trustStore());
         VerificationParameters params = clientParameters(mtls);
+        // HTTP failure pages: the handshake completes whatever the certificate; optional: none is needed.
+        boolean alert = mtls.failureResponse() == MutualAuthConfig.FailureResponse.ALERT;
         return ClientCertificateJudge.verifying(chain -> VERDICTS.verify(store, java.util.Arrays.asList(chain), params),
-                store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames());
+                store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames(),
+                alert && mtls.mode() == MutualAuthMode.VERIFY, alert);
     }
 
     /**
-     * What a resumed session must have been made under: the listener and its mutual-authentication policy
-     * (mode, trust store, parameters; not where in the file they are written, nor header names). A session
-     * made under another policy is not resumed.
+     * What a resumed session must have been made under: the listener (and the server names of a
+     * {@code server_names} entry) and its mutual-authentication policy (mode, trust store, parameters; not
+     * where in the file they are written, nor header names). A session made under another is not resumed.
      */
-    private static String sessionPolicy(ListenerConfig l) {
-        MutualAuthConfig m = l.mutualAuthentication();
-        return String.join("\n", l.name(), m.mode().name(), String.valueOf(m.trustStore()),
+    private static String sessionPolicy(String scope, MutualAuthConfig m) {
+        return String.join("\n", scope, m.mode().name(), String.valueOf(m.trustStore()),
                 "ignore_expiry=" + m.ignoreClientCertificateExpiry(), "trust_unverified=" + m.trustUnverifiedIdentity());
     }
 
@@ -171,7 +198,7 @@ public final class RuntimeState implements AutoCloseable {
     public static ClientVerification clientVerification(GatewayConfig config, ListenerConfig listener)
             throws ConfigException {
         MutualAuthConfig mtls = listener.mutualAuthentication();
-        if (mtls == null || mtls.mode() != MutualAuthMode.VERIFY) {
+        if (mtls == null || !mtls.verifies()) {
             throw new IllegalArgumentException("listener " + listener.name() + " does not verify client certificates");
         }
         TrustStoreConfig ts = config.trustStores().get(mtls.trustStore());

@@ -18,6 +18,7 @@ import java.util.List;
  * @param http2                 {@code http2}; {@link ListenerHttp2#DEFAULTS} when absent
  * @param at                    where the listener is defined
  * @param addressAt             where its {@code address} is (errors about binding it name this line)
+ * @param serverNames           {@code server_names}: TLS policies by SNI (empty: the listener's for every name)
  */
 public record ListenerConfig(
         String name,
@@ -30,12 +31,22 @@ public record ListenerConfig(
         ListenerTimeouts timeouts,
         ListenerHttp2 http2,
         ConfigLocation at,
-        ConfigLocation addressAt) {
+        ConfigLocation addressAt,
+        List<ServerNameConfig> serverNames) {
 
     public ListenerConfig {
+        serverNames = List.copyOf(serverNames);
         List<RuleConfig> sorted = new ArrayList<>(rules);
         sorted.sort(Comparator.comparingInt(RuleConfig::priority));
         rules = List.copyOf(sorted);
+    }
+
+    /** A listener without {@code server_names}. */
+    public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
+                          MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
+                          ListenerTimeouts timeouts, ListenerHttp2 http2, ConfigLocation at, ConfigLocation addressAt) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts, http2, at, addressAt,
+                List.of());
     }
 
     /** A listener not read from a file: its address is located at the listener. */

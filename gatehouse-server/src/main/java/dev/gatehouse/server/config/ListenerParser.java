@@ -1,6 +1,8 @@
 package dev.gatehouse.server.config;
 
 import dev.gatehouse.server.config.ListenerConfig.ListenerProtocol;
+import dev.gatehouse.server.config.MutualAuthConfig.FailureResponse;
+import dev.gatehouse.server.config.MutualAuthConfig.ForwardFormat;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
 import dev.gatehouse.server.config.TlsConfig.TlsPolicy;
@@ -21,9 +23,15 @@ final class ListenerParser {
     private static final Map<String, ListenerProtocol> PROTOCOLS =
             TargetGroupParser.choices("https", ListenerProtocol.HTTPS, "http", ListenerProtocol.HTTP);
     private static final Map<String, TlsPolicy> POLICIES =
-            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY);
+            TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY,
+                    "tls12-legacy", TlsPolicy.TLS12_LEGACY);
     private static final Map<String, MutualAuthMode> MODES = TargetGroupParser.choices(
-            "off", MutualAuthMode.OFF, "passthrough", MutualAuthMode.PASSTHROUGH, "verify", MutualAuthMode.VERIFY);
+            "off", MutualAuthMode.OFF, "passthrough", MutualAuthMode.PASSTHROUGH, "optional", MutualAuthMode.OPTIONAL,
+            "verify", MutualAuthMode.VERIFY);
+    private static final Map<String, ForwardFormat> FORWARD_FORMATS = TargetGroupParser.choices(
+            "alb", ForwardFormat.ALB, "xfcc", ForwardFormat.XFCC, "rfc9440", ForwardFormat.RFC9440);
+    private static final Map<String, FailureResponse> FAILURE_RESPONSES = TargetGroupParser.choices(
+            "alert", FailureResponse.ALERT, "http", FailureResponse.HTTP);
 
     private final Path baseDir;
     private final Set<String> trustStores;
@@ -48,7 +56,7 @@ final class ListenerParser {
     ListenerConfig parse(ConfigNode node) throws ConfigException {
         ConfigMapping map = node.mapping("a listener (a mapping with address and default_action)",
                 "name", "address", "protocol", "proxy_protocol", "tls", "mutual_authentication", "rules",
-                "default_action", "timeouts", "http2");
+                "default_action", "timeouts", "http2", "server_names");
 
         ConfigNode addressNode = map.required("address", "host:port, e.g. 0.0.0.0:8443");
         TargetAddress address = TargetGroupParser.address(addressNode, 0);
@@ -106,11 +114,24 @@ final class ListenerParser {
             return mutualNode == null ? MutualAuthConfig.off(node.at()) : mutualAuthentication(mutualNode, listenerProtocol);
         });
 
+        List<ServerNameConfig> serverNames = List.of();
+        ConfigNode serverNamesNode = map.optional("server_names");
+        if (serverNamesNode != null) {
+            if (protocol != ListenerProtocol.HTTPS) {
+                problems.attempt(() -> {
+                    throw serverNamesNode.fail("not allowed on an http listener (expected: protocol: https, or no server_names)");
+                });
+            } else if (tls != null) {
+                TlsConfig listenerTls = tls;
+                serverNames = problems.attempt(() -> serverNames(serverNamesNode, listenerTls, listenerProtocol));
+            }
+        }
+
         List<RuleConfig> rules = List.of();
         ConfigNode rulesNode = map.optional("rules");
-        if (rulesNode != null && mutualAuth != null) {
+        if (rulesNode != null && mutualAuth != null && serverNames != null) {
             // Whether client-certificate conditions are allowed depends on the mode: without a mode, not judged.
-            rules = ruleParser.rules(rulesNode, mutualAuth, problems);
+            rules = ruleParser.rules(rulesNode, identitySource(mutualAuth, serverNames), problems);
         }
         ActionConfig defaultAction = problems.attempt(() -> ruleParser.action(
                 map.required("default_action", "an action: forward, fixed_response, redirect or deny")));
@@ -118,15 +139,17 @@ final class ListenerParser {
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
         if (timeoutsNode != null) {
-            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head and/or request_body",
-                    "idle", "request_head", "request_body");
+            ConfigMapping t = timeoutsNode.mapping("a mapping with idle, request_head, request_body and/or tunnel_idle",
+                    "idle", "request_head", "request_body", "tunnel_idle");
             ConfigNode idle = t.optional("idle");
             ConfigNode head = t.optional("request_head");
             ConfigNode body = t.optional("request_body");
+            ConfigNode tunnel = t.optional("tunnel_idle");
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false),
-                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false));
+                    body == null ? ListenerTimeouts.DEFAULTS.requestBody() : body.duration(false),
+                    tunnel == null ? ListenerTimeouts.DEFAULTS.tunnelIdle() : tunnel.duration(false));
         }
         ListenerHttp2 http2 = ListenerHttp2.DEFAULTS;
         ConfigNode http2Node = map.optional("http2");
@@ -141,7 +164,7 @@ final class ListenerParser {
             return null;
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
-                timeouts, http2, node.at(), addressNode.at());
+                timeouts, http2, node.at(), addressNode.at(), serverNames);
         earlier.add(listener);
         return listener;
     }
@@ -162,27 +185,25 @@ final class ListenerParser {
     }
 
     private TlsConfig tls(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "session_resumption");
-        ConfigNode certificatesNode = map.required("certificates", "a list of {certificate, private_key}");
-        List<ConfigNode> items = certificatesNode.list("a list of {certificate, private_key}");
-        if (items.isEmpty()) {
-            throw certificatesNode.fail("empty list (expected: at least one {certificate, private_key})");
-        }
-        List<CertificateKeyPair> pairs = new ArrayList<>();
-        for (ConfigNode item : items) {
-            ConfigMapping pair = item.mapping("a mapping with certificate and private_key", "certificate", "private_key");
-            ConfigNode certificate = pair.required("certificate", "a PEM certificate chain file, leaf first");
-            ConfigNode privateKey = pair.required("private_key", "a PEM private key file");
-            pairs.add(new CertificateKeyPair(certificate.readableFile(baseDir), certificate.at(),
-                    privateKey.readableFile(baseDir), privateKey.at()));
-        }
+        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers",
+                "session_resumption");
+        List<CertificateKeyPair> pairs = certificates(map.required("certificates", "a list of {certificate, private_key}"));
         TlsPolicy policy = TlsPolicy.TLS12_AND_13;
         ConfigNode policyNode = map.optional("policy");
         if (policyNode != null) {
             policy = policyNode.choice("policy", POLICIES);
         }
-        ConfigNode resumption = map.optional("session_resumption");
-        return new TlsConfig(pairs, policy, resumption == null ? null : sessionResumption(resumption));
+        ConfigNode resumptionNode = map.optional("session_resumption");
+        SessionResumptionConfig resumption = resumptionNode == null ? null : sessionResumption(resumptionNode);
+        ConfigNode ciphersNode = map.optional("ciphers");
+        if (ciphersNode == null) {
+            return new TlsConfig(pairs, policy, policy.tls12Suites(), resumption);
+        }
+        if (policy == TlsPolicy.TLS13_ONLY) {
+            throw ciphersNode.fail("TLS 1.2 cipher suites with policy tls13-only (expected: no ciphers, or a policy"
+                    + " with TLS 1.2)");
+        }
+        return new TlsConfig(pairs, policy, ciphers(ciphersNode), resumption);
     }
 
     private SessionResumptionConfig sessionResumption(ConfigNode node) throws ConfigException {
@@ -200,9 +221,114 @@ final class ListenerParser {
                 keys == null ? null : keys.readableFile(baseDir), keys == null ? null : keys.at());
     }
 
+    private List<CertificateKeyPair> certificates(ConfigNode certificatesNode) throws ConfigException {
+        List<ConfigNode> items = certificatesNode.list("a list of {certificate, private_key}");
+        if (items.isEmpty()) {
+            throw certificatesNode.fail("empty list (expected: at least one {certificate, private_key})");
+        }
+        List<CertificateKeyPair> pairs = new ArrayList<>();
+        for (ConfigNode item : items) {
+            ConfigMapping pair = item.mapping("a mapping with certificate and private_key", "certificate", "private_key");
+            ConfigNode certificate = pair.required("certificate", "a PEM certificate chain file, leaf first");
+            ConfigNode privateKey = pair.required("private_key", "a PEM private key file");
+            pairs.add(new CertificateKeyPair(certificate.readableFile(baseDir), certificate.at(),
+                    privateKey.readableFile(baseDir), privateKey.at()));
+        }
+        return pairs;
+    }
+
+    /** A server name: an exact DNS name, or {@code *.} and one, lower-case. */
+    private static final java.util.regex.Pattern SERVER_NAME = java.util.regex.Pattern.compile(
+            "(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
+
+    /**
+     * {@code server_names}: each entry's names (no name in two entries), its certificates (the listener's TLS
+     * policy applies) and its mutual authentication.
+     */
+    private List<ServerNameConfig> serverNames(ConfigNode node, TlsConfig listenerTls, ListenerProtocol protocol)
+            throws ConfigException {
+        List<ConfigNode> items = node.list("a list of {names, certificates, mutual_authentication}");
+        Map<String, ConfigLocation> seen = new HashMap<>();
+        List<ServerNameConfig> entries = new ArrayList<>();
+        for (ConfigNode item : items) {
+            ConfigMapping map = item.mapping("a mapping with names and mutual_authentication",
+                    "names", "certificates", "mutual_authentication");
+            ConfigNode namesNode = map.required("names", "a list of server names such as partners.example.com"
+                    + " or *.partners.example.com");
+            List<String> names = new ArrayList<>();
+            for (String raw : namesNode.strings("a server name")) {
+                String name = raw.strip().toLowerCase(Locale.ROOT);
+                if (!SERVER_NAME.matcher(name).matches() || name.length() > 253) {
+                    throw namesNode.fail("'" + raw + "' is not a server name (expected: a DNS name such as"
+                            + " partners.example.com, or *. and one, such as *.partners.example.com)");
+                }
+                ConfigLocation earlier = seen.putIfAbsent(name, namesNode.at());
+                if (earlier != null) {
+                    throw namesNode.fail("'" + name + "' is already named at line " + earlier.line()
+                            + " (expected: each server name in one entry)");
+                }
+                names.add(name);
+            }
+            ConfigNode certificatesNode = map.optional("certificates");
+            TlsConfig tls = certificatesNode == null ? null
+                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites());
+            ConfigNode mutualNode = map.optional("mutual_authentication");
+            MutualAuthConfig mutual = mutualNode == null ? MutualAuthConfig.off(item.at())
+                    : mutualAuthentication(mutualNode, protocol);
+            entries.add(new ServerNameConfig(names, tls, mutual, item.at()));
+        }
+        return entries;
+    }
+
+    /**
+     * The mutual authentication that decides whether the listener's rules may use client-certificate
+     * conditions: the first of the listener's and its server names' that verifies, else the first that
+     * trusts unverified identities, else the listener's own.
+     */
+    private static MutualAuthConfig identitySource(MutualAuthConfig listener, List<ServerNameConfig> serverNames) {
+        List<MutualAuthConfig> all = new ArrayList<>();
+        all.add(listener);
+        serverNames.forEach(s -> all.add(s.mutualAuthentication()));
+        for (MutualAuthConfig m : all) {
+            if (m.verifies()) {
+                return m;
+            }
+        }
+        for (MutualAuthConfig m : all) {
+            if (m.trustUnverifiedIdentity()) {
+                return m;
+            }
+        }
+        return listener;
+    }
+
+    /** {@code tls.ciphers}: TLS 1.2 suites by OpenSSL name, a list or one string separated by colons. */
+    private static List<String> ciphers(ConfigNode node) throws ConfigException {
+        String expected = "TLS 1.2 cipher suites by OpenSSL name, such as [ECDHE-ECDSA-AES128-GCM-SHA256, AES128-SHA256]";
+        List<ConfigNode> items = node.isList() ? node.list(expected) : List.of(node);
+        List<String> suites = new ArrayList<>();
+        for (ConfigNode item : items) {
+            for (String name : item.string(expected).split(":")) {
+                String iana = TlsCipherSuites.iana(name.trim());
+                if (iana == null) {
+                    throw item.fail("unknown cipher suite '" + name.trim() + "' (expected: one of "
+                            + String.join(", ", TlsCipherSuites.openSslNames()) + ")");
+                }
+                if (!suites.contains(iana)) {
+                    suites.add(iana);
+                }
+            }
+        }
+        if (suites.isEmpty()) {
+            throw node.fail("empty (expected: " + expected + ")");
+        }
+        return suites;
+    }
+
     private MutualAuthConfig mutualAuthentication(ConfigNode node, ListenerProtocol protocol) throws ConfigException {
         ConfigMapping map = node.mapping("a mapping with mode", "mode", "trust_store", "ignore_client_certificate_expiry",
-                "advertise_trust_store_ca_names", "header_names", "trust_unverified_identity");
+                "advertise_trust_store_ca_names", "header_names", "trust_unverified_identity", "forward",
+                "failure_response");
         MutualAuthMode mode = MutualAuthMode.OFF;
         ConfigNode modeNode = map.optional("mode");
         if (modeNode != null) {
@@ -216,11 +342,12 @@ final class ListenerParser {
 
         String trustStore = null;
         ConfigNode trustStoreNode = map.optional("trust_store");
-        if (mode == MutualAuthMode.VERIFY) {
+        if (mode == MutualAuthMode.VERIFY || mode == MutualAuthMode.OPTIONAL) {
             trustStore = TargetGroupParser.trustStoreReference(
-                    map.required("trust_store", "the name of a trust store in verify mode"), trustStores);
+                    map.required("trust_store", "the name of a trust store in verify and optional mode"), trustStores);
         } else if (trustStoreNode != null) {
-            throw trustStoreNode.fail("only used in verify mode (expected: mode: verify, or no trust_store)");
+            throw trustStoreNode.fail("only used in verify and optional mode (expected: mode: verify or optional,"
+                    + " or no trust_store)");
         }
 
         boolean ignoreExpiry = verifyOnlyFlag(map, "ignore_client_certificate_expiry", mode);
@@ -240,7 +367,41 @@ final class ListenerParser {
         if (headersNode != null) {
             headerNames = headerNames(headersNode);
         }
-        return new MutualAuthConfig(mode, trustStore, ignoreExpiry, advertise, headerNames, trustUnverified, node.at());
+
+        List<ForwardFormat> forward = List.of(ForwardFormat.ALB);
+        ConfigNode forwardNode = map.optional("forward");
+        if (forwardNode != null) {
+            if (mode == MutualAuthMode.OFF) {
+                throw forwardNode.fail("no client certificate is requested in mode off (expected: mode passthrough,"
+                        + " optional or verify, or no forward)");
+            }
+            List<ForwardFormat> formats = new ArrayList<>();
+            List<ConfigNode> items = forwardNode.isList() ? forwardNode.list("a list of alb, xfcc, rfc9440")
+                    : List.of(forwardNode);
+            if (items.isEmpty()) {
+                throw forwardNode.fail("empty list (expected: at least one of alb, xfcc, rfc9440)");
+            }
+            for (ConfigNode item : items) {
+                ForwardFormat format = item.choice("forward format", FORWARD_FORMATS);
+                if (formats.contains(format)) {
+                    throw item.fail("'" + item.text("a format") + "' is listed twice (expected: each format once)");
+                }
+                formats.add(format);
+            }
+            forward = formats;
+        }
+
+        FailureResponse failureResponse = FailureResponse.ALERT;
+        ConfigNode failureNode = map.optional("failure_response");
+        if (failureNode != null) {
+            failureResponse = failureNode.choice("failure_response", FAILURE_RESPONSES);
+            if (failureResponse == FailureResponse.HTTP && mode != MutualAuthMode.VERIFY && mode != MutualAuthMode.OPTIONAL) {
+                throw failureNode.fail("http failure pages need a verified certificate (expected: mode verify or"
+                        + " optional, or failure_response: alert)");
+            }
+        }
+        return new MutualAuthConfig(mode, trustStore, ignoreExpiry, advertise, headerNames, trustUnverified, forward,
+                failureResponse, node.at());
     }
 
     private static boolean verifyOnlyFlag(ConfigMapping map, String key, MutualAuthMode mode) throws ConfigException {
@@ -249,8 +410,8 @@ final class ListenerParser {
             return false;
         }
         boolean value = flag.bool();
-        if (value && mode != MutualAuthMode.VERIFY) {
-            throw flag.fail("only used in verify mode (expected: false, or mode: verify)");
+        if (value && mode != MutualAuthMode.VERIFY && mode != MutualAuthMode.OPTIONAL) {
+            throw flag.fail("only used in verify and optional mode (expected: false, or mode: verify or optional)");
         }
         return value;
     }

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param name          its key
  * @param protocol      {@code protocol}: http (default) or https
+ * @param protocolVersion {@code protocol_version}: http1 (default), http2 or grpc
  * @param targets       {@code targets}: at least one {@code host:port}
  * @param loadBalancing {@code load_balancing}: round_robin (default) or least_outstanding_requests
  * @param healthCheck   {@code health_check}, or {@code null} for none (every target is healthy)
@@ -18,6 +19,7 @@ import java.util.List;
 public record TargetGroupConfig(
         String name,
         TargetProtocol protocol,
+        ProtocolVersion protocolVersion,
         List<TargetAddress> targets,
         LoadBalancing loadBalancing,
         HealthCheckConfig healthCheck,
@@ -29,16 +31,41 @@ public record TargetGroupConfig(
         targets = List.copyOf(targets);
     }
 
+    /** A group of {@code protocol_version: http1}. */
+    public TargetGroupConfig(String name, TargetProtocol protocol, List<TargetAddress> targets,
+                             LoadBalancing loadBalancing, HealthCheckConfig healthCheck, TargetTlsConfig tls,
+                             TargetTimeouts timeouts, ConfigLocation at) {
+        this(name, protocol, ProtocolVersion.HTTP1, targets, loadBalancing, healthCheck, tls, timeouts, at);
+    }
+
     public enum TargetProtocol { HTTP, HTTPS }
+
+    /**
+     * {@code protocol_version}: how requests travel to the targets. {@code HTTP1}: HTTP/1.1 on pooled
+     * keep-alive connections. {@code HTTP2}: HTTP/2 (ALPN {@code h2} over TLS, prior knowledge in clear),
+     * streams multiplexed on pooled connections, trailers both ways. {@code GRPC}: HTTP/2 as well, and
+     * the errors Gatehouse answers itself are gRPC statuses.
+     */
+    public enum ProtocolVersion {
+        HTTP1, HTTP2, GRPC;
+
+        /** Whether requests travel over HTTP/2. */
+        public boolean http2() {
+            return this != HTTP1;
+        }
+    }
 
     public enum LoadBalancing { ROUND_ROBIN, LEAST_OUTSTANDING_REQUESTS }
 
     /**
      * {@code health_check}: {@code path} (default /), {@code interval} (10s), {@code timeout} (5s),
-     * {@code healthy_threshold} (3), {@code unhealthy_threshold} (2), {@code success_codes} ("200-399").
+     * {@code healthy_threshold} (3), {@code unhealthy_threshold} (2), {@code success_codes} ("200-399");
+     * {@code protocol} http (default) or grpc: gRPC's health protocol ({@code grpc.health.v1.Health/Check}
+     * of {@code service}, default "", the whole server), for http2 and grpc groups.
      */
     public record HealthCheckConfig(String path, Duration interval, Duration timeout, int healthyThreshold,
-                                    int unhealthyThreshold, StatusCodes successCodes, ConfigLocation at) {}
+                                    int unhealthyThreshold, StatusCodes successCodes, boolean grpc, String service,
+                                    ConfigLocation at) {}
 
     /**
      * {@code success_codes}: status codes and ranges such as {@code 200-299,302}, read once here.

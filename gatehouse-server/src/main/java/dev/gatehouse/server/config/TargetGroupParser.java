@@ -3,6 +3,7 @@ package dev.gatehouse.server.config;
 import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
 import dev.gatehouse.server.config.TargetGroupConfig.StatusCodes;
 import dev.gatehouse.server.config.TargetGroupConfig.LoadBalancing;
+import dev.gatehouse.server.config.TargetGroupConfig.ProtocolVersion;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetProtocol;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts;
 import dev.gatehouse.server.config.TargetGroupConfig.TargetTlsConfig;
@@ -17,6 +18,9 @@ import java.util.Set;
 /** Reads one entry of {@code target_groups} into a {@link TargetGroupConfig}. */
 final class TargetGroupParser {
     private static final Map<String, TargetProtocol> PROTOCOLS = choices("http", TargetProtocol.HTTP, "https", TargetProtocol.HTTPS);
+    private static final Map<String, ProtocolVersion> PROTOCOL_VERSIONS = choices(
+            "http1", ProtocolVersion.HTTP1, "http2", ProtocolVersion.HTTP2, "grpc", ProtocolVersion.GRPC);
+    private static final Map<String, Boolean> HEALTH_PROTOCOLS = choices("http", false, "grpc", true);
     private static final Map<String, LoadBalancing> LOAD_BALANCING = choices(
             "round_robin", LoadBalancing.ROUND_ROBIN, "least_outstanding_requests", LoadBalancing.LEAST_OUTSTANDING_REQUESTS);
 
@@ -25,12 +29,18 @@ final class TargetGroupParser {
     static TargetGroupConfig parse(String name, ConfigNode node, Path baseDir, Set<String> trustStores)
             throws ConfigException {
         ConfigMapping map = node.mapping("a target group (a mapping with targets)",
-                "protocol", "targets", "load_balancing", "health_check", "tls", "timeouts");
+                "protocol", "protocol_version", "targets", "load_balancing", "health_check", "tls", "timeouts");
 
         TargetProtocol protocol = TargetProtocol.HTTP;
         ConfigNode protocolNode = map.optional("protocol");
         if (protocolNode != null) {
             protocol = protocolNode.choice("protocol", PROTOCOLS);
+        }
+
+        ProtocolVersion protocolVersion = ProtocolVersion.HTTP1;
+        ConfigNode versionNode = map.optional("protocol_version");
+        if (versionNode != null) {
+            protocolVersion = versionNode.choice("protocol version", PROTOCOL_VERSIONS);
         }
 
         ConfigNode targetsNode = map.required("targets", "a list of host:port");
@@ -54,7 +64,7 @@ final class TargetGroupParser {
         }
 
         ConfigNode healthNode = map.optional("health_check");
-        HealthCheckConfig healthCheck = healthNode == null ? null : healthCheck(healthNode);
+        HealthCheckConfig healthCheck = healthNode == null ? null : healthCheck(healthNode, protocolVersion);
 
         TargetTlsConfig tls = null;
         ConfigNode tlsNode = map.optional("tls");
@@ -78,7 +88,7 @@ final class TargetGroupParser {
                     connect == null ? TargetTimeouts.DEFAULTS.connect() : connect.duration(false),
                     response == null ? TargetTimeouts.DEFAULTS.response() : response.duration(false));
         }
-        return new TargetGroupConfig(name, protocol, targets, loadBalancing, healthCheck, tls, timeouts, node.at());
+        return new TargetGroupConfig(name, protocol, protocolVersion, targets, loadBalancing, healthCheck, tls, timeouts, node.at());
     }
 
     /** A {@code host:port} with a port of at least {@code minPort}. */
@@ -96,9 +106,26 @@ final class TargetGroupParser {
         return address;
     }
 
-    private static HealthCheckConfig healthCheck(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a health check (a mapping)", "path", "interval", "timeout",
-                "healthy_threshold", "unhealthy_threshold", "success_codes");
+    private static HealthCheckConfig healthCheck(ConfigNode node, ProtocolVersion version) throws ConfigException {
+        ConfigMapping map = node.mapping("a health check (a mapping)", "protocol", "service", "path", "interval",
+                "timeout", "healthy_threshold", "unhealthy_threshold", "success_codes");
+        boolean grpc = false;
+        ConfigNode protocolNode = map.optional("protocol");
+        if (protocolNode != null) {
+            grpc = protocolNode.choice("health check protocol", HEALTH_PROTOCOLS);
+            if (grpc && !version.http2()) {
+                throw protocolNode.fail("grpc health checks need HTTP/2 (expected: protocol_version: grpc or http2 "
+                        + "on the target group, or protocol: http)");
+            }
+        }
+        ConfigNode serviceNode = map.optional("service");
+        String service = "";
+        if (serviceNode != null) {
+            if (!grpc) {
+                throw serviceNode.fail("only for gRPC health checks (expected: protocol: grpc, or no service)");
+            }
+            service = serviceNode.text("a gRPC service name, or \"\" for the whole server").strip();
+        }
         String path = "/";
         ConfigNode pathNode = map.optional("path");
         if (pathNode != null) {
@@ -129,7 +156,7 @@ final class TargetGroupParser {
                 throw codesNode.fail(e.getMessage() + " (expected: status codes 100-599 such as \"200\" or \"200-299,302\")");
             }
         }
-        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, node.at());
+        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, grpc, service, node.at());
     }
 
     private static TargetTlsConfig tls(ConfigNode node, Path baseDir, Set<String> trustStores) throws ConfigException {

@@ -21,14 +21,26 @@ import java.util.Map;
  * @param identity         the client's certificate identity for rules: verified in verify mode; in
  *                         passthrough mode unverified ({@link ClientIdentity#verified()} false) and only
  *                         when the listener says {@code trust_unverified_identity: true}; else {@code null}
+ * @param serverName       the TLS policy of the listener's {@code server_names} that the handshake's SNI
+ *                         selected, or {@code null} when the listener has no {@code server_names} (every
+ *                         host is served); a request for a host of another policy gets 421
+ * @param refusal          why the client certificate was refused when the listener answers that with HTTP
+ *                         ({@code failure_response: http}): every request gets this 495/496; else {@code null}
  */
 public record ConnectionInfo(String traceId, InetSocketAddress client, InetSocketAddress local, boolean tls,
                              List<Map.Entry<String, String>> identityHeaders, String clientSubject,
-                             ClientIdentity identity) {
+                             ClientIdentity identity, ServerNames.Selection serverName, CertificateRefusal refusal) {
     public static final AttributeKey<ConnectionInfo> KEY = AttributeKey.valueOf(ConnectionInfo.class, "info");
 
     public ConnectionInfo {
         identityHeaders = List.copyOf(identityHeaders);
+    }
+
+    /** A connection on a listener without {@code server_names} whose certificate (if any) was not refused. */
+    public ConnectionInfo(String traceId, InetSocketAddress client, InetSocketAddress local, boolean tls,
+                          List<Map.Entry<String, String>> identityHeaders, String clientSubject,
+                          ClientIdentity identity) {
+        this(traceId, client, local, tls, identityHeaders, clientSubject, identity, null, null);
     }
 
     /** A connection without a certificate identity. */

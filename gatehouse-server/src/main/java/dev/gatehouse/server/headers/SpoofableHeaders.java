@@ -3,6 +3,7 @@ package dev.gatehouse.server.headers;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.IdentityHeader;
 import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.ServerNameConfig;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,7 +15,8 @@ import java.util.Set;
 
 /**
  * The request headers that could carry a client identity, which a client must never be able to supply:
- * the identity header names of every listener of the configuration (defaults and renames), and whole
+ * the identity header names of every listener of the configuration (defaults and renames, those of its
+ * {@code server_names} too), and whole
  * families of names that other proxies and servers use to forward a client certificate or its verdict
  * ({@link #FAMILIES}). Names compare case-insensitively with {@code _} and {@code -} alike (some servers
  * fold the two). Computed once per configuration.
@@ -86,6 +88,9 @@ public final class SpoofableHeaders {
         }
         for (ListenerConfig l : config.listeners()) {
             exact.addAll(l.mutualAuthentication().headerNames().values());
+            for (ServerNameConfig sn : l.serverNames()) {
+                exact.addAll(sn.mutualAuthentication().headerNames().values());
+            }
         }
         for (String name : exact) {
             Node n = add(root, name);

@@ -69,6 +69,13 @@ final class Exchange {
     /** An interim (1xx) response head arrived without its end: drop its end too. */
     boolean skipInformationalEnd;
 
+    /** A WebSocket opening handshake (HTTP/1.1 Upgrade, or HTTP/2 extended CONNECT): a {@link Tunnel} if accepted. */
+    boolean websocket;
+    /** A gRPC call ({@code content-type: application/grpc...}): Gatehouse's own answers are gRPC statuses. */
+    boolean grpc;
+    /** The call's {@code grpc-timeout} in milliseconds, or -1 when it has none. */
+    long grpcTimeoutMillis = -1;
+
     TargetGroup group;
     Target target;
     int attempts;

@@ -84,7 +84,8 @@ public final class Http2Limits {
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(maxConcurrentStreams)
                         .initialWindowSize(streamWindow)
-                        .maxHeaderListSize(maxHead))
+                        .maxHeaderListSize(maxHead)
+                        .connectProtocolEnabled(true)) // RFC 8441: WebSocket over HTTP/2
                 .gracefulShutdownTimeoutMillis(gracefulShutdownMillis)
                 .build();
     }

@@ -96,6 +96,7 @@ public final class HttpStage {
     private final long idleNanos;
     private final long headNanos;
     private final long bodyNanos;
+    private final long tunnelIdleNanos;
     private final int maxConcurrentStreams;
     private final long shutdownMillis;
     private final LongAdder inFlight = new LongAdder();
@@ -111,6 +112,7 @@ public final class HttpStage {
         this.idleNanos = listener.timeouts().idle().toNanos();
         this.headNanos = listener.timeouts().requestHead().toNanos();
         this.bodyNanos = listener.timeouts().requestBody().toNanos();
+        this.tunnelIdleNanos = listener.timeouts().tunnelIdle().toNanos();
         this.maxConcurrentStreams = listener.http2().maxConcurrentStreams();
         this.shutdownMillis = config.shutdownTimeout().toMillis();
         this.connections = new DefaultChannelGroup("http-" + listener.name(), GlobalEventExecutor.INSTANCE);
@@ -230,6 +232,11 @@ public final class HttpStage {
      */
     public int inFlight() {
         return (int) inFlight.sum();
+    }
+
+    /** {@code timeouts.tunnel_idle} of the listener. */
+    long tunnelIdleNanos() {
+        return tunnelIdleNanos;
     }
 
     SpoofableHeaders spoofable() {

@@ -58,6 +58,25 @@ final class LocalResponses {
         return resp;
     }
 
+    /**
+     * A gRPC call's error: {@code 200} with {@code grpc-status} and {@code grpc-message} and no body (a
+     * "trailers-only" response: on HTTP/2 one HEADERS frame that ends the stream).
+     *
+     * @param h2 whether the client is an HTTP/2 stream (HTTP/1.1 needs a {@code Content-Length})
+     */
+    static FullHttpResponse grpc(int grpcStatus, String message, boolean h2) {
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.EMPTY_BUFFER);
+        HttpHeaders headers = resp.headers();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, GrpcCalls.CONTENT_TYPE);
+        headers.setInt(GrpcCalls.STATUS, grpcStatus);
+        headers.set(GrpcCalls.MESSAGE, GrpcCalls.percentEncode(message));
+        if (!h2) {
+            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        }
+        return resp;
+    }
+
     /** The interim {@code 100 Continue} a target sent to a client that asked for it. */
     static FullHttpResponse continue100() {
         return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER);

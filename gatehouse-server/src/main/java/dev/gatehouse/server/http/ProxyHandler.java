@@ -1,8 +1,10 @@
 package dev.gatehouse.server.http;
 
+import dev.gatehouse.server.config.TargetGroupConfig.ProtocolVersion;
 import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.headers.BodyFraming;
 import dev.gatehouse.server.headers.ForwardedHeaders;
+import dev.gatehouse.server.headers.HopByHopHeaders;
 import dev.gatehouse.server.http.Exchange.State;
 import dev.gatehouse.server.observe.AccessLog;
 import dev.gatehouse.server.routing.Action;
@@ -16,11 +18,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -79,6 +83,8 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     /** The exchange in progress; {@code null} between requests. */
     private Exchange exchange;
+    /** The WebSocket tunnel this connection (or stream) became, or {@code null}. */
+    Tunnel tunnel;
     /** The connection (or stream) is closing: whatever still arrives is dropped. */
     private boolean closed;
 
@@ -121,6 +127,10 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (tunnel != null) {
+            tunnel.fromClient(msg);
+            return;
+        }
         if (!(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -134,6 +144,10 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (tunnel != null) {
+            tunnel.clientReadComplete();
+            return;
+        }
         Exchange ex = exchange;
         if (ex != null && ex.conn != null) {
             ex.conn.flush();
@@ -146,6 +160,9 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (tunnel != null && ctx.channel().isWritable()) {
+            tunnel.clientWritable();
+        }
         Exchange ex = exchange;
         if (ctx.channel().isWritable() && ex != null && ex.waitingClientWritable) {
             ex.waitingClientWritable = false;
@@ -162,6 +179,10 @@ final class ProxyHandler extends ChannelDuplexHandler {
             if (!h2 && !closed && exchange == null && inbound.isEmpty()) {
                 ctx.close();
             }
+            return;
+        }
+        if (evt instanceof IdleStateEvent && tunnel != null) {
+            tunnel.idle();
             return;
         }
         if (evt == HttpStage.REQUEST_BODY_TIMEOUT) {
@@ -214,7 +235,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
             TargetSide.drop(ex);
             if (ex.active) {
                 if (log.reason == null) {
-                    log.reason = "client closed the connection";
+                    log.reason = tunnel != null ? "tunnel closed by the client" : "client closed the connection";
                 }
                 endExchange(ex);
             }
@@ -288,6 +309,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
     private void startRequest(HttpRequest req) {
         Exchange ex = new Exchange(req, h2);
         exchange = ex;
+        GrpcCalls.recognise(ex, req.headers());
         stage.requestStarted();
         if (timeouts != null) {
             timeouts.requestStarted();
@@ -309,6 +331,21 @@ final class ProxyHandler extends ChannelDuplexHandler {
         HttpHeaders headers = req.headers();
         log.path = req.uri();
         log.host = headers.get(HttpHeaderNames.HOST);
+        if (info.refusal() != null) {
+            // failure_response: http: nothing of this connection is routed, whatever it asks for.
+            String accept = headers.get(HttpHeaderNames.ACCEPT);
+            ReferenceCountUtil.release(req);
+            respond(ex, CertificateRefusalPage.of(info.refusal(), accept, info.traceId()),
+                    "client certificate refused: " + info.refusal().code() + " (" + info.refusal().step() + ": "
+                            + info.refusal().detail() + ")");
+            return;
+        }
+        if (info.serverName() != null && !info.serverName().serves(log.host)) {
+            ReferenceCountUtil.release(req);
+            respondError(ex, HttpResponseStatus.MISDIRECTED_REQUEST, "host " + log.host
+                    + " is not served under the TLS policy this connection's server name selected");
+            return;
+        }
 
         Route route = stage.router().route(req, info);
         log.rule = route.name();
@@ -318,6 +355,18 @@ final class ProxyHandler extends ChannelDuplexHandler {
             forwarded.addTo(headers);
             ex.head = req;
             ex.group = f.pick();
+            if (ex.group.protocolVersion() == ProtocolVersion.GRPC) {
+                headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // gRPC servers expect it
+            }
+            if (ex.websocket) {
+                if (ex.group.protocolVersion().http2()) {
+                    ex.head = null;
+                    ReferenceCountUtil.release(req);
+                    respondError(ex, HttpResponseStatus.NOT_IMPLEMENTED, "WebSocket needs an http1 target group");
+                    return;
+                }
+                Tunnel.upgradeHeaders(headers);
+            }
             ex.state = State.CONNECTING;
             targetSide.connectTo(ex, ex.group.pick());
             return;
@@ -330,8 +379,9 @@ final class ProxyHandler extends ChannelDuplexHandler {
             String location = r.location(req, info);
             respond(ex, LocalResponses.of(HttpResponseStatus.valueOf(r.status()), null, new byte[0], location), null);
         } else if (action instanceof Action.Deny d) {
-            respond(ex, LocalResponses.deny(HttpResponseStatus.valueOf(d.status())),
-                    stage.router().denyReason(route, info));
+            String reason = stage.router().denyReason(route, info);
+            respond(ex, ex.grpc ? LocalResponses.grpc(GrpcCalls.PERMISSION_DENIED, reason, h2)
+                    : LocalResponses.deny(HttpResponseStatus.valueOf(d.status())), reason);
         }
     }
 
@@ -346,11 +396,17 @@ final class ProxyHandler extends ChannelDuplexHandler {
         boolean last = content instanceof LastHttpContent;
         if (last) {
             ex.requestComplete = true;
-            // Request trailers are never forwarded: they would reach the target past the header policy
-            // (identity headers, Host, framing), and targets that merge them into the headers exist.
+            // Request trailers reach HTTP/1.1 targets never: they would pass the header policy (identity
+            // headers, Host, framing), and targets that merge them into the headers exist. HTTP/2 targets
+            // keep trailers apart; they get them without anything spoofable or hop-by-hop.
             HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
             if (!trailers.isEmpty()) {
-                trailers.clear();
+                if (ex.group != null && ex.group.protocolVersion().http2()) {
+                    stage.spoofable().strip(trailers);
+                    HopByHopHeaders.strip(trailers);
+                } else {
+                    trailers.clear();
+                }
             }
         }
         if (ex.conn == null) {
@@ -404,10 +460,21 @@ final class ProxyHandler extends ChannelDuplexHandler {
         nextRequest();
     }
 
+    /** A tunnel ended: {@code last} goes to the client, whose connection (or stream) then ends. */
+    void endTunnel(Exchange ex, String reason, Object last) {
+        if (log.reason == null) {
+            log.reason = reason;
+        }
+        log.endNanos = System.nanoTime();
+        closing(ex);
+        writeLast(ex, last, true);
+    }
+
     // ---- responses written by Gatehouse ------------------------------------------------------------
 
     void respondError(Exchange ex, HttpResponseStatus status, String reason) {
-        respond(ex, LocalResponses.error(status, reason), reason);
+        respond(ex, ex.grpc ? LocalResponses.grpc(GrpcCalls.status(status, reason), reason, h2)
+                : LocalResponses.error(status, reason), reason);
     }
 
     /**

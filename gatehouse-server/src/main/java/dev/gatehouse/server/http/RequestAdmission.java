@@ -24,8 +24,10 @@ import java.util.Map;
  *   <li>A head the decoder could not read: {@code 414} (request line too long), {@code 431} (head too
  *       large) or {@code 400}; the connection closes.</li>
  *   <li>A header line longer than {@link HttpStage#MAX_LINE}: {@code 431}.</li>
- *   <li>{@code CONNECT}, and an HTTP/1.1 {@code Upgrade} other than {@code h2c}: {@code 501} (tunnels are
- *       not built; ignoring the {@code Upgrade} would leave the client waiting).</li>
+ *   <li>{@code CONNECT}, and an HTTP/1.1 {@code Upgrade} other than {@code h2c}: {@code 501} (ignoring
+ *       the {@code Upgrade} would leave the client waiting), except a WebSocket opening handshake
+ *       (HTTP/1.1 {@code Upgrade: websocket}, or HTTP/2 extended CONNECT with {@code :protocol websocket},
+ *       made an HTTP/1.1 one here): see {@link Tunnel}.</li>
  *   <li>How the body is framed is recorded on the {@link Exchange} before any header is removed: the
  *       forwarded head says exactly what the decoder read, whatever the client's {@code Connection}
  *       header named.</li>
@@ -80,14 +82,19 @@ final class RequestAdmission {
             return HEADER_TOO_LARGE;
         }
         if (HttpMethod.CONNECT.equals(req.method())) {
-            return CONNECT;
+            if (!h2 || !Tunnel.fromExtendedConnect(req, ex)) {
+                return CONNECT;
+            }
         }
         String upgrade = headers.get(HttpHeaderNames.UPGRADE);
         if (upgrade != null && !h2 && !"h2c".equalsIgnoreCase(upgrade.trim())) {
-            return UPGRADE;
+            if (!Tunnel.isWebSocketUpgrade(req, upgrade)) {
+                return UPGRADE;
+            }
+            ex.websocket = true;
         }
         ex.expectContinue = HttpUtil.is100ContinueExpected(req);
-        ex.chunked = HttpUtil.isTransferEncodingChunked(req);
+        ex.chunked = !ex.websocket && HttpUtil.isTransferEncodingChunked(req);
         ex.contentLength = ex.chunked ? -1 : HttpUtil.getContentLength(req, -1L);
 
         spoofable.strip(headers);

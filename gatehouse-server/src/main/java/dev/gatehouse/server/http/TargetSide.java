@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -31,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <h2>Response</h2>
  * Interim responses are dropped ({@code 100 Continue} is passed on when the client asked for it),
- * {@code 101} is refused; the head is re-framed for the client ({@link BodyFraming#clientResponse}) and
+ * {@code 101} is refused unless it accepts a WebSocket handshake (then the exchange becomes a
+ * {@link Tunnel}); the head is re-framed for the client ({@link BodyFraming#clientResponse}) and
  * the body streams through. The response timer runs from the end of the request to the response head.
  * A target that closes, resets or sends garbage gets {@code 502} written for it, or, once its response
  * started, the client connection (or stream) ends.
@@ -45,6 +47,9 @@ import java.util.concurrent.TimeUnit;
  * timeout, so the timer needs no object of its own.
  */
 final class TargetSide implements TargetListener, Runnable {
+    /** The reason of a {@code 504} for a target that did not accept the connection in time. */
+    static final String CONNECT_TIMEOUT = "target connect timeout";
+
     private final ProxyHandler handler;
 
     TargetSide(ProxyHandler handler) {
@@ -99,7 +104,7 @@ final class TargetSide implements TargetListener, Runnable {
         if (cause instanceof TargetTlsException tls) {
             handler.respondError(ex, HttpResponseStatus.BAD_GATEWAY, tls.getMessage());
         } else if (cause instanceof ConnectTimeoutException) {
-            handler.respondError(ex, HttpResponseStatus.GATEWAY_TIMEOUT, "target connect timeout");
+            handler.respondError(ex, HttpResponseStatus.GATEWAY_TIMEOUT, CONNECT_TIMEOUT);
         } else if (cause instanceof ConnectException) {
             handler.respondError(ex, HttpResponseStatus.BAD_GATEWAY, "target refused the connection");
         } else {
@@ -109,6 +114,10 @@ final class TargetSide implements TargetListener, Runnable {
 
     @Override
     public void targetRead(Object msg) {
+        if (handler.tunnel != null) {
+            handler.tunnel.fromTarget(msg);
+            return;
+        }
         Exchange ex = handler.in(State.STREAMING);
         if (ex == null || ex.conn == null) {
             ReferenceCountUtil.release(msg);
@@ -131,6 +140,13 @@ final class TargetSide implements TargetListener, Runnable {
                 return;
             }
             ex.cancelResponseTimer();
+            if (ex.group.protocolVersion().http2()) {
+                r.headers().remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+            }
+            if (code == 101 && ex.websocket) {
+                Tunnel.open(handler, ex, r).start();
+                return;
+            }
             if (code == 101) {
                 ReferenceCountUtil.release(msg);
                 handler.failExchange(ex, HttpResponseStatus.BAD_GATEWAY, "target switched protocols");
@@ -173,6 +189,10 @@ final class TargetSide implements TargetListener, Runnable {
 
     @Override
     public void targetReadComplete() {
+        if (handler.tunnel != null) {
+            handler.tunnel.targetReadComplete();
+            return;
+        }
         ChannelHandlerContext ctx = handler.ctx;
         ctx.flush();
         Exchange ex = handler.in(State.STREAMING);
@@ -187,6 +207,9 @@ final class TargetSide implements TargetListener, Runnable {
 
     @Override
     public void targetWritabilityChanged(boolean writable) {
+        if (handler.tunnel != null && writable) {
+            handler.tunnel.targetWritable();
+        }
         Exchange ex = handler.exchange();
         if (writable && ex != null && ex.waitingTargetWritable) {
             ex.waitingTargetWritable = false;
@@ -196,6 +219,13 @@ final class TargetSide implements TargetListener, Runnable {
 
     @Override
     public void targetClosed(Throwable cause) {
+        if (handler.tunnel != null) {
+            Exchange tunnelled = handler.exchange();
+            if (tunnelled != null && tunnelled.conn != null && tunnelled.state != State.CLOSED) {
+                handler.tunnel.targetClosed();
+            }
+            return;
+        }
         Exchange ex = handler.in(State.STREAMING);
         if (ex == null || ex.conn == null) {
             return;
@@ -216,6 +246,9 @@ final class TargetSide implements TargetListener, Runnable {
     void startResponseTimer(Exchange ex) {
         ex.cancelResponseTimer();
         long millis = ex.group.timeouts().response().toMillis();
+        if (ex.grpcTimeoutMillis >= 0) {
+            millis = Math.min(millis, ex.grpcTimeoutMillis);
+        }
         ex.responseTimer = handler.ctx.executor().schedule(this, millis, TimeUnit.MILLISECONDS);
     }
 

@@ -48,14 +48,16 @@ public final class JudgedConnections {
         final Channel channel;
         final String traceId;
         final ListenerRuntime acceptedWith;
+        final String policyId;
         final X509Certificate[] chain;
         ScheduledFuture<?> expiry;
         volatile boolean closing;
 
-        Judged(Channel channel, String traceId, ListenerRuntime acceptedWith, X509Certificate[] chain) {
+        Judged(Channel channel, String traceId, ListenerRuntime acceptedWith, String policyId, X509Certificate[] chain) {
             this.channel = channel;
             this.traceId = traceId;
             this.acceptedWith = acceptedWith;
+            this.policyId = policyId;
             this.chain = chain;
         }
     }
@@ -74,11 +76,12 @@ public final class JudgedConnections {
      * at the earliest expiry of the verified path. If the listener's state was replaced while the
      * handshake ran, judges it again at once.
      */
-    void register(Channel channel, String traceId, ListenerRuntime listener, X509Certificate[] chain, Verdict verdict) {
-        Judged j = new Judged(channel, traceId, listener, chain);
+    void register(Channel channel, String traceId, ListenerRuntime listener, ServerNamePolicy policy,
+                  X509Certificate[] chain, Verdict verdict) {
+        Judged j = new Judged(channel, traceId, listener, policy.id(), chain);
         open.put(channel, j);
         Instant expires = earliestExpiry(verdict != null && verdict.isSuccess() ? verdict.path() : List.of(chain),
-                listener.mutualAuthentication().ignoreClientCertificateExpiry());
+                policy.mutualAuthentication().ignoreClientCertificateExpiry());
         if (expires != null) {
             long delay = Math.max(0, expires.toEpochMilli() - System.currentTimeMillis()) + EXPIRY_SLACK_MILLIS;
             j.expiry = channel.eventLoop().schedule(() -> submit(j), delay, TimeUnit.MILLISECONDS);
@@ -148,7 +151,9 @@ public final class JudgedConnections {
         if (now == null || now.tls() == null) {
             return false; // listener removed or now plain http: the reload drains it
         }
-        ClientCertificateJudge judge = now.tls().judge();
+        // Judged under the policy it was accepted under; one a reload removed leaves its names to the listener's.
+        ServerNamePolicy policy = now.policy(j.policyId);
+        ClientCertificateJudge judge = (policy != null ? policy : now.defaultPolicy()).tls().judge();
         if (judge == null || !judge.verifies()) {
             return false; // mutual authentication no longer verifies: nothing to hold against the client
         }

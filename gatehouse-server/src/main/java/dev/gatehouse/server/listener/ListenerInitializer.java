@@ -3,6 +3,7 @@ package dev.gatehouse.server.listener;
 import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.connection.TraceIds;
 import dev.gatehouse.server.observe.ConnectionLog;
+import dev.gatehouse.server.tls.ServerTls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -56,12 +57,18 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         this.judged = judged;
     }
 
-    private static SslHandler sslHandler(ListenerRuntime listener, SslContext context, ByteBufAllocator allocator,
+    private static SslHandler sslHandler(ServerTls policy, SslContext context, ByteBufAllocator allocator,
                                          long handshakeTimeoutMillis) {
         SslHandler h = context.newHandler(allocator);
         h.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
-        listener.tls().prepare(h.engine());
+        policy.prepare(h.engine());
         return h;
+    }
+
+    /** The policy the connection's handshake is made under: the one its SNI selected, else the listener's own. */
+    static ServerNamePolicy policyOf(Channel ch, ListenerRuntime listener) {
+        ServerNamePolicy selected = ch.attr(ServerNamePolicy.KEY).get();
+        return selected != null ? selected : listener.defaultPolicy();
     }
 
     @Override
@@ -77,20 +84,27 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         if (listener.tls() != null) {
             long handshakeTimeoutMillis = listener.config().timeouts().requestHead().toMillis();
-            io.netty.channel.ChannelHandler signatures = listener.tls().signatureGuard();
+            boolean byServerName = listener.serverNames() != null;
+            io.netty.channel.ChannelHandler signatures = byServerName
+                    ? ServerTls.signatureGuard(listener.policies().stream().map(ServerNamePolicy::tls).toList(),
+                            c -> policyOf(c, listener).tls())
+                    : listener.tls().signatureGuard();
             if (signatures != null) {
                 p.addLast("signatures", signatures);
             }
-            SslContext only = listener.tls().onlyContext();
+            SslContext only = byServerName ? null : listener.tls().onlyContext();
             if (only != null) {
                 // One certificate: nothing to choose by server name, so the TLS stack reads the ClientHello
                 // itself (no parse in Java, no handler swapped in once it arrived).
-                p.addLast("tls", sslHandler(listener, only, ch.alloc(), handshakeTimeoutMillis));
+                p.addLast("tls", sslHandler(listener.tls(), only, ch.alloc(), handshakeTimeoutMillis));
             } else {
-                p.addLast("sni", new SniHandler(listener.tls().sni(), MAX_CLIENT_HELLO_BYTES, handshakeTimeoutMillis) {
+                p.addLast("sni", new SniHandler(listener.sni(), MAX_CLIENT_HELLO_BYTES, handshakeTimeoutMillis) {
                     @Override
                     protected SslHandler newSslHandler(SslContext context, ByteBufAllocator allocator) {
-                        return sslHandler(listener, context, allocator, handshakeTimeoutMillis);
+                        // The server name chose the context, and with it the policy the handshake is made under.
+                        ServerNamePolicy policy = listener.policyOf(context);
+                        ch.attr(ServerNamePolicy.KEY).set(policy);
+                        return sslHandler(policy.tls(), context, allocator, handshakeTimeoutMillis);
                     }
                 });
             }

@@ -2,27 +2,82 @@ package dev.gatehouse.server.listener;
 
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
+import dev.gatehouse.server.connection.ServerNames;
 import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.tls.ServerTls;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
+import java.util.List;
 
 /**
  * Everything one listener needs to serve a connection, built once per runtime state: its TLS contexts
- * (SNI, client-certificate policy), its HTTP stage, and where its connection log goes. Immutable; a
+ * (SNI, client-certificate policies), its HTTP stage, and where its connection log goes. Immutable; a
  * connection keeps the one it was accepted with.
  *
  * @param config        the listener's configuration
- * @param tls           TLS contexts, or {@code null} for a plain-http listener
+ * @param tls           TLS contexts of the listener's own policy, or {@code null} for a plain-http listener
  * @param http          the HTTP stage
  * @param connectionLog the connection log
+ * @param policies      the TLS policies, the listener's own first, then one per {@code server_names} entry
+ *                      (empty for plain http)
+ * @param serverNames   which policy serves which name, or {@code null} without {@code server_names}
  */
-public record ListenerRuntime(ListenerConfig config, ServerTls tls, HttpStage http, ConnectionLog connectionLog) {
+public record ListenerRuntime(ListenerConfig config, ServerTls tls, HttpStage http, ConnectionLog connectionLog,
+                              List<ServerNamePolicy> policies, ServerNames serverNames) {
 
+    public ListenerRuntime {
+        policies = List.copyOf(policies);
+    }
+
+    /** A listener without {@code server_names}: one policy, its own. */
+    public ListenerRuntime(ListenerConfig config, ServerTls tls, HttpStage http, ConnectionLog connectionLog) {
+        this(config, tls, http, connectionLog, tls == null ? List.of()
+                : List.of(new ServerNamePolicy(config.name(), 0, tls, config.mutualAuthentication())), null);
+    }
+
+    /** The listener's own mutual authentication (that of policy 0). */
     public MutualAuthConfig mutualAuthentication() {
         return config.mutualAuthentication();
     }
 
     public String name() {
         return config.name();
+    }
+
+    /** The listener's own policy (number 0). */
+    public ServerNamePolicy defaultPolicy() {
+        return policies.get(0);
+    }
+
+    /** The policy of this id, or {@code null} if the listener has none (a reload removed it). */
+    public ServerNamePolicy policy(String id) {
+        for (ServerNamePolicy p : policies) {
+            if (p.id().equals(id)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** The policy whose TLS contexts hold {@code context} (the listener's own if none does). */
+    ServerNamePolicy policyOf(SslContext context) {
+        for (ServerNamePolicy p : policies) {
+            if (p.tls().owns(context)) {
+                return p;
+            }
+        }
+        return defaultPolicy();
+    }
+
+    /**
+     * The SNI lookup over every policy: the server name picks the policy ({@link #serverNames}), then that
+     * policy's certificates pick the context by their DNS names, its first certificate's by default.
+     */
+    Mapping<String, SslContext> sni() {
+        if (serverNames == null) {
+            return tls.sni();
+        }
+        return name -> policies.get(serverNames.policyOf(name)).tls().sni().map(name);
     }
 }

@@ -1,10 +1,14 @@
 package dev.gatehouse.server.listener;
 
 import dev.gatehouse.pki.CertificateNames;
+import dev.gatehouse.pki.FailureCode;
 import dev.gatehouse.pki.ClientIdentity;
 import dev.gatehouse.pki.Verdict;
+import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
+import dev.gatehouse.server.connection.CertificateRefusal;
 import dev.gatehouse.server.connection.ConnectionInfo;
+import dev.gatehouse.server.connection.ServerNames;
 import dev.gatehouse.server.headers.IdentityHeaderValues;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.tls.HandshakeFacts;
@@ -35,12 +39,15 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
     private final JudgedConnections judged;
     /** Whether this connection's connection-log line was written (exactly one per connection). */
     private boolean logged;
+    /** The mutual authentication of the policy the handshake was made under (the listener's own until known). */
+    private MutualAuthConfig mutualAuth;
 
     TlsHandshakeHandler(ListenerRuntime listener, String traceId, long acceptedAt, JudgedConnections judged) {
         this.listener = listener;
         this.traceId = traceId;
         this.acceptedAt = acceptedAt;
         this.judged = judged;
+        this.mutualAuth = listener.mutualAuthentication();
     }
 
     @Override
@@ -63,36 +70,53 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void handshakeEnded(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
         long latency = System.nanoTime() - acceptedAt;
-        HandshakeFacts facts = listener.tls().handshakeEnded(ctx.pipeline().get(SslHandler.class),
+        ServerNamePolicy policy = ListenerInitializer.policyOf(ctx.channel(), listener);
+        mutualAuth = policy.mutualAuthentication();
+        HandshakeFacts facts = policy.tls().handshakeEnded(ctx.pipeline().get(SslHandler.class),
                 done.isSuccess() ? null : done.cause());
         if (!facts.succeeded()) {
             log(ctx, facts, -1, null, "Failed:" + facts.failure());
             ctx.close();
             return;
         }
-        MutualAuthMode mode = listener.mutualAuthentication().mode();
+        MutualAuthMode mode = mutualAuth.mode();
         X509Certificate[] chain = facts.peerChain();
+        Verdict verdict = facts.verdict();
         ClientIdentity identity = null;
         List<Map.Entry<String, String>> headers = List.of();
+        CertificateRefusal refusal = null;
         String status = "-";
-        if (mode == MutualAuthMode.VERIFY && chain != null) {
-            Verdict verdict = facts.verdict();
+        if (mutualAuth.verifies() && chain != null && verdict != null && !verdict.isSuccess()) {
+            // failure_response: http: the handshake completed, every request is answered with 495.
+            Verdict.Step failed = verdict.steps().stream().filter(s -> s.outcome() == Verdict.Outcome.FAIL)
+                    .findFirst().orElse(null);
+            refusal = new CertificateRefusal(CertificateRefusal.CERTIFICATE_ERROR, verdict.status(),
+                    failed == null ? "-" : failed.name(), failed == null ? verdict.explanation() : failed.detail());
+            status = "Failed:" + verdict.status();
+        } else if (mutualAuth.verifies() && chain != null) {
             // A cached verdict carries its identity already derived: a returning client costs no parsing.
             identity = verdict != null && verdict.isSuccess() ? verdict.identity()
                     : ClientIdentity.of(Arrays.asList(chain), true);
-            headers = IdentityHeaderValues.verified(listener.mutualAuthentication(), identity);
+            headers = IdentityHeaderValues.verified(mutualAuth, identity, chain);
             status = "Success";
+        } else if (mode == MutualAuthMode.VERIFY) {
+            // failure_response: http and no certificate: every request is answered with 496.
+            refusal = new CertificateRefusal(CertificateRefusal.NO_CERTIFICATE, FailureCode.CLIENT_CERT_MISSING.logName(),
+                    "parse", "no certificate presented");
+            status = "Failed:" + refusal.code();
         } else if (mode == MutualAuthMode.PASSTHROUGH && chain != null) {
-            headers = IdentityHeaderValues.passthrough(listener.mutualAuthentication(), chain);
-            if (listener.mutualAuthentication().trustUnverifiedIdentity()) {
+            headers = IdentityHeaderValues.passthrough(mutualAuth, chain);
+            if (mutualAuth.trustUnverifiedIdentity()) {
                 identity = ClientIdentity.of(Arrays.asList(chain), false);
             }
         }
         log(ctx, facts, latency, identity, status);
         InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+        ServerNames.Selection serverName = listener.serverNames() == null ? null
+                : new ServerNames.Selection(listener.serverNames(), policy.number());
         ConnectionInfo info = new ConnectionInfo(traceId, client, local, true, headers,
-                identity == null || !identity.verified() ? null : identity.subject(), identity);
+                identity == null || !identity.verified() ? null : identity.subject(), identity, serverName, refusal);
         ctx.channel().attr(ConnectionInfo.KEY).set(info);
         ctx.pipeline().remove(this);
         if (ApplicationProtocolNames.HTTP_2.equals(facts.applicationProtocol())) {
@@ -100,8 +124,8 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         } else {
             listener.http().configureHttp1(ctx.pipeline(), info);
         }
-        if (mode == MutualAuthMode.VERIFY && chain != null && judged != null) {
-            judged.register(ctx.channel(), traceId, listener, chain, facts.verdict());
+        if (identity != null && identity.verified() && judged != null) {
+            judged.register(ctx.channel(), traceId, listener, policy, chain, verdict);
         }
     }
 
@@ -151,7 +175,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         X509Certificate[] chain = facts == null ? null : facts.peerChain();
         X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];
-        boolean showLeaf = leaf != null && listener.mutualAuthentication().mode() != MutualAuthMode.OFF;
+        boolean showLeaf = leaf != null && mutualAuth.mode() != MutualAuthMode.OFF;
         String subject = null;
         String validity = null;
         String serial = null;

@@ -2,6 +2,7 @@ package dev.gatehouse.server.reload;
 
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.ServerNameConfig;
 import dev.gatehouse.server.config.TargetGroupConfig;
 import dev.gatehouse.server.config.TlsConfig;
 import dev.gatehouse.server.config.TrustStoreConfig;
@@ -32,6 +33,13 @@ public final class WatchedFiles {
                 }
                 if (l.tls().sessionResumption().ticketKeys() != null) {
                     files.add(l.tls().sessionResumption().ticketKeys());
+                }
+            }
+            for (ServerNameConfig sn : l.serverNames()) {
+                if (sn.tls() != null) {
+                    for (TlsConfig.CertificateKeyPair pair : sn.tls().certificates()) {
+                        add(files, pair);
+                    }
                 }
             }
         }

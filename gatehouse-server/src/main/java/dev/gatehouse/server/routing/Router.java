@@ -39,7 +39,9 @@ public final class Router {
      */
     public static Router build(ListenerConfig listener, TargetGroups groups) {
         List<Rule> rules = new ArrayList<>();
-        boolean acceptUnverified = listener.mutualAuthentication().trustUnverifiedIdentity();
+        // An unverified identity exists only on connections of a policy that trusts it (a server name's too).
+        boolean acceptUnverified = listener.mutualAuthentication().trustUnverifiedIdentity()
+                || listener.serverNames().stream().anyMatch(s -> s.mutualAuthentication().trustUnverifiedIdentity());
         boolean identityRules = false;
         for (RuleConfig r : listener.rules()) {
             identityRules |= r.when().clientCertificate() != null;

@@ -12,6 +12,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
@@ -19,7 +20,11 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,9 +34,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Active HTTP health checks of one target group: every {@code interval}, each target gets
- * {@code GET path} on a new connection (over TLS, verified like traffic, for an https group); an answer
- * within {@code timeout} with a status in {@code success_codes} is a success, anything else (refused,
- * timeout, TLS failure, other status) a failure.
+ * {@code GET path} on a new connection (over TLS, verified like traffic, for an https group; over HTTP/2
+ * for an http2 or grpc group); an answer within {@code timeout} with a status in {@code success_codes}
+ * is a success, anything else (refused, timeout, TLS failure, other status) a failure. With
+ * {@code protocol: grpc}, the check is gRPC's health protocol instead ({@link GrpcHealth}): success is
+ * SERVING.
  *
  * <h2>State</h2>
  * Targets start healthy, so a gateway serves from its first second; {@code unhealthy_threshold}
@@ -53,6 +60,8 @@ final class HealthChecker {
     private final TargetTls tls;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
+    /** The group reaches its targets over HTTP/2: so do its checks. */
+    private final boolean h2;
     private final List<State> states = new ArrayList<>();
     private boolean closed;
 
@@ -62,6 +71,7 @@ final class HealthChecker {
         this.tls = tls;
         this.loop = loop;
         this.bootstrap = Target.bootstrap(loop, (int) Math.max(1, config.timeout().toMillis()));
+        this.h2 = group.protocolVersion().http2();
         for (Target t : group.targets()) {
             states.add(new State(t));
         }
@@ -105,6 +115,10 @@ final class HealthChecker {
                 if (tls != null) {
                     ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), t));
                 }
+                if (h2) {
+                    Http2TargetConnections.configure(ch.pipeline());
+                    return;
+                }
                 ch.pipeline().addLast("http-codec", new HttpClientCodec());
                 ch.pipeline().addLast("health", new Probe(s, id));
             }
@@ -121,11 +135,11 @@ final class HealthChecker {
             }
             SslHandler ssl = cf.channel().pipeline().get(SslHandler.class);
             if (ssl == null) {
-                sendRequest(cf.channel(), t);
+                sendRequest(cf.channel(), t, s, id);
             } else {
                 ssl.handshakeFuture().addListener(hf -> {
                     if (hf.isSuccess()) {
-                        sendRequest(cf.channel(), t);
+                        sendRequest(cf.channel(), t, s, id);
                     } else {
                         finish(s, id, false, TargetTlsException.of(hf.cause()).getMessage());
                     }
@@ -134,15 +148,35 @@ final class HealthChecker {
         });
     }
 
-    private void sendRequest(Channel ch, Target t) {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
+    private void sendRequest(Channel ch, Target t, State s, int id) {
+        FullHttpRequest req = config.grpc() ? GrpcHealth.request(config.service())
+                : new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
         String host = tls != null ? tls.serverName(t) : t.address().host();
         req.headers().set(HttpHeaderNames.HOST, host.indexOf(':') >= 0 ? "[" + host + "]:" + t.address().port()
                         : host + ":" + t.address().port())
                 .set(HttpHeaderNames.USER_AGENT, "Gatehouse-HealthCheck")
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-                .set(HttpHeaderNames.CONTENT_LENGTH, 0);
-        ch.writeAndFlush(req);
+                .set(HttpHeaderNames.CONTENT_LENGTH, req.content().readableBytes());
+        if (!h2) {
+            ch.writeAndFlush(req);
+            return;
+        }
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        if (ssl != null && !ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+            req.release();
+            finish(s, id, false, "target did not select HTTP/2 (ALPN h2)");
+            return;
+        }
+        Http2TargetConnections.openStream(ch, new Http2StreamFrameToHttpObjectCodec(false), new Probe(s, id))
+                .addListener((Future<Http2StreamChannel> f) -> {
+                    if (f.isSuccess()) {
+                        f.getNow().writeAndFlush(req);
+                        f.getNow().read();
+                    } else {
+                        req.release();
+                        finish(s, id, false, "cannot open an HTTP/2 stream: " + f.cause().getMessage());
+                    }
+                });
     }
 
     /** Records one check's outcome (first call wins) and flips the target's state at a threshold. */
@@ -190,6 +224,7 @@ final class HealthChecker {
         private final State state;
         private final int attempt;
         private int status;
+        private final GrpcHealth.Answer grpc = config.grpc() ? new GrpcHealth.Answer() : null;
 
         Probe(State state, int attempt) {
             this.state = state;
@@ -204,8 +239,31 @@ final class HealthChecker {
                     return;
                 }
                 status = r.status().code();
+                if (grpc != null) {
+                    grpc.grpcStatus = r.headers().get("grpc-status"); // a trailers-only answer
+                }
+            }
+            if (grpc != null && msg instanceof HttpContent c) {
+                grpc.body(c.content());
+                if (msg instanceof LastHttpContent last && last.trailingHeaders().contains("grpc-status")) {
+                    grpc.grpcStatus = last.trailingHeaders().get("grpc-status");
+                }
             }
             if (msg instanceof LastHttpContent && status != 0) {
+                conclude();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.read(); // an HTTP/2 stream reads only when asked
+            ctx.fireChannelReadComplete();
+        }
+
+        private void conclude() {
+            if (grpc != null) {
+                finish(state, attempt, grpc.serving(status), grpc.why(status));
+            } else {
                 finish(state, attempt, config.successCodes().contains(status), "status " + status);
             }
         }
@@ -213,7 +271,7 @@ final class HealthChecker {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (status != 0) {
-                finish(state, attempt, config.successCodes().contains(status), "status " + status);
+                conclude();
             } else {
                 finish(state, attempt, false, "connection closed before a response");
             }

@@ -34,6 +34,7 @@ public final class Target {
     private final int index;
     private final int connectTimeoutMillis;
     private final TargetTls tls;
+    private final boolean h2;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final ConcurrentHashMap<EventLoop, TargetPool> pools = new ConcurrentHashMap<>();
     private volatile long benchedUntil;
@@ -43,7 +44,13 @@ public final class Target {
     private volatile boolean closed;
 
     Target(TargetAddress address, int index, int connectTimeoutMillis, TargetTls tls) {
+        this(address, index, connectTimeoutMillis, tls, false);
+    }
+
+    /** @param h2 whether requests reach the target over HTTP/2 */
+    Target(TargetAddress address, int index, int connectTimeoutMillis, TargetTls tls, boolean h2) {
         this.address = address;
+        this.h2 = h2;
         this.tls = tls;
         this.index = index;
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -127,7 +134,7 @@ public final class Target {
     public TargetPool pool(EventLoop loop) {
         TargetPool p = pools.get(loop);
         if (p == null) {
-            TargetPool created = new TargetPool(this, loop, connectTimeoutMillis, tls);
+            TargetPool created = new TargetPool(this, loop, connectTimeoutMillis, tls, h2);
             p = pools.putIfAbsent(loop, created);
             if (p == null) {
                 p = created;

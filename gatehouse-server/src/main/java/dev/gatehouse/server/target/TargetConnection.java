@@ -6,8 +6,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * One HTTP/1.1 connection to a target: the last handler of its pipeline, and the handle an exchange
- * holds while it uses the connection.
+ * One HTTP/1.1 connection to a target, or one HTTP/2 stream to it (its child channel, turned into
+ * HTTP/1-style objects): the last handler of its pipeline, and the handle an exchange holds while it uses
+ * the connection.
  *
  * <h2>Lifecycle</h2>
  * A connection is held by at most one {@link TargetListener} at a time; between requests it sits idle in
@@ -20,13 +21,16 @@ import io.netty.util.ReferenceCountUtil;
  */
 public final class TargetConnection extends ChannelInboundHandlerAdapter {
     private final TargetPool pool;
+    /** An HTTP/2 stream of a multiplexed connection: used once, never pooled. */
+    private final boolean stream;
     private Channel channel;
     private TargetListener listener;
     private boolean reused;
     long idleSince;
 
-    TargetConnection(TargetPool pool) {
+    TargetConnection(TargetPool pool, boolean stream) {
         this.pool = pool;
+        this.stream = stream;
     }
 
     void attach(TargetListener l, boolean wasPooled) {
@@ -71,7 +75,9 @@ public final class TargetConnection extends ChannelInboundHandlerAdapter {
      */
     public void release(boolean reusable) {
         listener = null;
-        if (reusable && channel.isActive()) {
+        if (stream) {
+            channel.close(); // ends the stream (RST_STREAM unless both sides ended it already)
+        } else if (reusable && channel.isActive()) {
             pool.offer(this);
         } else {
             channel.close();

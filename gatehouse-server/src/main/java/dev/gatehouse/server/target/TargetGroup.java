@@ -30,19 +30,21 @@ public final class TargetGroup {
     private final TargetTimeouts timeouts;
     private final AtomicInteger turn = new AtomicInteger();
     private final TargetTls tls;
+    private final TargetGroupConfig.ProtocolVersion protocolVersion;
     /** Whether some target is healthy; written by the health checker's loop only. */
     private volatile boolean anyHealthy = true;
 
     /** @param tls TLS to the targets of an https group, or {@code null} for http */
     TargetGroup(TargetGroupConfig config, TargetTls tls) {
         this.tls = tls;
+        this.protocolVersion = config.protocolVersion();
         this.name = config.name();
         this.loadBalancing = config.loadBalancing();
         this.timeouts = config.timeouts();
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeouts.connect().toMillis()));
         List<Target> list = new ArrayList<>(config.targets().size());
         for (int i = 0; i < config.targets().size(); i++) {
-            list.add(new Target(config.targets().get(i), i, connectMillis, tls));
+            list.add(new Target(config.targets().get(i), i, connectMillis, tls, protocolVersion.http2()));
         }
         this.targets = List.copyOf(list);
     }
@@ -65,6 +67,11 @@ public final class TargetGroup {
 
     public LoadBalancing loadBalancing() {
         return loadBalancing;
+    }
+
+    /** {@code protocol_version}: how requests travel to the targets. */
+    public TargetGroupConfig.ProtocolVersion protocolVersion() {
+        return protocolVersion;
     }
 
     /** TLS to the targets ({@code null} for an http group). */

@@ -59,7 +59,8 @@ public final class TargetGroups implements AutoCloseable {
             TargetGroupConfig config = e.getValue();
             TargetTls tls = null;
             if (config.protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
-                tls = TargetTls.build(config.tls(), trustStores.get(config.tls().trustStore()), verdicts);
+                tls = TargetTls.build(config.tls(), trustStores.get(config.tls().trustStore()), verdicts,
+                        config.protocolVersion().http2());
             }
             TargetGroup group = new TargetGroup(config, tls);
             for (Target t : group.targets()) {

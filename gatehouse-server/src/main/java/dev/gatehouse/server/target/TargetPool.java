@@ -13,6 +13,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * succeeded. A failed handshake is reported like a failed connect ({@link TargetTlsException}: none of
  * the request was sent), with the reason, and logged (at most once per target every
  * {@link #TLS_WARNING_INTERVAL_NANOS}).
+ *
+ * <h2>HTTP/2</h2>
+ * For a group of {@code protocol_version: http2} or {@code grpc}, a request gets a new stream on one of
+ * the target's HTTP/2 connections of this loop ({@link Http2TargetConnections}) instead of a connection
+ * of its own.
  *
  * <h2>Idle connections</h2>
  * At most {@link #MAX_IDLE} connections are kept; each is closed after {@link #IDLE_TIMEOUT_NANOS} unused
@@ -51,13 +57,16 @@ public final class TargetPool {
     private final Target target;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
+    /** HTTP/2 groups: the multiplexed connections; {@code null} for HTTP/1.1. */
+    private final Http2TargetConnections h2;
     private final ArrayDeque<TargetConnection> idle = new ArrayDeque<>();
     private ScheduledFuture<?> sweep;
     private boolean closed;
 
-    TargetPool(Target target, EventLoop loop, int connectTimeoutMillis, TargetTls tls) {
+    TargetPool(Target target, EventLoop loop, int connectTimeoutMillis, TargetTls tls, boolean h2) {
         this.target = target;
         this.loop = loop;
+        this.h2 = h2 ? new Http2TargetConnections(this) : null;
         this.bootstrap = Target.bootstrap(loop, connectTimeoutMillis)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<Channel>() {
@@ -68,11 +77,15 @@ public final class TargetPool {
                             ssl.setHandshakeTimeoutMillis(Math.max(1, connectTimeoutMillis));
                             ch.pipeline().addLast("tls", ssl);
                         }
+                        if (h2) {
+                            Http2TargetConnections.configure(ch.pipeline());
+                            return;
+                        }
                         ch.pipeline().addLast("http-codec", new HttpClientCodec(new HttpDecoderConfig()
                                 .setMaxInitialLineLength(MAX_RESPONSE_LINE)
                                 .setMaxHeaderSize(MAX_RESPONSE_HEAD)
                                 .setMaxChunkSize(MAX_CHUNK), false, false));
-                        ch.pipeline().addLast("target", new TargetConnection(TargetPool.this));
+                        ch.pipeline().addLast("target", new TargetConnection(TargetPool.this, false));
                     }
                 });
     }
@@ -81,11 +94,23 @@ public final class TargetPool {
         return target;
     }
 
+    EventLoop loop() {
+        return loop;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
     /**
      * Hands {@code listener} a connection: an idle one that is still open, else a new one. Must be called
      * on this pool's event loop; the listener may be called back before this method returns.
      */
     public void acquire(TargetListener listener) {
+        if (h2 != null) {
+            h2.acquire(listener);
+            return;
+        }
         TargetConnection c;
         while ((c = idle.pollLast()) != null) {
             if (c.channel().isActive()) {
@@ -94,29 +119,37 @@ public final class TargetPool {
                 return;
             }
         }
+        connect(ch -> connected(ch, listener), cause -> listener.targetConnectFailed(target, cause));
+    }
+
+    /**
+     * Opens a new connection to the target, TLS handshake included, and hands it to {@code connected}; or
+     * tells {@code failed} why not (the target is benched, a TLS failure logged).
+     */
+    void connect(Consumer<Channel> connected, Consumer<Throwable> failed) {
         ChannelFuture f = bootstrap.connect(target.socketAddress());
         f.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {
                 SslHandler ssl = future.channel().pipeline().get(SslHandler.class);
                 if (ssl == null) {
-                    connected(future.channel(), listener);
+                    connected.accept(future.channel());
                     return;
                 }
                 future.channel().read(); // auto-read is off: the handshake needs reads until it is done
                 ssl.handshakeFuture().addListener(hf -> {
                     if (hf.isSuccess()) {
-                        connected(future.channel(), listener);
+                        connected.accept(future.channel());
                     } else {
                         future.channel().close();
                         TargetTlsException failure = TargetTlsException.of(hf.cause());
                         warnTls(failure);
                         target.connectFailed();
-                        listener.targetConnectFailed(target, failure);
+                        failed.accept(failure);
                     }
                 });
             } else {
                 target.connectFailed();
-                listener.targetConnectFailed(target, future.cause());
+                failed.accept(future.cause());
             }
         });
     }
@@ -127,7 +160,7 @@ public final class TargetPool {
         listener.targetConnected(conn);
     }
 
-    private void warnTls(TargetTlsException failure) {
+    void warnTls(TargetTlsException failure) {
         long now = System.nanoTime();
         if (target.tlsWarnedAt == 0 || now - target.tlsWarnedAt >= TLS_WARNING_INTERVAL_NANOS) {
             target.tlsWarnedAt = now;
@@ -168,6 +201,9 @@ public final class TargetPool {
     void close() {
         loop.execute(() -> {
             closed = true;
+            if (h2 != null) {
+                h2.close();
+            }
             TargetConnection c;
             while ((c = idle.pollFirst()) != null) {
                 c.channel().close();

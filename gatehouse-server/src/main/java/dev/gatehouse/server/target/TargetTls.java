@@ -10,6 +10,8 @@ import dev.gatehouse.server.config.TlsConfig;
 import dev.gatehouse.server.tls.KeyMaterial;
 import dev.gatehouse.server.tls.TlsProvider;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -34,6 +36,10 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * SAN for an address). A refused certificate fails the handshake; the verifier's explanation reaches the
  * access log through {@link TargetTlsException}.
  *
+ * <h2>HTTP/2</h2>
+ * For a group with {@code protocol_version: http2} or {@code grpc} the context offers ALPN {@code h2}
+ * only; a target that does not select it is refused ({@link TargetPool}).
+ *
  * <p>Immutable and thread-safe.
  */
 public final class TargetTls {
@@ -52,10 +58,21 @@ public final class TargetTls {
      */
     public static TargetTls build(TargetTlsConfig config, TrustStore store, CachingVerifier verdicts)
             throws ConfigException {
+        return build(config, store, verdicts, false);
+    }
+
+    /** @param h2 whether connections offer ALPN {@code h2} (and only that) */
+    public static TargetTls build(TargetTlsConfig config, TrustStore store, CachingVerifier verdicts, boolean h2)
+            throws ConfigException {
         SslContextBuilder b = SslContextBuilder.forClient()
                 .sslProvider(TlsProvider.server())
                 .protocols("TLSv1.3", "TLSv1.2")
                 .trustManager(new Verifying(store, verdicts));
+        if (h2) {
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2));
+        }
         TlsConfig.CertificateKeyPair pair = config.clientCertificate();
         if (pair != null) {
             KeyMaterial material = KeyMaterial.load(pair);

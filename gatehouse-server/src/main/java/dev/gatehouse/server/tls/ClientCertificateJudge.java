@@ -36,25 +36,48 @@ public final class ClientCertificateJudge extends X509ExtendedTrustManager {
 
     private final ChainVerifier verifier;          // null: passthrough
     private final X509Certificate[] advertised;
+    private final boolean required;
+    private final boolean refusesInHandshake;
     private final Map<SSLEngine, Judgement> verdicts = new ConcurrentHashMap<>();
 
-    private ClientCertificateJudge(ChainVerifier verifier, X509Certificate[] advertised) {
+    private ClientCertificateJudge(ChainVerifier verifier, X509Certificate[] advertised, boolean required,
+                                   boolean refusesInHandshake) {
         this.verifier = verifier;
         this.advertised = advertised;
+        this.required = required;
+        this.refusesInHandshake = refusesInHandshake;
     }
 
     /** Verify mode: every chain is judged by {@code verifier}; CA names advertised only if {@code advertise}. */
     public static ClientCertificateJudge verifying(ChainVerifier verifier, X509Certificate[] anchors, boolean advertise) {
-        return new ClientCertificateJudge(verifier, advertise ? anchors.clone() : NONE);
+        return verifying(verifier, anchors, advertise, true, true);
+    }
+
+    /**
+     * A judge that verifies every presented chain with {@code verifier}.
+     *
+     * @param required           whether the handshake fails without a certificate (verify mode with TLS
+     *                           alerts); else a client may present none (optional mode, or HTTP failure pages)
+     * @param refusesInHandshake whether a refused chain ends the handshake with its alert; else the handshake
+     *                           completes and the verdict is only parked for the connection (HTTP failure pages)
+     */
+    public static ClientCertificateJudge verifying(ChainVerifier verifier, X509Certificate[] anchors, boolean advertise,
+                                                   boolean required, boolean refusesInHandshake) {
+        return new ClientCertificateJudge(verifier, advertise ? anchors.clone() : NONE, required, refusesInHandshake);
     }
 
     /** Passthrough mode: a certificate is requested and accepted unverified; no CA names advertised. */
     public static ClientCertificateJudge passthrough() {
-        return new ClientCertificateJudge(null, NONE);
+        return new ClientCertificateJudge(null, NONE, false, false);
     }
 
     public boolean verifies() {
         return verifier != null;
+    }
+
+    /** Whether the TLS stack itself refuses a client that presents no certificate. */
+    public boolean requiresCertificate() {
+        return required;
     }
 
     /**
@@ -131,7 +154,7 @@ public final class ClientCertificateJudge extends X509ExtendedTrustManager {
         } else {
             PARKED_ON_THREAD.set(new Parked(judgement, System.nanoTime()));
         }
-        if (!verdict.isSuccess()) {
+        if (!verdict.isSuccess() && refusesInHandshake) {
             if (TlsProvider.isBoringSsl()) {
                 throw new OpenSslCertificateException(verdict.explanation(), FailureAlerts.verifyError(verdict.failureCode().orElseThrow()));
             }

@@ -4,9 +4,9 @@ import dev.gatehouse.pki.FailureCode;
 import dev.gatehouse.pki.Verdict;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
+import dev.gatehouse.server.config.TlsCipherSuites;
 import dev.gatehouse.server.config.TlsConfig;
 import io.netty.channel.ChannelHandler;
-import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
@@ -17,7 +17,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.internal.tcnative.SSL;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
@@ -120,6 +119,40 @@ public final class ServerTls {
     }
 
     /**
+     * The guard of a listener whose policies ({@code policies}, one {@code ServerTls} each) are chosen by
+     * server name: it knows every policy's key types, and asks {@code selected} for the judge of the one a
+     * connection's server name chose. {@code null} where the TLS stack refuses weak signatures itself (JDK).
+     */
+    public static ChannelHandler signatureGuard(List<ServerTls> policies,
+                                                java.util.function.Function<io.netty.channel.Channel, ServerTls> selected) {
+        if (!(policies.get(0).contexts.get(0) instanceof ReferenceCountedOpenSslContext)) {
+            return null;
+        }
+        boolean rsa = false;
+        boolean ecdsa = false;
+        boolean requests = false;
+        for (ServerTls p : policies) {
+            rsa |= p.keyTypes.rsa;
+            ecdsa |= p.keyTypes.ecdsa;
+            requests |= p.judge != null;
+        }
+        return new SignatureAlgorithmGuard(new KeyTypes(rsa, ecdsa), requests, channel -> {
+            ServerTls tls = selected.apply(channel);
+            return tls == null ? null : tls.judge;
+        });
+    }
+
+    /** Whether {@code context} is one of this policy's contexts (the one the SNI lookup chose). */
+    public boolean owns(SslContext context) {
+        for (SslContext c : contexts) {
+            if (c == context) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Loads every certificate and key of {@code tls} and builds the contexts.
      *
      * @param judge the client-certificate policy, or {@code null} for mode {@code off}
@@ -141,11 +174,12 @@ public final class ServerTls {
         boolean rsa = false;
         boolean ecdsa = false;
         DomainWildcardMappingBuilder<SslContext> mapping = null;
+        SslProvider provider = TlsProvider.forListener(tls).provider();
         for (CertificateKeyPair pair : tls.certificates()) {
             KeyMaterial material = KeyMaterial.load(pair);
             SslContext ctx;
             try {
-                ctx = context(material.key(), material.chain(), tls.policy(), judge, resumption);
+                ctx = context(material.key(), material.chain(), tls, provider, judge, resumption);
             } catch (Exception e) {
                 contexts.forEach(io.netty.util.ReferenceCountUtil::release);
                 throw new ConfigException(pair.certificateAt(), "cannot use " + pair.certificate() + " with "
@@ -203,7 +237,7 @@ public final class ServerTls {
      */
     public void prepare(SSLEngine engine) {
         if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
-            TlsProvider.restrictSignatureSchemes(engine, SIGNATURE_SCHEMES);
+            TlsProvider.prepareJdkEngine(engine, SIGNATURE_SCHEMES);
         }
         if (!(engine instanceof ReferenceCountedOpenSslEngine e)) {
             return;
@@ -214,7 +248,7 @@ public final class ServerTls {
             SSL.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
         }
         if (judge != null && judge.verifies()) {
-            SSL.setVerify(ssl, SSL.SSL_CVERIFY_REQUIRED,
+            SSL.setVerify(ssl, judge.requiresCertificate() ? SSL.SSL_CVERIFY_REQUIRED : SSL.SSL_CVERIFY_OPTIONAL,
                     PRESENTED_CHAIN_LIMIT);
         }
     }
@@ -233,7 +267,7 @@ public final class ServerTls {
             String failure;
             if (verdict != null && !verdict.isSuccess()) {
                 failure = verdict.status();
-            } else if (judge != null && judge.verifies() && isMissingCertificate(failureCause)) {
+            } else if (judge != null && judge.requiresCertificate() && isMissingCertificate(failureCause)) {
                 failure = FailureCode.CLIENT_CERT_MISSING.logName();
             } else {
                 failure = "UnmappedConnectionError";
@@ -254,6 +288,9 @@ public final class ServerTls {
                     group = null;
                 }
             }
+        }
+        if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
+            cipher = TlsCipherSuites.openSsl(cipher); // as BoringSSL names it
         }
         X509Certificate[] chain = peerChain(session);
         HandshakeFacts facts = new HandshakeFacts(null, session.getProtocol(), cipher, group, ssl.applicationProtocol(),
@@ -292,14 +329,17 @@ public final class ServerTls {
     /** How many presented certificates the TLS stack hands to the verifier at most. */
     static final int PRESENTED_CHAIN_LIMIT = 32;
 
-    private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig.TlsPolicy policy,
-                                      ClientCertificateJudge judge, SessionResumption resumption) throws Exception {
-        SslProvider provider = TlsProvider.server();
+    private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig tls,
+                                      SslProvider provider, ClientCertificateJudge judge,
+                                      SessionResumption resumption) throws Exception {
+        List<String> ciphers = new ArrayList<>(TlsCipherSuites.TLS13);
+        ciphers.addAll(tls.tls12Suites());
         SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(new X509Certificate[0]))
                 .sslProvider(provider)
-                .protocols(policy == TlsConfig.TlsPolicy.TLS13_ONLY ? new String[] {"TLSv1.3"}
+                .protocols(tls.policy() == TlsConfig.TlsPolicy.TLS13_ONLY ? new String[] {"TLSv1.3"}
                         : new String[] {"TLSv1.3", "TLSv1.2"})
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                // The provider has every one of them (TlsProvider.forListener): none is dropped silently.
+                .ciphers(ciphers)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(
                         ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -307,7 +347,7 @@ public final class ServerTls {
                         ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
         if (judge != null) {
             b.trustManager(resumption.enabled() ? new ResumableJudge(judge) : judge)
-                    .clientAuth(judge.verifies() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+                    .clientAuth(judge.requiresCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
         }
         resumption.configure(b);
         if (provider == SslProvider.OPENSSL) {

@@ -5,7 +5,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
+import java.util.function.Function;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +47,8 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
     private static final int MAX_CLIENT_HELLO = 64 * 1024;
 
     private final ServerTls.KeyTypes keyTypes;
-    private final ClientCertificateJudge judge;
+    private final boolean requestsCertificates;
+    private final Function<Channel, ClientCertificateJudge> judgeOf;
 
     // Record layer: the header being read, then the bytes left in the current record.
     private final byte[] recordHeader = new byte[5];
@@ -62,8 +65,21 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
 
     /** @param judge the listener's client-certificate policy, {@code null} if it requests no certificate */
     SignatureAlgorithmGuard(ServerTls.KeyTypes keyTypes, ClientCertificateJudge judge) {
+        this(keyTypes, judge != null, channel -> judge);
+    }
+
+    /**
+     * A guard for a listener whose client-certificate policy is chosen by server name.
+     *
+     * @param requestsCertificates whether any of its policies requests a client certificate
+     * @param judgeOf              the policy the connection's server name selected ({@code null}: none, or
+     *                             no certificate requested), asked once the handshake is under way
+     */
+    SignatureAlgorithmGuard(ServerTls.KeyTypes keyTypes, boolean requestsCertificates,
+                            Function<Channel, ClientCertificateJudge> judgeOf) {
         this.keyTypes = keyTypes;
-        this.judge = judge;
+        this.requestsCertificates = requestsCertificates;
+        this.judgeOf = judgeOf;
     }
 
     @Override
@@ -86,6 +102,7 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(in);
         log.debug("{}: {}", ctx.channel().remoteAddress(), refusal);
         SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        ClientCertificateJudge judge = requestsCertificates ? judgeOf.apply(ctx.channel()) : null;
         if (judge != null && tls != null && messageType == CERTIFICATE_VERIFY) {
             judge.refuseUse(tls.engine(), refusal);
         }
@@ -259,7 +276,7 @@ final class SignatureAlgorithmGuard extends ChannelInboundHandlerAdapter {
         if (refusal != null) {
             return "TLS 1.2 ClientHello " + refusal + " (expected: SHA-256 or better)";
         }
-        if (judge == null) {
+        if (!requestsCertificates) {
             throw Done.INSTANCE;
         }
         return null;

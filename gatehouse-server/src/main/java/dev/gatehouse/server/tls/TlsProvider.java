@@ -15,6 +15,53 @@ public final class TlsProvider {
 
     private TlsProvider() {}
 
+    /**
+     * The provider of one listener's TLS, and why it is not BoringSSL ({@code null} when it is).
+     *
+     * @param provider {@link SslProvider#OPENSSL} (BoringSSL) or {@link SslProvider#JDK}
+     * @param reason   {@code null} with BoringSSL
+     */
+    public record Choice(SslProvider provider, String reason) {
+        /** For the startup log: which provider serves the listener, and why. */
+        public String describe() {
+            return provider == SslProvider.OPENSSL ? "TLS by BoringSSL" : "TLS by the JDK: " + reason;
+        }
+    }
+
+    /**
+     * BoringSSL when it is loaded and has every TLS 1.2 suite of {@code tls} (it has no AES-CBC suite with
+     * SHA-256 or SHA-384, which {@code tls12-legacy} offers), else the JDK's TLS provider.
+     */
+    public static Choice forListener(dev.gatehouse.server.config.TlsConfig tls) {
+        if (!OpenSsl.isAvailable()) {
+            return new Choice(server(), "BoringSSL (netty-tcnative) could not be loaded");
+        }
+        java.util.List<String> missing = tls.tls12Suites().stream().filter(s -> !OpenSsl.isCipherSuiteAvailable(s))
+                .toList();
+        if (missing.isEmpty()) {
+            return new Choice(SslProvider.OPENSSL, null);
+        }
+        jdkDefaults();
+        return new Choice(SslProvider.JDK, "BoringSSL has no " + String.join(", ", missing)
+                + " (policy " + tls.policy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                + (tls.tls12Suites().equals(tls.policy().tls12Suites()) ? "" : " with tls.ciphers") + ")");
+    }
+
+    /**
+     * The process-wide settings of the JDK's TLS provider that its engines cannot carry; read once, when the
+     * JDK's TLS classes first load (an operator's own setting wins).
+     */
+    private static void jdkDefaults() {
+        // Every connection's client certificate is judged afresh: no TLS 1.3 tickets from the JDK either.
+        if (System.getProperty("jdk.tls.server.enableSessionTicketExtension") == null) {
+            System.setProperty("jdk.tls.server.enableSessionTicketExtension", "false");
+        }
+        // No SHA-1 or MD5 in CertificateRequest, CertificateVerify or the server's own signatures.
+        if (System.getProperty("jdk.tls.server.SignatureSchemes") == null) {
+            System.setProperty("jdk.tls.server.SignatureSchemes", String.join(",", ServerTls.SIGNATURE_SCHEMES));
+        }
+    }
+
     /** {@link SslProvider#OPENSSL} (BoringSSL) when available, else {@link SslProvider#JDK}. */
     public static SslProvider server() {
         if (OpenSsl.isAvailable()) {
@@ -22,15 +69,7 @@ public final class TlsProvider {
         }
         if (!warned) {
             warned = true;
-            // Every connection's client certificate is judged afresh: no TLS 1.3 tickets from the JDK either
-            // (read once, when the JDK's TLS classes first load; an operator's own setting wins).
-            if (System.getProperty("jdk.tls.server.enableSessionTicketExtension") == null) {
-                System.setProperty("jdk.tls.server.enableSessionTicketExtension", "false");
-            }
-            // No SHA-1 or MD5 in CertificateRequest, CertificateVerify or the server's own signatures.
-            if (System.getProperty("jdk.tls.server.SignatureSchemes") == null) {
-                System.setProperty("jdk.tls.server.SignatureSchemes", String.join(",", ServerTls.SIGNATURE_SCHEMES));
-            }
+            jdkDefaults();
             log.warn("BoringSSL (netty-tcnative) could not be loaded ({}); falling back to the JDK TLS provider. "
                     + "Lost: the TLS alert of each client-certificate failure code (the JDK sends its own alerts), "
                     + "OpenSSL cipher and key-exchange names in the connection log, and handshake speed. Session "
@@ -53,20 +92,49 @@ public final class TlsProvider {
     }
 
     /**
-     * Restricts a JDK engine's signature schemes to {@code schemes} (JDK 19 and later; earlier ones read
-     * {@code jdk.tls.server.SignatureSchemes}, which the fallback sets, when their TLS classes load).
+     * Sets up a JDK server engine: the server's order of cipher suites wins, and its signature schemes are
+     * {@code schemes}, by constraints that refuse every SHA-1 and MD5 signature (in the CertificateRequest, the
+     * client's CertificateVerify and the server's own) and, on JDK 19 and later, by the list itself (earlier
+     * ones also read {@code jdk.tls.server.SignatureSchemes} when their TLS classes load).
      */
-    static void restrictSignatureSchemes(javax.net.ssl.SSLEngine engine, java.util.List<String> schemes) {
-        if (SET_SIGNATURE_SCHEMES == null) {
-            return;
-        }
+    static void prepareJdkEngine(javax.net.ssl.SSLEngine engine, java.util.List<String> schemes) {
         javax.net.ssl.SSLParameters p = engine.getSSLParameters();
-        try {
-            SET_SIGNATURE_SCHEMES.invoke(p, (Object) schemes.toArray(new String[0]));
-        } catch (Throwable e) {
-            throw new IllegalStateException("cannot restrict the TLS signature schemes: " + e, e);
+        p.setUseCipherSuitesOrder(true);
+        p.setAlgorithmConstraints(NO_WEAK_SIGNATURES);
+        if (SET_SIGNATURE_SCHEMES != null) {
+            try {
+                SET_SIGNATURE_SCHEMES.invoke(p, (Object) schemes.toArray(new String[0]));
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot restrict the TLS signature schemes: " + e, e);
+            }
         }
         engine.setSSLParameters(p);
+    }
+
+    /** Permits everything but signatures with SHA-1 or MD5 (the JDK's own constraints still apply too). */
+    static final java.security.AlgorithmConstraints NO_WEAK_SIGNATURES = new java.security.AlgorithmConstraints() {
+        @Override
+        public boolean permits(java.util.Set<java.security.CryptoPrimitive> primitives, String algorithm,
+                               java.security.AlgorithmParameters parameters) {
+            return !primitives.contains(java.security.CryptoPrimitive.SIGNATURE) || !isWeakSignature(algorithm);
+        }
+
+        @Override
+        public boolean permits(java.util.Set<java.security.CryptoPrimitive> primitives, java.security.Key key) {
+            return true;
+        }
+
+        @Override
+        public boolean permits(java.util.Set<java.security.CryptoPrimitive> primitives, String algorithm,
+                               java.security.Key key, java.security.AlgorithmParameters parameters) {
+            return permits(primitives, algorithm, parameters);
+        }
+    };
+
+    /** SHA1withRSA, ecdsa_sha1, rsa_md5, MD5withRSA and the like. */
+    static boolean isWeakSignature(String algorithm) {
+        String a = algorithm.toLowerCase(java.util.Locale.ROOT);
+        return a.contains("sha1") || a.contains("sha-1") || a.contains("md5");
     }
 
     public static boolean isBoringSsl() {

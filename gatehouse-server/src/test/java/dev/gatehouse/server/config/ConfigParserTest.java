@@ -68,7 +68,7 @@ class ConfigParserTest {
                   - priority: 25
                     then: { redirect: { status: 301, protocol: https, port: "443", path: "/v2#{path}" } }
                 default_action: { forward: app }
-                timeouts: { idle: 2m, request_head: 250ms, request_body: 30s }
+                timeouts: { idle: 2m, request_head: 250ms, request_body: 30s, tunnel_idle: 10m }
               - name: plain
                 address: 127.0.0.1:8080
                 protocol: http
@@ -90,6 +90,7 @@ class ConfigParserTest {
               admin:
                 protocol: https
                 targets: ["admin.internal:443"]
+                protocol_version: grpc
                 tls: { trust_store: partners, server_name: admin.example.com,
                        certificate: certs/client.pem, private_key: certs/client.key }
                 timeouts: { connect: 1s, response: 1h }
@@ -172,7 +173,7 @@ class ConfigParserTest {
         assertThat(api.rules().get(3).then()).isEqualTo(new ActionConfig.Deny(404));
         assertThat(api.defaultAction()).isEqualTo(ActionConfig.Forward.to("app"));
         assertThat(api.timeouts()).isEqualTo(new ListenerTimeouts(Duration.ofMinutes(2), Duration.ofMillis(250),
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30), Duration.ofMinutes(10)));
 
         ListenerConfig plain = config.listeners().get(1);
         assertThat(plain.protocol()).isEqualTo(ListenerProtocol.HTTP);
@@ -182,6 +183,7 @@ class ConfigParserTest {
         assertThat(plain.defaultAction()).isEqualTo(new ActionConfig.Deny(403));
         assertThat(plain.timeouts()).isEqualTo(ListenerTimeouts.DEFAULTS);
         assertThat(plain.timeouts().requestBody()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(plain.timeouts().tunnelIdle()).isEqualTo(Duration.ofHours(1));
         assertThat(plain.http2().maxConcurrentStreams()).isEqualTo(100);
 
         TrustStoreConfig partners = config.trustStores().get("partners");
@@ -200,6 +202,8 @@ class ConfigParserTest {
         assertThat(app.protocol()).isEqualTo(TargetProtocol.HTTP);
         assertThat(app.targets()).containsExactly(TargetAddress.of("127.0.0.1", 9001), TargetAddress.of("::1", 9002));
         assertThat(app.loadBalancing()).isEqualTo(LoadBalancing.LEAST_OUTSTANDING_REQUESTS);
+        assertThat(app.protocolVersion()).isEqualTo(TargetGroupConfig.ProtocolVersion.HTTP1);
+        assertThat(config.targetGroups().get("admin").protocolVersion()).isEqualTo(TargetGroupConfig.ProtocolVersion.GRPC);
         assertThat(app.healthCheck().path()).isEqualTo("/health");
         assertThat(app.healthCheck().interval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(app.healthCheck().timeout()).isEqualTo(Duration.ofSeconds(5));
@@ -257,6 +261,42 @@ class ConfigParserTest {
     }
 
     @Test
+    void tlsPoliciesAndCipherListsNameTheirTls12Suites() throws Exception {
+        GatewayConfig config = parse("""
+                listeners:
+                  - name: devices
+                    address: 127.0.0.1:8443
+                    tls:
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                      policy: tls12-legacy
+                    default_action: { fixed_response: { status: 200 } }
+                  - name: chosen
+                    address: 127.0.0.1:8444
+                    tls:
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                      policy: tls12-legacy
+                      ciphers: [ECDHE-ECDSA-AES128-SHA256, "AES128-SHA256:ECDHE-ECDSA-AES128-SHA256"]
+                    default_action: { fixed_response: { status: 200 } }
+                  - name: modern
+                    address: 127.0.0.1:8445
+                    tls:
+                      certificates: [{certificate: certs/api.pem, private_key: certs/api.key}]
+                      policy: tls13-only
+                    default_action: { fixed_response: { status: 200 } }
+                """);
+        TlsConfig legacy = config.listeners().get(0).tls();
+        assertThat(legacy.policy()).isEqualTo(TlsPolicy.TLS12_LEGACY);
+        assertThat(legacy.tls12Suites()).startsWith("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+                .contains("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256")
+                .containsAll(TlsPolicy.TLS12_AND_13.tls12Suites());
+        assertThat(TlsPolicy.TLS12_AND_13.tls12Suites()).allMatch(s -> s.startsWith("TLS_ECDHE_")
+                && (s.contains("_GCM_") || s.contains("_CHACHA20_POLY1305_")));
+        assertThat(config.listeners().get(1).tls().tls12Suites())
+                .containsExactly("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA256");
+        assertThat(config.listeners().get(2).tls().tls12Suites()).isEmpty();
+    }
+
+    @Test
     void http2SettingsOfAListener() throws Exception {
         GatewayConfig config = parse("""
                 listeners:
@@ -290,7 +330,7 @@ class ConfigParserTest {
             assertThatThrownBy(() -> parse(MINIMAL.formatted(word)))
                     .isInstanceOf(ConfigException.class)
                     .hasMessage(file + ":5: listeners[0].mutual_authentication.mode: unknown mode '" + word
-                            + "' (expected: one of off, passthrough, verify)");
+                            + "' (expected: one of off, passthrough, optional, verify)");
         }
     }
 

@@ -507,11 +507,11 @@ class MutualTlsTest {
         return awaitConnectionLine(connectionLog, before, clientPort);
     }
 
-    /** As {@link #awaitConnectionLine(int, int)}, in the connection log {@code log}. */
+    /** The same, in the connection log {@code log}. */
     static ConnectionLine awaitConnectionLine(Path log, int before, int clientPort) throws Exception {
         Instant deadline = Instant.now().plusSeconds(10);
         while (Instant.now().isBefore(deadline)) {
-            List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.<String>of();
             for (String l : lines.subList(Math.min(before, lines.size()), lines.size())) {
                 if (logFields(l).length != 15) {
                     continue; // a line still being written; read again

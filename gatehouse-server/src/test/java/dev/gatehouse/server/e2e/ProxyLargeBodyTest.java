@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.testing.GatewayProcess;
+import dev.gatehouse.server.testing.Nginx;
 import dev.gatehouse.server.testing.Processes;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -28,14 +29,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code -Xmx128m -XX:MaxDirectMemorySize=64m} (and paranoid leak detection, as every test of this
  * module), a TLS listener with mutual authentication in {@code verify} mode, real {@code curl} clients
  * presenting a client certificate over HTTP/1.1 and HTTP/2, and a real target
- * ({@link ProxyTargets.Http}: {@code /upload} counts and discards, {@code /download/N} serves N bytes).
+ * ({@link ProxyTargets.Http}: {@code /upload} counts and discards, {@code /download/N} serves N bytes),
+ * and an HTTP/2-only target behind a {@code protocol_version: http2} group (nginx in clear, serving
+ * {@code /h2/download/N} from a sparse file).
  *
  * <h2>What is checked</h2>
  * <ul>
  *   <li>256 MiB uploaded and 256 MiB downloaded, over HTTP/1.1 and over HTTP/2, at full speed: every byte
  *       arrives, status 200, and the child's direct memory and resident set stay far below the body
  *       size;</li>
- *   <li>a slow client ({@code curl --limit-rate 1M}) reading a 256 MiB response: the resident set of the
+ *   <li>256 MiB downloaded from the HTTP/2 target, over HTTP/1.1 and over HTTP/2;</li>
+ *   <li>a slow client ({@code curl --limit-rate 1M}) reading a 256 MiB response (from each target): the resident set of the
  *       gateway stays flat while it reads, its direct memory stays small, the client receives bytes at
  *       the rate it asked for, and afterwards the gateway has no request in flight, no leak, and still
  *       serves.</li>
@@ -69,6 +73,7 @@ class ProxyLargeBodyTest {
     @TempDir
     static Path dir;
     static ProxyTargets.Http target;
+    static Nginx h2Target;
     static GatewayProcess gateway;
     static Path upload;
 
@@ -82,6 +87,18 @@ class ProxyLargeBodyTest {
         HeldCertificate clientCa = HeldCertificate.builder().commonName("Gatehouse Test Client CA").ca(0).build();
         HeldCertificate.builder().commonName("uploader").signedBy(clientCa).clientAuth().build().writeTo(dir, "client");
         Files.writeString(dir.resolve("client-ca.pem"), clientCa.certificatePem());
+        Files.createDirectories(dir.resolve("files"));
+        for (long n : new long[] {BIG, 16 * MiB}) {
+            try (RandomAccessFile f = new RandomAccessFile(dir.resolve("files/" + n).toFile(), "rw")) {
+                f.setLength(n); // sparse: costs no disk
+            }
+        }
+        h2Target = Nginx.start(dir, """
+                    server {
+                        listen 127.0.0.1:%2$d http2;
+                        location /h2/download/ { alias %1$s/files/; }
+                    }
+                """);
         Path config = dir.resolve("gatehouse.yaml");
         Files.createDirectories(dir.resolve("logs"));
         Files.writeString(config, """
@@ -91,15 +108,20 @@ class ProxyLargeBodyTest {
                     address: 127.0.0.1:0
                     tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
                     mutual_authentication: { mode: verify, trust_store: clients }
+                    rules:
+                      - { priority: 1, when: { path: ["/h2/*"] }, then: { forward: h2 } }
                     default_action: { forward: app }
                 trust_stores:
                   clients: { ca_certificates: client-ca.pem }
                 target_groups:
                   app:
                     targets: [ "127.0.0.1:%d" ]
+                  h2:
+                    protocol_version: http2
+                    targets: [ "127.0.0.1:%d" ]
                 logs:
                   access: logs/access.log
-                """.formatted(target.port()));
+                """.formatted(target.port(), h2Target.port()));
         upload = dir.resolve("upload.bin");
         try (RandomAccessFile f = new RandomAccessFile(upload.toFile(), "rw")) {
             f.setLength(BIG); // sparse: costs no disk
@@ -117,6 +139,9 @@ class ProxyLargeBodyTest {
         }
         if (target != null) {
             target.close();
+        }
+        if (h2Target != null) {
+            h2Target.close();
         }
     }
 
@@ -147,12 +172,23 @@ class ProxyLargeBodyTest {
     @ValueSource(strings = {"--http1.1", "--http2"})
     @Order(2)
     void download256MiB(String protocol) throws Exception {
+        download(protocol, "/download/" + BIG);
+    }
+
+    @ParameterizedTest(name = "curl {0}")
+    @ValueSource(strings = {"--http1.1", "--http2"})
+    @Order(2)
+    void download256MiBFromAnHttp2Target(String protocol) throws Exception {
+        download(protocol, "/h2/download/" + BIG);
+    }
+
+    static void download(String protocol, String path) throws Exception {
         Processes.Result r;
         try (Sampler s = new Sampler(200)) {
             r = Processes.run(curl(protocol, "--max-time", "120", "-o", "/dev/null",
-                    "-w", "%{http_code} %{http_version} %{size_download} %{time_total}", url("/download/" + BIG)), null, 130);
+                    "-w", "%{http_code} %{http_version} %{size_download} %{time_total}", url(path)), null, 130);
             s.close();
-            System.out.printf("download 256 MiB %s: %s; %s%n", protocol, r.stdout(), s);
+            System.out.printf("download 256 MiB %s %s: %s; %s%n", protocol, path, r.stdout(), s);
             assertThat(r.exitCode()).as(r.all()).isZero();
             String[] w = r.stdout().split(" ");
             assertThat(w[0]).isEqualTo("200");
@@ -187,9 +223,12 @@ class ProxyLargeBodyTest {
         List<CompletableFuture<Processes.Result>> readers = new ArrayList<>();
         Sampler s = new Sampler(250);
         long start = System.nanoTime();
-        for (String protocol : List.of("--http1.1", "--http2")) {
-            List<String> cmd = curl(protocol, "--limit-rate", "1M", "--max-time", String.valueOf(SLOW_SECONDS),
-                    "-o", "/dev/null", "-w", "%{http_code} %{http_version} %{size_download}", url("/download/" + BIG));
+        // HTTP/1.1 and HTTP/2 clients of the HTTP/1.1 target, and an HTTP/2 client of the HTTP/2 target.
+        List<String> protocols = List.of("--http1.1", "--http2", "--http2");
+        List<String> paths = List.of("/download/" + BIG, "/download/" + BIG, "/h2/download/" + BIG);
+        for (int i = 0; i < protocols.size(); i++) {
+            List<String> cmd = curl(protocols.get(i), "--limit-rate", "1M", "--max-time", String.valueOf(SLOW_SECONDS),
+                    "-o", "/dev/null", "-w", "%{http_code} %{http_version} %{size_download}", url(paths.get(i)));
             readers.add(CompletableFuture.supplyAsync(() -> {
                 try {
                     return Processes.run(cmd, null, SLOW_SECONDS + 30);
@@ -204,17 +243,17 @@ class ProxyLargeBodyTest {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         s.close();
-        System.out.printf("slow readers (%.1f s): %s / %s; before: rss %d MiB, %s; %s%n", seconds,
-                results.get(0).stdout(), results.get(1).stdout(), rssBefore >> 20, before, s);
+        System.out.printf("slow readers (%.1f s): %s / %s / %s; before: rss %d MiB, %s; %s%n", seconds,
+                results.get(0).stdout(), results.get(1).stdout(), results.get(2).stdout(), rssBefore >> 20, before, s);
         System.out.println("slow readers, samples: " + s.samples);
 
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < results.size(); i++) {
             Processes.Result r = results.get(i);
             // 28: the operation timed out, as asked. Any other failure (56: the gateway reset) is an error.
             assertThat(r.exitCode()).as(r.all()).isEqualTo(28);
             String[] w = r.stdout().split(" ");
             assertThat(w[0]).isEqualTo("200");
-            assertThat(w[1]).isEqualTo(i == 0 ? "1.1" : "2");
+            assertThat(w[1]).isEqualTo(protocols.get(i).equals("--http1.1") ? "1.1" : "2");
             // curl's limiter keeps the average at 1 MiB/s from the first byte; a connection and TLS set-up
             // of well under a second and the limiter's granularity allow a few MiB either way.
             long got = Long.parseLong(w[2]);
@@ -251,6 +290,9 @@ class ProxyLargeBodyTest {
         Processes.Result again = Processes.run(curl("--http2", "--max-time", "30", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
                 url("/download/" + 16 * MiB)), null, 40);
         assertThat(again.stdout()).as(again.all()).isEqualTo("200 " + 16 * MiB);
+        Processes.Result againH2 = Processes.run(curl("--http2", "--max-time", "30", "-o", "/dev/null", "-w",
+                "%{http_code} %{size_download}", url("/h2/download/" + 16 * MiB)), null, 40);
+        assertThat(againH2.stdout()).as(againH2.all()).isEqualTo("200 " + 16 * MiB);
         assertThat(gateway.isAlive()).isTrue();
         assertThat(gateway.logs()).doesNotContain("LEAK:", "OutOfMemoryError", "OutOfDirectMemoryError");
     }

@@ -36,7 +36,7 @@ class SpoofedHeadersTest {
             "X_Client_Cert_Chain", "X-SSL-Client-Verify", "X-SSL-Client-S-DN", "x-ssl-client-dn",
             "X_SSL_CLIENT_I_DN", "X-SSL-Client-Serial", "Ssl-Client-Cert", "SSL_CLIENT_S_DN", "X-ARR-ClientCert",
             "X-Amzn-Mtls-Clientcert-Foo", "x_amzn_mtls_clientcert_serial", "X-Forwarded-Client-Cert-Info",
-            "Client-Cert-Chain", "X-SSL-Cert-Issuer");
+            "Client-Cert-Chain", "X-SSL-Cert-Issuer", "X-Forwarded-Client-Cert", "Client-Cert", "client_cert_chain");
 
     /** Names that only look alike: they must still reach the target. */
     static final List<String> ORDINARY = List.of(

@@ -17,7 +17,7 @@ public final class EmbeddedTargets {
      */
     public static void offerIdle(Target target, EventLoop loop, EmbeddedChannel channel) {
         TargetPool pool = target.pool(loop);
-        TargetConnection connection = new TargetConnection(pool);
+        TargetConnection connection = new TargetConnection(pool, false);
         channel.pipeline().addLast("target", connection);
         pool.offer(connection);
     }
