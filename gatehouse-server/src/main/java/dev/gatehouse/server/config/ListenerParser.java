@@ -271,7 +271,8 @@ final class ListenerParser {
             }
             ConfigNode certificatesNode = map.optional("certificates");
             TlsConfig tls = certificatesNode == null ? null
-                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites());
+                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites(),
+                            listenerTls.sessionResumption());
             ConfigNode mutualNode = map.optional("mutual_authentication");
             MutualAuthConfig mutual = mutualNode == null ? MutualAuthConfig.off(item.at())
                     : mutualAuthentication(mutualNode, protocol);

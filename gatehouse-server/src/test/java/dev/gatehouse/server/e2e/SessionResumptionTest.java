@@ -77,6 +77,16 @@ class SessionResumptionTest {
                       session_resumption: { enabled: true, lifetime: 10m, ticket_keys: tickets.key }
                     mutual_authentication: { %s }
                     default_action: { forward: recorder }
+                  - name: named
+                    address: 127.0.0.1:0
+                    tls:
+                      certificates: [ { certificate: server.pem, private_key: server.key } ]
+                      session_resumption: { enabled: true, ticket_keys: tickets.key }
+                    mutual_authentication: { mode: verify, trust_store: clients }
+                    server_names:
+                      - names: [partners.test]
+                        mutual_authentication: { mode: verify, trust_store: clients }
+                    default_action: { forward: recorder }
                   - name: verify-default
                     address: 127.0.0.1:0
                     tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
@@ -163,10 +173,7 @@ class SessionResumptionTest {
         assertThat(target.requests).extracting(r -> r.headers(SUBJECT)).containsOnly(List.of("CN=alice"));
     }
 
-    /**
-     * Both server names are served by the same listener with the same ticket keys; each certificate's
-     * context has its own sessions. Extend with names that share a certificate once policies are chosen by name.
-     */
+    /** Both server names are served by the same listener with the same ticket keys; each certificate's context has its own sessions. */
     @ParameterizedTest
     @ValueSource(strings = {"1.2", "1.3"})
     void aSessionIsNotResumedUnderAnotherServerName(String tls) throws Exception {
@@ -174,6 +181,22 @@ class SessionResumptionTest {
         Handshake other = sClient(gateway, "resuming", "other.test", tls, "/other", true);
         assertThat(other.session()).as(other.output()).isEqualTo("New");
         assertThat(other.log().tlsVerifyStatus()).isEqualTo("Success");
+    }
+
+    /**
+     * One certificate and one set of ticket keys for the listener's own policy and a {@code server_names}
+     * entry with a policy of its own: sessions resume within the entry, never across to the listener's.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"1.2", "1.3"})
+    void aSessionIsNotResumedUnderAnotherServerNamesPolicyWithTheSameCertificate(String tls) throws Exception {
+        assertThat(sClient(gateway, "named", "partners.test", tls, "/partners", false).session()).isEqualTo("New");
+        Handshake again = sClient(gateway, "named", "partners.test", tls, "/partners-again", true);
+        assertThat(again.session()).as(again.output()).isEqualTo("Reused");
+        assertThat(again.log().tlsVerifyStatus()).isEqualTo("Success");
+        Handshake across = sClient(gateway, "named", "localhost", tls, "/own", true);
+        assertThat(across.session()).as(across.output()).isEqualTo("New");
+        assertThat(across.log().tlsVerifyStatus()).isEqualTo("Success");
     }
 
     @Test
@@ -229,7 +252,7 @@ class SessionResumptionTest {
                 "-cert", dir.resolve("alice.pem").toString(), "-key", dir.resolve("alice.key").toString(), "-ign_eof",
                 resume ? "-sess_in" : "-sess_out", dir.resolve("session.pem").toString()));
         Processes.Result r = Processes.run(cmd,
-                "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 20);
+                "GET " + path + " HTTP/1.1\r\nHost: " + serverName + "\r\nConnection: close\r\n\r\n", 20);
         String out = r.all();
         String session = out.contains("\nReused, ") ? "Reused" : out.contains("\nNew, ") ? "New" : "none";
         try {
