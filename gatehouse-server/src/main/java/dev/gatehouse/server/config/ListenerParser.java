@@ -194,7 +194,8 @@ final class ListenerParser {
             policy = policyNode.choice("policy", POLICIES);
         }
         ConfigNode resumptionNode = map.optional("session_resumption");
-        SessionResumptionConfig resumption = resumptionNode == null ? null : sessionResumption(resumptionNode);
+        SessionResumptionConfig resumption = resumptionNode == null ? null
+                : SessionResumptionConfig.parse(resumptionNode, baseDir);
         ConfigNode ciphersNode = map.optional("ciphers");
         if (ciphersNode == null) {
             return new TlsConfig(pairs, policy, policy.tls12Suites(), resumption);
@@ -204,21 +205,6 @@ final class ListenerParser {
                     + " with TLS 1.2)");
         }
         return new TlsConfig(pairs, policy, ciphers(ciphersNode), resumption);
-    }
-
-    private SessionResumptionConfig sessionResumption(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with enabled, lifetime, ticket_keys", "enabled", "lifetime",
-                "ticket_keys");
-        ConfigNode enabled = map.optional("enabled");
-        ConfigNode lifetime = map.optional("lifetime");
-        ConfigNode keys = map.optional("ticket_keys");
-        java.time.Duration life = lifetime == null ? SessionResumptionConfig.DEFAULT_LIFETIME : lifetime.duration(false);
-        if (life.compareTo(java.time.Duration.ofDays(7)) > 0 || life.toSeconds() < 1) {
-            throw lifetime.fail("'" + lifetime.text("a duration") + "' is out of range (expected: 1s to 168h; TLS 1.3"
-                    + " tickets live at most 7 days)");
-        }
-        return new SessionResumptionConfig(enabled == null ? null : enabled.bool(), life,
-                keys == null ? null : keys.readableFile(baseDir), keys == null ? null : keys.at());
     }
 
     private List<CertificateKeyPair> certificates(ConfigNode certificatesNode) throws ConfigException {

@@ -26,4 +26,20 @@ public record SessionResumptionConfig(Boolean enabled, Duration lifetime, Path t
     public boolean enabled(boolean mutualAuthentication) {
         return enabled != null ? enabled : !mutualAuthentication;
     }
+
+    /** Reads {@code tls.session_resumption}; {@code ticket_keys} is resolved against {@code baseDir}. */
+    static SessionResumptionConfig parse(ConfigNode node, Path baseDir) throws ConfigException {
+        ConfigMapping map = node.mapping("a mapping with enabled, lifetime, ticket_keys", "enabled", "lifetime",
+                "ticket_keys");
+        ConfigNode enabled = map.optional("enabled");
+        ConfigNode lifetime = map.optional("lifetime");
+        ConfigNode keys = map.optional("ticket_keys");
+        Duration life = lifetime == null ? DEFAULT_LIFETIME : lifetime.duration(false);
+        if (life.compareTo(Duration.ofDays(7)) > 0 || life.toSeconds() < 1) {
+            throw lifetime.fail("'" + lifetime.text("a duration") + "' is out of range (expected: 1s to 168h; TLS 1.3"
+                    + " tickets live at most 7 days)");
+        }
+        return new SessionResumptionConfig(enabled == null ? null : enabled.bool(), life,
+                keys == null ? null : keys.readableFile(baseDir), keys == null ? null : keys.at());
+    }
 }
