@@ -1,6 +1,7 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.server.Gateway;
+import dev.gatehouse.server.admin.GatewayProcess;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
@@ -29,21 +30,22 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() {
         Signals.install();
         GatewayConfig parsed;
-        Gateway gateway;
+        GatewayProcess process;
         try {
             parsed = ConfigParser.parse(config);
-            gateway = Gateway.start(parsed);
+            process = GatewayProcess.start(parsed);
         } catch (ConfigException e) {
             System.err.println("gatehouse: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
+        Gateway gateway = process.gateway();
         Signals.serving(() -> gateway.requestReload("SIGHUP"), gateway::reopenLogs);
         System.err.println("gatehouse: serving " + config + " (" + parsed.listeners().size() + " listeners); "
                 + "SIGHUP reloads, SIGUSR1 reopens the logs, SIGTERM or Ctrl-C stops");
         Signals.awaitStop();
         // The configuration serving now: a reload may have changed shutdown_timeout.
         log.info("stopping: no new connections; waiting up to {} for in-flight requests", gateway.config().shutdownTimeout());
-        gateway.stop(gateway.config().shutdownTimeout());
+        process.stop(gateway.config().shutdownTimeout());
         return Main.EXIT_OK;
     }
 }

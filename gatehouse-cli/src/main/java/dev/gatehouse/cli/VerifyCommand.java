@@ -7,6 +7,7 @@ import dev.gatehouse.pki.PkiException;
 import dev.gatehouse.pki.TrustStore;
 import dev.gatehouse.pki.TrustStoreLimits;
 import dev.gatehouse.pki.Verdict;
+import dev.gatehouse.pki.VerdictReport;
 import dev.gatehouse.pki.VerificationParameters;
 import dev.gatehouse.pki.VerificationParameters.Purpose;
 import dev.gatehouse.server.RuntimeState;
@@ -200,46 +201,10 @@ final class VerifyCommand implements Callable<Integer> {
     }
 
     static String text(Verdict v) {
-        StringBuilder sb = new StringBuilder();
-        for (Verdict.Step s : v.steps()) {
-            sb.append(String.format("%-18s %-11s %s%n", s.name(), s.outcome().label(), s.detail()));
-        }
-        for (String w : v.warnings()) {
-            sb.append("warning: ").append(w).append(System.lineSeparator());
-        }
-        if (!v.path().isEmpty()) {
-            sb.append("path:").append(System.lineSeparator());
-            for (X509Certificate c : v.path()) {
-                sb.append("  ").append(CertificateNames.subject(c)).append(" (serial ")
-                        .append(CertificateNames.serialHex(c)).append(')').append(System.lineSeparator());
-            }
-        }
-        if (!v.isSuccess()) {
-            sb.append("explanation: ").append(v.explanation()).append(System.lineSeparator());
-        }
-        sb.append("status: ").append(v.status()).append(System.lineSeparator());
-        return sb.toString();
+        return VerdictReport.text(v);
     }
 
     static String json(Verdict v) {
-        StringBuilder sb = new StringBuilder("{\"status\":").append(Json.quote(v.status()))
-                .append(",\"explanation\":").append(Json.quote(v.explanation())).append(",\"steps\":[");
-        for (int i = 0; i < v.steps().size(); i++) {
-            Verdict.Step s = v.steps().get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(Json.quote(s.name()))
-                    .append(",\"result\":").append(Json.quote(s.outcome().label()))
-                    .append(",\"detail\":").append(Json.quote(s.detail())).append('}');
-        }
-        sb.append("],\"path\":[");
-        for (int i = 0; i < v.path().size(); i++) {
-            X509Certificate c = v.path().get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"subject\":").append(Json.quote(CertificateNames.subject(c)))
-                    .append(",\"serial\":").append(Json.quote(CertificateNames.serialHex(c))).append('}');
-        }
-        sb.append("],\"warnings\":[");
-        for (int i = 0; i < v.warnings().size(); i++) {
-            sb.append(i == 0 ? "" : ",").append(Json.quote(v.warnings().get(i)));
-        }
-        return sb.append("]}").append('\n').toString();
+        return VerdictReport.json(v);
     }
 }

@@ -1,7 +1,6 @@
 package dev.gatehouse.server;
 
 import dev.gatehouse.server.config.ConfigException;
-import dev.gatehouse.server.config.ConfigLocation;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
@@ -12,7 +11,10 @@ import dev.gatehouse.server.listener.ListenerInitializer;
 import dev.gatehouse.server.listener.ListenerRuntime;
 import dev.gatehouse.server.observe.LogFile;
 import dev.gatehouse.server.observe.LogFiles;
+import dev.gatehouse.server.observe.Readiness;
+import dev.gatehouse.server.observe.Telemetry;
 import dev.gatehouse.server.reload.FileWatcher;
+import dev.gatehouse.server.reload.ReloadHistory;
 import dev.gatehouse.server.reload.ReloadResult;
 import dev.gatehouse.server.reload.WatchedFiles;
 import dev.gatehouse.server.transport.Transport;
@@ -24,7 +26,6 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,16 +87,17 @@ public final class Gateway implements AutoCloseable {
     private final AtomicBoolean reloadQueued = new AtomicBoolean();
     private final JudgedConnections judged;
     private volatile GatewayConfig config;
-    private volatile ReloadResult lastReload;
-    private final java.util.concurrent.atomic.AtomicLong reloadsSucceeded = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong reloadsFailed = new java.util.concurrent.atomic.AtomicLong();
-    /** Under this object's lock; published through {@link #lastReload}. */
+    private final ReloadHistory reloadHistory = new ReloadHistory();
+    private final Telemetry telemetry;
+    /** Under this object's lock; published through {@link #reloadHistory}. */
     private long generation;
     private FileWatcher watcher;
     private volatile boolean stopped;
 
 
-    private Gateway(GatewayConfig config, EventLoopGroup eventLoops, Class<? extends ServerChannel> serverChannelType) {
+    private Gateway(GatewayConfig config, EventLoopGroup eventLoops, Class<? extends ServerChannel> serverChannelType,
+                    Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.source = config.source();
         this.config = config;
         this.eventLoops = eventLoops;
@@ -119,10 +121,15 @@ public final class Gateway implements AutoCloseable {
      *                         nothing is left listening
      */
     public static Gateway start(GatewayConfig config) throws ConfigException {
+        return start(config, new Telemetry());
+    }
+
+    /** {@link #start(GatewayConfig)}, reporting metrics, rejections and readiness to {@code telemetry}. */
+    public static Gateway start(GatewayConfig config, Telemetry telemetry) throws ConfigException {
         int threads = Integer.getInteger("gatehouse.eventLoops", Runtime.getRuntime().availableProcessors());
         Transport transport = Transport.best();
         EventLoopGroup loops = transport.eventLoops(threads);
-        Gateway g = new Gateway(config, loops, transport.serverChannel());
+        Gateway g = new Gateway(config, loops, transport.serverChannel(), telemetry);
         RuntimeState built = null;
         try {
             built = g.build(config);
@@ -139,10 +146,11 @@ public final class Gateway implements AutoCloseable {
             synchronized (g) {
                 g.generation = 1;
                 built.generation(1);
-                g.lastReload = ReloadResult.succeeded(1);
+                g.reloadHistory.started(ReloadResult.succeeded(1));
                 g.watchFiles(config);
             }
             built.activate();
+            telemetry.readiness(Readiness.SERVING);
             return g;
         } catch (ConfigException | RuntimeException e) {
             for (Bound b : g.serverChannels.values()) {
@@ -163,7 +171,7 @@ public final class Gateway implements AutoCloseable {
      * {@link #start} would do short of binding addresses and opening logs. For {@code gatehouse validate}.
      */
     public static void check(GatewayConfig config) throws ConfigException {
-        checkLogs(config);
+        LogPaths.check(config);
         EventLoopGroup loops = Transport.NIO.eventLoops(1);
         try {
             RuntimeState.build(config, loops, null, null).close();
@@ -177,10 +185,10 @@ public final class Gateway implements AutoCloseable {
         LogFile access = null;
         LogFile connections = null;
         try {
-            checkLogs(config);
-            access = openLog(config.logs().access(), config.logs().accessAt());
-            connections = openLog(config.logs().connection(), config.logs().connectionAt());
-            RuntimeState built = RuntimeState.build(config, eventLoops, access, connections);
+            LogPaths.check(config);
+            access = LogPaths.open(logs, config.logs().access(), config.logs().accessAt());
+            connections = LogPaths.open(logs, config.logs().connection(), config.logs().connectionAt());
+            RuntimeState built = RuntimeState.build(config, eventLoops, access, connections, telemetry);
             LogFile a = access;
             LogFile c = connections;
             live.add(built);
@@ -209,34 +217,6 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Opens a configured log file (checked by {@link #checkLogs}), or fails naming its key. */
-    private LogFile openLog(java.nio.file.Path path, ConfigLocation at) throws ConfigException {
-        if (path == null) {
-            return null;
-        }
-        try {
-            return logs.acquire(path, LogFile::open);
-        } catch (IOException e) {
-            throw new ConfigException(at, "cannot open " + path + ": " + e.getMessage()
-                    + " (expected: a log file Gatehouse can append to)", e);
-        }
-    }
-
-    /**
-     * Whether {@link LogFile#open} would open every log file of {@code config}, checked before any is
-     * opened; creates nothing. {@code validate} and {@code serve} both call it.
-     */
-    private static void checkLogs(GatewayConfig config) throws ConfigException {
-        checkLog(config.logs().access(), config.logs().accessAt());
-        checkLog(config.logs().connection(), config.logs().connectionAt());
-    }
-
-    private static void checkLog(java.nio.file.Path path, ConfigLocation at) throws ConfigException {
-        String problem = path == null ? null : LogFile.problem(path);
-        if (problem != null) {
-            throw new ConfigException(at, problem);
-        }
-    }
 
 
     /**
@@ -318,8 +298,7 @@ public final class Gateway implements AutoCloseable {
                         + " (the configuration was not read from a file)");
             }
             result = swapIn();
-            lastReload = result;
-            (result.success() ? reloadsSucceeded : reloadsFailed).incrementAndGet();
+            reloadHistory.record(result);
         }
         if (result.success()) {
             int closing = judged.judgeAll();
@@ -493,17 +472,26 @@ public final class Gateway implements AutoCloseable {
 
     /** The configuration generation serving new connections: 1 at start, one more per successful reload. */
     public long generation() {
-        return lastReload.generation();
+        return reloadHistory.last().generation();
     }
 
     /** The outcome of the last reload (at start: generation 1, successful). */
     public ReloadResult lastReload() {
-        return lastReload;
+        return reloadHistory.last();
     }
 
     /** Reloads since start that succeeded ({@code true}) or failed ({@code false}). */
     public long reloads(boolean succeeded) {
-        return (succeeded ? reloadsSucceeded : reloadsFailed).get();
+        return reloadHistory.count(succeeded);
+    }
+
+    public ReloadHistory reloadHistory() {
+        return reloadHistory;
+    }
+
+    /** Where this gateway reports metrics, rejections and readiness. */
+    public Telemetry telemetry() {
+        return telemetry;
     }
 
     /** Runtime states not closed yet: the current one, and older ones some connection still uses. */
@@ -541,6 +529,7 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             stopped = true;
+            telemetry.readiness(Readiness.DRAINING);
             if (watcher != null) {
                 watcher.close();
                 watcher = null;

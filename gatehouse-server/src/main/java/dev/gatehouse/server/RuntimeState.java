@@ -19,7 +19,9 @@ import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.listener.ListenerRuntime;
 import dev.gatehouse.server.listener.ServerNamePolicy;
 import dev.gatehouse.server.observe.ConnectionLog;
+import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.observe.LogFile;
+import dev.gatehouse.server.observe.Telemetry;
 import dev.gatehouse.server.target.TargetGroups;
 import dev.gatehouse.server.tls.ClientCertificateJudge;
 import dev.gatehouse.server.tls.ServerTls;
@@ -81,6 +83,15 @@ public final class RuntimeState implements AutoCloseable {
      */
     public static RuntimeState build(GatewayConfig config, EventLoopGroup eventLoops, LogFile accessLog,
                                      LogFile connectionLog) throws ConfigException {
+        return build(config, eventLoops, accessLog, connectionLog, null);
+    }
+
+    /**
+     * Loads every file the configuration names and builds the state, its listeners reporting to
+     * {@code telemetry} (or to nothing when {@code null}).
+     */
+    public static RuntimeState build(GatewayConfig config, EventLoopGroup eventLoops, LogFile accessLog,
+                                     LogFile connectionLog, Telemetry telemetry) throws ConfigException {
         Set<String> clientStores = new HashSet<>();
         for (ListenerConfig l : config.listeners()) {
             if (l.mutualAuthentication().verifies()) {
@@ -110,18 +121,23 @@ public final class RuntimeState implements AutoCloseable {
         TargetGroups groups = TargetGroups.create(config.targetGroups(), eventLoops, stores, VERDICTS);
         java.util.List<ServerTls> built = new java.util.ArrayList<>();
         try {
-            ConnectionLog connections = new ConnectionLog(connectionLog, config.name());
+            boolean json = config.logs().format() == dev.gatehouse.server.config.LogsConfig.LogFormat.JSON;
+            ConnectionLog connections = new ConnectionLog(connectionLog, config.name(), json, telemetry);
             Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
                 ServerTls tls = null;
-                if (l.protocol() == ListenerConfig.ListenerProtocol.HTTPS) {
+                boolean https = l.protocol() == ListenerConfig.ListenerProtocol.HTTPS;
+                if (https) {
                     tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores),
                             sessionPolicy(l.name(), l.mutualAuthentication()));
                     built.add(tls);
                 }
-                HttpStage http = HttpStage.create(config, l, groups, accessLog);
+                ListenerTelemetry measured = telemetry == null ? null : telemetry.listener(l.name(), https);
+                HttpStage http = HttpStage.create(config, l, groups, accessLog, measured);
                 if (tls == null || l.serverNames().isEmpty()) {
-                    listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections));
+                    listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections, tls == null ? java.util.List.of()
+                            : java.util.List.of(new ServerNamePolicy(l.name(), 0, tls, l.mutualAuthentication())), null,
+                            measured));
                     continue;
                 }
                 java.util.List<ServerNamePolicy> policies = new java.util.ArrayList<>();
@@ -136,7 +152,8 @@ public final class RuntimeState implements AutoCloseable {
                             sn.mutualAuthentication()));
                     names.add(sn.names());
                 }
-                listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections, policies, ServerNames.of(names)));
+                listeners.put(l.name(), new ListenerRuntime(l, tls, http, connections, policies, ServerNames.of(names),
+                        measured));
             }
             return new RuntimeState(config, Map.copyOf(listeners), Map.copyOf(stores), groups);
         } catch (ConfigException | RuntimeException e) {
@@ -250,6 +267,11 @@ public final class RuntimeState implements AutoCloseable {
 
     public GatewayConfig config() {
         return config;
+    }
+
+    /** Lookups of the gateway's verdict cache (client and target certificates) that hit ({@code true}) or missed. */
+    public static long verdictCacheLookups(boolean hit) {
+        return hit ? VERDICTS.hits() : VERDICTS.misses();
     }
 
     /** The listener's runtime, by name ({@code null} if there is no such listener). */

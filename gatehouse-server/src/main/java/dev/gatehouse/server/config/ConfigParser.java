@@ -54,6 +54,14 @@ public final class ConfigParser {
 
     static final String DOCUMENT_KEY = "<yaml>";
 
+    /** {@code logs.format}, in the order errors list them. */
+    private static final Map<String, LogsConfig.LogFormat> LOG_FORMATS = new LinkedHashMap<>();
+
+    static {
+        LOG_FORMATS.put("text", LogsConfig.LogFormat.TEXT);
+        LOG_FORMATS.put("json", LogsConfig.LogFormat.JSON);
+    }
+
     private static final List<String> ROOT_KEYS = List.of(
             "name", "listeners", "trust_stores", "target_groups", "logs", "shutdown_timeout", "reload", "admin");
 
@@ -191,10 +199,6 @@ public final class ConfigParser {
         }
         ConfigMapping root = new ConfigNode(rootNode, new ConfigLocation(file, line, ""))
                 .mapping("a mapping", ROOT_KEYS.toArray(String[]::new));
-        if (root.has("admin")) {
-            throw new ConfigException(root.raw("admin").at(), "not supported yet (expected: no admin section;"
-                    + " the admin API is on the roadmap)");
-        }
 
         // Each part that can be judged on its own is read even when an earlier one failed, so that one
         // reading reports every independent problem; references are checked against the names declared.
@@ -245,9 +249,38 @@ public final class ConfigParser {
 
         LogsConfig logs = problems.attempt(() -> logs(root));
         Boolean watchFiles = problems.attempt(() -> watchFiles(root));
+        AdminConfig admin = problems.attempt(() -> admin(root, listeners));
         problems.throwIfAny();
 
-        return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout, watchFiles);
+        return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout, watchFiles,
+                admin);
+    }
+
+    /**
+     * {@code admin} (default: none): {@code address}, plain HTTP. TLS for the admin listener is not built:
+     * {@code tls} and {@code mutual_authentication} are refused rather than ignored.
+     */
+    private static AdminConfig admin(ConfigMapping root, List<ListenerConfig> listeners) throws ConfigException {
+        ConfigNode adminNode = root.optional("admin");
+        if (adminNode == null) {
+            return null;
+        }
+        ConfigMapping admin = adminNode.mapping("a mapping with address", "address", "tls", "mutual_authentication");
+        for (String key : List.of("tls", "mutual_authentication")) {
+            if (admin.has(key)) {
+                throw admin.raw(key).fail("not supported yet (expected: no " + key
+                        + "; the admin listener serves plain HTTP: keep it on loopback or a private network)");
+            }
+        }
+        ConfigNode addressNode = admin.required("address", "host:port, e.g. 127.0.0.1:9901");
+        TargetAddress address = TargetGroupParser.address(addressNode, 0);
+        for (ListenerConfig l : listeners) {
+            if (address.port() != 0 && l.address().port() == address.port() && l.address().host().equals(address.host())) {
+                throw addressNode.fail("address " + address + " is already used by listener '" + l.name()
+                        + "' (expected: an address of its own)");
+            }
+        }
+        return new AdminConfig(address, addressNode.at());
     }
 
     /** {@code reload.watch_files} (default true). */
@@ -286,12 +319,16 @@ public final class ConfigParser {
         if (logsNode == null) {
             return LogsConfig.NONE;
         }
-        ConfigMapping logsMap = logsNode.mapping("a mapping with connection and/or access", "connection", "access");
+        ConfigMapping logsMap = logsNode.mapping("a mapping with connection and/or access", "connection", "access",
+                "format");
         ConfigNode connection = logsMap.optional("connection");
         ConfigNode access = logsMap.optional("access");
+        ConfigNode formatNode = logsMap.optional("format");
+        LogsConfig.LogFormat format = formatNode == null ? LogsConfig.LogFormat.TEXT
+                : formatNode.choice("log format", LOG_FORMATS);
         return new LogsConfig(connection == null ? null : connection.path(baseDir),
                 access == null ? null : access.path(baseDir),
-                connection == null ? null : connection.at(), access == null ? null : access.at());
+                connection == null ? null : connection.at(), access == null ? null : access.at(), format);
     }
 
     /** This host's name, as logs should call this instance when the config names none. */

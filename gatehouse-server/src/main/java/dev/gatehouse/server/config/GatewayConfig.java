@@ -20,6 +20,7 @@ import java.util.Map;
  *                        YAML key {@code shutdown_timeout}
  * @param watchFiles      whether a change to the configuration file or any file it names reloads the
  *                        gateway (default true); YAML key {@code reload.watch_files}
+ * @param admin           the admin listener, or {@code null} for none (YAML key {@code admin})
  */
 public record GatewayConfig(
         Path source,
@@ -29,7 +30,8 @@ public record GatewayConfig(
         Map<String, TargetGroupConfig> targetGroups,
         LogsConfig logs,
         Duration shutdownTimeout,
-        boolean watchFiles) {
+        boolean watchFiles,
+        AdminConfig admin) {
 
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -37,6 +39,13 @@ public record GatewayConfig(
         listeners = List.copyOf(listeners);
         trustStores = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(trustStores));
         targetGroups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(targetGroups));
+    }
+
+    /** A configuration without an admin listener. */
+    public GatewayConfig(Path source, String name, List<ListenerConfig> listeners,
+                         Map<String, TrustStoreConfig> trustStores, Map<String, TargetGroupConfig> targetGroups,
+                         LogsConfig logs, Duration shutdownTimeout, boolean watchFiles) {
+        this(source, name, listeners, trustStores, targetGroups, logs, shutdownTimeout, watchFiles, null);
     }
 
     /** A configuration with file watching on (the default). */

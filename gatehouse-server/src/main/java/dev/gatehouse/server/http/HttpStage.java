@@ -2,10 +2,12 @@ package dev.gatehouse.server.http;
 
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
+import dev.gatehouse.server.config.LogsConfig;
 import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.headers.ForwardedHeaders;
 import dev.gatehouse.server.headers.SpoofableHeaders;
 import dev.gatehouse.server.observe.AccessLog;
+import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.observe.LogFile;
 import dev.gatehouse.server.routing.Router;
 import dev.gatehouse.server.target.TargetGroups;
@@ -93,6 +95,7 @@ public final class HttpStage {
     private final SpoofableHeaders spoofable;
     private final Router router;
     private final AccessLog accessLog;
+    private final ListenerTelemetry telemetry;
     private final long idleNanos;
     private final long headNanos;
     private final long bodyNanos;
@@ -104,11 +107,14 @@ public final class HttpStage {
     private volatile boolean draining;
     private volatile boolean retired;
 
-    private HttpStage(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
+    private HttpStage(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog,
+                      ListenerTelemetry telemetry) {
         this.listener = listener;
+        this.telemetry = telemetry;
         this.spoofable = SpoofableHeaders.of(config);
         this.router = Router.build(listener, groups);
-        this.accessLog = new AccessLog(accessLog, listener.name());
+        this.accessLog = new AccessLog(accessLog, listener.name(),
+                config.logs().format() == LogsConfig.LogFormat.JSON, telemetry);
         this.idleNanos = listener.timeouts().idle().toNanos();
         this.headNanos = listener.timeouts().requestHead().toNanos();
         this.bodyNanos = listener.timeouts().requestBody().toNanos();
@@ -125,7 +131,20 @@ public final class HttpStage {
      * @param accessLog where access-log lines go, or {@code null} for none
      */
     public static HttpStage create(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog) {
-        return new HttpStage(config, listener, groups, accessLog);
+        return new HttpStage(config, listener, groups, accessLog, null);
+    }
+
+    /**
+     * A stage whose requests are counted and whose denials are recorded in {@code telemetry} (the gateway's).
+     */
+    public static HttpStage create(GatewayConfig config, ListenerConfig listener, TargetGroups groups, LogFile accessLog,
+                                   ListenerTelemetry telemetry) {
+        return new HttpStage(config, listener, groups, accessLog, telemetry);
+    }
+
+    /** The listener's telemetry, or {@code null} when nothing is measured (stages built for tests). */
+    ListenerTelemetry telemetry() {
+        return telemetry;
     }
 
     /** Installs HTTP/1.1 handling on a connection ready for HTTP (after TLS, or at accept). */

@@ -342,8 +342,8 @@ final class ProxyHandler extends ChannelDuplexHandler {
         }
         if (info.serverName() != null && !info.serverName().serves(log.host)) {
             ReferenceCountUtil.release(req);
-            respondError(ex, HttpResponseStatus.MISDIRECTED_REQUEST, "host " + log.host
-                    + " is not served under the TLS policy this connection's server name selected");
+            respondError(ex, HttpResponseStatus.MISDIRECTED_REQUEST, (log.host == null ? "a request without Host"
+                    : "host " + log.host) + " is not served under the TLS policy this connection's server name selected");
             return;
         }
 
@@ -355,6 +355,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
             forwarded.addTo(headers);
             ex.head = req;
             ex.group = f.pick();
+            log.targetGroup = ex.group.name();
             if (ex.group.protocolVersion() == ProtocolVersion.GRPC) {
                 headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS); // gRPC servers expect it
             }
@@ -382,6 +383,9 @@ final class ProxyHandler extends ChannelDuplexHandler {
             String reason = stage.router().denyReason(route, info);
             respond(ex, ex.grpc ? LocalResponses.grpc(GrpcCalls.PERMISSION_DENIED, reason, h2)
                     : LocalResponses.deny(HttpResponseStatus.valueOf(d.status())), reason);
+            if (stage.telemetry() != null) {
+                stage.telemetry().requestDenied(info.client(), info.identity(), route.name(), log.method, log.path, reason);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.gatehouse.server.listener;
 import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.connection.TraceIds;
 import dev.gatehouse.server.observe.ConnectionLog;
+import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.tls.ServerTls;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -80,6 +81,11 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             return;
         }
         clients.add(ch);
+        ListenerTelemetry telemetry = listener.telemetry();
+        if (telemetry != null) {
+            telemetry.connectionOpened();
+            ch.closeFuture().addListener(f -> telemetry.connectionClosed());
+        }
         String traceId = TraceIds.next();
         ChannelPipeline p = ch.pipeline();
         if (listener.tls() != null) {
@@ -91,6 +97,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                     : listener.tls().signatureGuard();
             if (signatures != null) {
                 p.addLast("signatures", signatures);
+            }
+            io.netty.channel.ChannelHandler alerts = listener.tls().handshakeAlerts();
+            if (alerts != null) {
+                p.addLast("alerts", alerts);
             }
             SslContext only = byServerName ? null : listener.tls().onlyContext();
             if (only != null) {

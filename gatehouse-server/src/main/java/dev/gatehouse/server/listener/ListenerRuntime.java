@@ -5,6 +5,7 @@ import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.connection.ServerNames;
 import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.observe.ConnectionLog;
+import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.tls.ServerTls;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -22,12 +23,19 @@ import java.util.List;
  * @param policies      the TLS policies, the listener's own first, then one per {@code server_names} entry
  *                      (empty for plain http)
  * @param serverNames   which policy serves which name, or {@code null} without {@code server_names}
+ * @param telemetry     the listener's metrics and rejections (shared by its states), or {@code null}
  */
 public record ListenerRuntime(ListenerConfig config, ServerTls tls, HttpStage http, ConnectionLog connectionLog,
-                              List<ServerNamePolicy> policies, ServerNames serverNames) {
+                              List<ServerNamePolicy> policies, ServerNames serverNames, ListenerTelemetry telemetry) {
 
     public ListenerRuntime {
         policies = List.copyOf(policies);
+    }
+
+    /** A listener whose handshakes and connections are not measured. */
+    public ListenerRuntime(ListenerConfig config, ServerTls tls, HttpStage http, ConnectionLog connectionLog,
+                           List<ServerNamePolicy> policies, ServerNames serverNames) {
+        this(config, tls, http, connectionLog, policies, serverNames, null);
     }
 
     /** A listener without {@code server_names}: one policy, its own. */

@@ -11,6 +11,7 @@ import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.connection.ServerNames;
 import dev.gatehouse.server.headers.IdentityHeaderValues;
 import dev.gatehouse.server.observe.ConnectionLog;
+import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.tls.HandshakeFacts;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -32,6 +33,7 @@ import java.util.Map;
  */
 final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(TlsHandshakeHandler.class);
+    private static final String FAILED = "Failed:";
 
     private final ListenerRuntime listener;
     private final String traceId;
@@ -188,10 +190,19 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
             validity = CertificateNames.validity(leaf);
             serial = CertificateNames.serialHex(leaf);
         }
+        String explanation = null;
+        ListenerTelemetry telemetry = listener.telemetry();
+        if (telemetry != null) {
+            String failure = status.startsWith(FAILED) ? status.substring(FAILED.length()) : null;
+            telemetry.handshakeEnded(failure, latency);
+            if (failure != null) {
+                explanation = telemetry.handshakeRejected(client, failure, facts == null ? null : facts.verdict(), leaf);
+            }
+        }
         listener.connectionLog().write(new ConnectionLog.Entry(Instant.now(),
                 client == null ? null : client.getAddress().getHostAddress(), client == null ? 0 : client.getPort(),
                 local == null ? 0 : local.getPort(), facts == null ? null : facts.protocol(),
                 facts == null ? null : facts.cipher(), latency, subject, validity, serial, status, traceId,
-                facts == null ? null : facts.keyExchange(), listener.config().address().toString()));
+                facts == null ? null : facts.keyExchange(), listener.config().address().toString(), explanation));
     }
 }

@@ -18,20 +18,73 @@ import java.time.Instant;
 public final class AccessLog {
     private final LogFile file;
     private final String listener;
+    private final boolean json;
+    private final ListenerTelemetry telemetry;
+    private final RequestCounters requests;
     private final LogTime time = new LogTime();
 
     /** @param file where lines go, or {@code null} for none */
     public AccessLog(LogFile file, String listenerName) {
-        this.file = file;
-        this.listener = listenerName;
+        this(file, listenerName, false, null);
     }
 
-    /** Formats and queues the line of {@code e}. */
+    /**
+     * @param file      where lines go, or {@code null} for none
+     * @param json      JSON objects instead of text lines ({@code logs.format: json})
+     * @param telemetry the listener's metrics, derived from the same finished entry as the line; or {@code null}
+     */
+    public AccessLog(LogFile file, String listenerName, boolean json, ListenerTelemetry telemetry) {
+        this.file = file;
+        this.listener = listenerName;
+        this.json = json;
+        this.telemetry = telemetry;
+        this.requests = telemetry == null ? null : new RequestCounters(telemetry);
+    }
+
+    /** Counts the finished request of {@code e}, then formats and queues its line. */
     public void write(Entry e) {
+        if (telemetry != null) {
+            requests.of(e.rule, e.targetGroup, e.status).inc();
+            telemetry.requestEnded(e.endNanos - e.startNanos);
+        }
         if (file == null) {
             return;
         }
-        file.append(format(e));
+        if (!file.append(json ? json(e) : format(e)) && telemetry != null) {
+            telemetry.telemetry().logLineDropped(true);
+        }
+    }
+
+    /** The JSON line of {@code e}: the text line's fields under their names ({@code null} where it has {@code -}). */
+    public String json(Entry e) {
+        StringBuilder sb = e.line;
+        sb.setLength(0);
+        sb.append("{\"time\":\"");
+        time.append(sb, e.wallMicros);
+        sb.append('"');
+        JsonLine.field(sb, "trace_id", e.traceId);
+        JsonLine.field(sb, "client", e.client);
+        JsonLine.field(sb, "listener", listener);
+        JsonLine.field(sb, "protocol", e.protocol);
+        JsonLine.field(sb, "method", e.method);
+        JsonLine.field(sb, "host", e.host);
+        JsonLine.field(sb, "path", e.path);
+        sb.append(",\"status\":").append(e.status <= 0 ? "null" : Integer.toString(e.status));
+        JsonLine.number(sb, "bytes_received", e.bytesReceived);
+        JsonLine.number(sb, "bytes_sent", e.bytesSent);
+        JsonLine.field(sb, "rule", e.rule);
+        JsonLine.field(sb, "target", e.target);
+        sb.append(",\"total_seconds\":");
+        seconds(sb, e.endNanos - e.startNanos);
+        sb.append(",\"target_seconds\":");
+        if (e.targetStartNanos == 0) {
+            sb.append("null");
+        } else {
+            seconds(sb, (e.targetEndNanos == 0 ? e.endNanos : e.targetEndNanos) - e.targetStartNanos);
+        }
+        JsonLine.field(sb, "client_subject", e.clientSubject);
+        JsonLine.field(sb, "reason", e.reason);
+        return sb.append('}').toString();
     }
 
     /** The line of {@code e} (without line end). */
@@ -121,6 +174,8 @@ public final class AccessLog {
         public long bytesSent;
         public String rule;
         public String target;
+        /** The target group the request was forwarded to (metrics only; not a field of the line). */
+        public String targetGroup;
         public String reason;
 
         /** Starts a new request: the time is taken now. */
@@ -140,6 +195,7 @@ public final class AccessLog {
             bytesSent = 0;
             rule = null;
             target = null;
+            targetGroup = null;
             reason = null;
         }
     }

@@ -28,24 +28,79 @@ public final class ConnectionLog {
 
     private final LogFile file;
     private final String gateway;
+    private final boolean json;
+    private final Telemetry telemetry;
     private final LogTime time = new LogTime();
 
     /** @param file where lines go, or {@code null} to write none */
     public ConnectionLog(LogFile file, String gateway) {
-        this.file = file;
-        this.gateway = field(gateway);
+        this(file, gateway, false, null);
     }
 
-    /** One connection's facts, as the listener stage knows them when the handshake has ended. */
+    /**
+     * @param file      where lines go, or {@code null} to write none
+     * @param json      JSON objects instead of text lines ({@code logs.format: json})
+     * @param telemetry where dropped lines are counted, or {@code null}
+     */
+    public ConnectionLog(LogFile file, String gateway, boolean json, Telemetry telemetry) {
+        this.file = file;
+        this.gateway = field(gateway);
+        this.json = json;
+        this.telemetry = telemetry;
+    }
+
+    /**
+     * One connection's facts, as the listener stage knows them when the handshake has ended.
+     *
+     * @param explanation why a failed handshake failed (the verifier's words), or {@code null}; JSON lines only
+     */
     public record Entry(Instant time, String clientIp, int clientPort, int listenerPort, String tlsProtocol,
                         String tlsCipher, long handshakeNanos, String leafSubject, String leafValidity,
                         String leafSerial, String verifyStatus, String traceId, String keyExchange,
-                        String listenerAddress) {}
+                        String listenerAddress, String explanation) {
+
+        /** Facts without an explanation. */
+        public Entry(Instant time, String clientIp, int clientPort, int listenerPort, String tlsProtocol,
+                     String tlsCipher, long handshakeNanos, String leafSubject, String leafValidity,
+                     String leafSerial, String verifyStatus, String traceId, String keyExchange,
+                     String listenerAddress) {
+            this(time, clientIp, clientPort, listenerPort, tlsProtocol, tlsCipher, handshakeNanos, leafSubject,
+                    leafValidity, leafSerial, verifyStatus, traceId, keyExchange, listenerAddress, null);
+        }
+    }
 
     public void write(Entry e) {
-        if (file != null) {
-            file.append(format(e));
+        if (file != null && !file.append(json ? json(e) : format(e)) && telemetry != null) {
+            telemetry.logLineDropped(false);
         }
+    }
+
+    /**
+     * The JSON line of {@code e}: the text line's fields under their names, {@code null} where the text has
+     * {@code -}, numbers as numbers, plus {@code explanation} on a failed handshake.
+     */
+    public String json(Entry e) {
+        StringBuilder sb = new StringBuilder(384).append("{\"timestamp\":\"");
+        time.append(sb, LogTime.micros(e.time()));
+        sb.append('"');
+        JsonLine.field(sb, "client_ip", e.clientIp());
+        JsonLine.number(sb, "client_port", e.clientPort());
+        JsonLine.number(sb, "listener_port", e.listenerPort());
+        JsonLine.field(sb, "tls_protocol", e.tlsProtocol());
+        JsonLine.field(sb, "tls_cipher", e.tlsCipher());
+        sb.append(",\"tls_handshake_latency\":").append(e.handshakeNanos() < 0 ? "null" : latency(e.handshakeNanos()));
+        JsonLine.field(sb, "leaf_client_cert_subject", e.leafSubject());
+        JsonLine.field(sb, "leaf_client_cert_validity", e.leafValidity());
+        JsonLine.field(sb, "leaf_client_cert_serial_number", e.leafSerial());
+        JsonLine.field(sb, "tls_verify_status", e.verifyStatus());
+        JsonLine.field(sb, "conn_trace_id", e.traceId());
+        JsonLine.field(sb, "tls_keyexchange", e.keyExchange());
+        JsonLine.field(sb, "gateway", "-".equals(gateway) ? null : gateway);
+        JsonLine.field(sb, "listener_address", e.listenerAddress());
+        if (e.explanation() != null) {
+            JsonLine.field(sb, "explanation", e.explanation());
+        }
+        return sb.append('}').toString();
     }
 
     public String format(Entry e) {

@@ -123,11 +123,17 @@ public final class LogFile implements Closeable {
         }
     }
 
-    /** Queues one line (without its line end). Never blocks; drops and counts when full or closed. */
-    public void append(String line) {
+    /**
+     * Queues one line (without its line end). Never blocks; drops and counts when full or closed.
+     *
+     * @return whether the line was queued ({@code false}: dropped)
+     */
+    public boolean append(String line) {
         if (closed || !queue.offer(line)) {
             dropped.incrementAndGet();
+            return false;
         }
+        return true;
     }
 
     /** Lines dropped because the queue was full. */

@@ -112,6 +112,11 @@ public final class TargetGroups implements AutoCloseable {
         }
     }
 
+    /** Every group, by name. */
+    public Map<String, TargetGroup> all() {
+        return groups;
+    }
+
     /** The group named {@code name}, or {@code null}. */
     public TargetGroup group(String name) {
         return groups.get(name);

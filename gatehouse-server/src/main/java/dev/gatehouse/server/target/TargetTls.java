@@ -45,10 +45,17 @@ import javax.net.ssl.X509ExtendedTrustManager;
 public final class TargetTls {
     private final SslContext context;
     private final String serverName;
+    private final X509Certificate clientCertificate;
 
-    private TargetTls(SslContext context, String serverName) {
+    private TargetTls(SslContext context, String serverName, X509Certificate clientCertificate) {
         this.context = context;
         this.serverName = serverName;
+        this.clientCertificate = clientCertificate;
+    }
+
+    /** The certificate Gatehouse presents to the targets (its chain's leaf), or {@code null} if none. */
+    public X509Certificate clientCertificate() {
+        return clientCertificate;
     }
 
     /**
@@ -74,12 +81,14 @@ public final class TargetTls {
                     ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2));
         }
         TlsConfig.CertificateKeyPair pair = config.clientCertificate();
+        X509Certificate leaf = null;
         if (pair != null) {
             KeyMaterial material = KeyMaterial.load(pair);
+            leaf = material.leaf();
             b.keyManager(material.key(), material.chain().toArray(new X509Certificate[0]));
         }
         try {
-            return new TargetTls(b.build(), config.serverName());
+            return new TargetTls(b.build(), config.serverName(), leaf);
         } catch (Exception e) {
             throw new ConfigException(config.at(), "cannot build TLS to targets: " + e.getMessage(), e);
         }

@@ -46,15 +46,22 @@ public final class ServerTls {
     private final List<SslContext> contexts;
     private final ClientCertificateJudge judge;
     private final KeyTypes keyTypes;
+    private final List<X509Certificate> certificates;
     private final boolean resumes;
 
     private ServerTls(Mapping<String, SslContext> sni, List<SslContext> contexts, ClientCertificateJudge judge,
-                      KeyTypes keyTypes, boolean resumes) {
+                      KeyTypes keyTypes, List<X509Certificate> certificates, boolean resumes) {
         this.sni = sni;
         this.contexts = contexts;
         this.judge = judge;
         this.keyTypes = keyTypes;
+        this.certificates = certificates;
         this.resumes = resumes;
+    }
+
+    /** The listener's certificates (each chain's leaf), in configuration order: for expiry metrics and the admin API. */
+    public List<X509Certificate> certificates() {
+        return certificates;
     }
 
     /**
@@ -119,6 +126,14 @@ public final class ServerTls {
     }
 
     /**
+     * A new handler for one connection that gives a handshake the JDK's TLS refused as malformed a fatal
+     * alert (goes before the TLS handler), or {@code null} on BoringSSL, which sends its own.
+     */
+    public ChannelHandler handshakeAlerts() {
+        return contexts.get(0) instanceof ReferenceCountedOpenSslContext ? null : new JdkHandshakeAlerts();
+    }
+
+    /**
      * The guard of a listener whose policies ({@code policies}, one {@code ServerTls} each) are chosen by
      * server name: it knows every policy's key types, and asks {@code selected} for the judge of the one a
      * connection's server name chose. {@code null} where the TLS stack refuses weak signatures itself (JDK).
@@ -171,6 +186,7 @@ public final class ServerTls {
     public static ServerTls build(TlsConfig tls, ClientCertificateJudge judge, String policy) throws ConfigException {
         SessionResumption resumption = SessionResumption.of(tls.sessionResumption(), judge != null, policy);
         List<SslContext> contexts = new ArrayList<>();
+        List<X509Certificate> leaves = new ArrayList<>();
         boolean rsa = false;
         boolean ecdsa = false;
         DomainWildcardMappingBuilder<SslContext> mapping = null;
@@ -186,6 +202,7 @@ public final class ServerTls {
                         + pair.privateKey() + ": " + e.getMessage(), e);
             }
             contexts.add(ctx);
+            leaves.add(material.leaf());
             String keyAlgorithm = material.leaf().getPublicKey().getAlgorithm();
             rsa |= keyAlgorithm.equals("RSA");
             ecdsa |= keyAlgorithm.equals("EC");
@@ -196,7 +213,7 @@ public final class ServerTls {
                 mapping.add(name, ctx);
             }
         }
-        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa),
+        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa), List.copyOf(leaves),
                 resumption.enabled());
     }
 

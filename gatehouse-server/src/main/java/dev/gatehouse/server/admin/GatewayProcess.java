@@ -1,0 +1,66 @@
+package dev.gatehouse.server.admin;
+
+import dev.gatehouse.server.Gateway;
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.GatewayConfig;
+import dev.gatehouse.server.observe.Telemetry;
+import java.time.Duration;
+
+/**
+ * A gateway with its admin listener (when the configuration has one), started and stopped in the order
+ * that makes {@code /readyz} true to life: the admin listener first (503 while starting), then the gateway
+ * (200 once every listener serves); on stop the gateway drains first (503), then the admin listener closes.
+ * What {@code gatehouse serve} runs.
+ */
+public final class GatewayProcess implements AutoCloseable {
+    private final Gateway gateway;
+    private final AdminServer admin;
+
+    private GatewayProcess(Gateway gateway, AdminServer admin) {
+        this.gateway = gateway;
+        this.admin = admin;
+    }
+
+    /** Starts the admin listener (if configured), then the gateway; on failure nothing is left open. */
+    public static GatewayProcess start(GatewayConfig config) throws ConfigException {
+        Telemetry telemetry = new Telemetry();
+        AdminServer admin = config.admin() == null ? null : AdminServer.start(config.admin(), telemetry);
+        try {
+            Gateway gateway = Gateway.start(config, telemetry);
+            if (admin != null) {
+                admin.attach(gateway);
+            }
+            return new GatewayProcess(gateway, admin);
+        } catch (ConfigException | RuntimeException e) {
+            if (admin != null) {
+                admin.close();
+            }
+            throw e;
+        }
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    /** The admin listener, or {@code null} when the configuration has none. */
+    public AdminServer admin() {
+        return admin;
+    }
+
+    /** Stops the gateway gracefully (at most {@code grace} for in-flight requests), then the admin listener. */
+    public void stop(Duration grace) {
+        try {
+            gateway.stop(grace);
+        } finally {
+            if (admin != null) {
+                admin.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(gateway.config().shutdownTimeout());
+    }
+}
