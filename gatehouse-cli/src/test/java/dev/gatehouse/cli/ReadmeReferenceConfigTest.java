@@ -161,7 +161,11 @@ class ReadmeReferenceConfigTest {
         Files.copy(partners.directory().resolve(CertificateAuthority.CERTIFICATE_FILE), trust.resolve("partners-ca.pem"));
         Files.copy(partners.directory().resolve(CertificateAuthority.CRL_PEM_FILE), trust.resolve("partners.crl"));
         Files.copy(targets.directory().resolve(CertificateAuthority.CERTIFICATE_FILE), trust.resolve("targets.pem"));
+        byte[] ticketKey = new byte[48];
+        new java.security.SecureRandom().nextBytes(ticketKey);
+        Files.write(Files.createDirectories(dir.resolve("secrets")).resolve("tickets.key"), ticketKey);
         return new TreeSet<>(Set.of("certs/api.pem", "certs/api.key", "certs/gatehouse-client.pem",
-                "certs/gatehouse-client.key", "certs/partners.pem", "certs/partners.key", "trust/partners-ca.pem", "trust/partners.crl", "trust/targets.pem"));
+                "certs/gatehouse-client.key", "certs/partners.pem", "certs/partners.key", "trust/partners-ca.pem",
+                "trust/partners.crl", "trust/targets.pem", "secrets/tickets.key"));
     }
 }

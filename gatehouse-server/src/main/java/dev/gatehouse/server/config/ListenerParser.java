@@ -245,22 +245,26 @@ final class ListenerParser {
     }
 
     private TlsConfig tls(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers");
+        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers",
+                "session_resumption");
         List<CertificateKeyPair> pairs = certificates(map.required("certificates", "a list of {certificate, private_key}"));
         TlsPolicy policy = TlsPolicy.TLS12_AND_13;
         ConfigNode policyNode = map.optional("policy");
         if (policyNode != null) {
             policy = policyNode.choice("policy", POLICIES);
         }
+        ConfigNode resumptionNode = map.optional("session_resumption");
+        SessionResumptionConfig resumption = resumptionNode == null ? null
+                : SessionResumptionConfig.parse(resumptionNode, baseDir);
         ConfigNode ciphersNode = map.optional("ciphers");
         if (ciphersNode == null) {
-            return new TlsConfig(pairs, policy);
+            return new TlsConfig(pairs, policy, policy.tls12Suites(), resumption);
         }
         if (policy == TlsPolicy.TLS13_ONLY) {
             throw ciphersNode.fail("TLS 1.2 cipher suites with policy tls13-only (expected: no ciphers, or a policy"
                     + " with TLS 1.2)");
         }
-        return new TlsConfig(pairs, policy, ciphers(ciphersNode));
+        return new TlsConfig(pairs, policy, ciphers(ciphersNode), resumption);
     }
 
     private List<CertificateKeyPair> certificates(ConfigNode certificatesNode) throws ConfigException {
@@ -313,7 +317,8 @@ final class ListenerParser {
             }
             ConfigNode certificatesNode = map.optional("certificates");
             TlsConfig tls = certificatesNode == null ? null
-                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites());
+                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites(),
+                            listenerTls.sessionResumption());
             ConfigNode mutualNode = map.optional("mutual_authentication");
             MutualAuthConfig mutual = mutualNode == null ? MutualAuthConfig.off(item.at())
                     : MutualAuthParser.mutualAuthentication(mutualNode, protocol, trustStores);
