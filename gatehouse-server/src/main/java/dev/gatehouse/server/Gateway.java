@@ -460,6 +460,15 @@ public final class Gateway implements AutoCloseable {
         return ((InetSocketAddress) b.server().localAddress()).getPort();
     }
 
+    /**
+     * The address a listener is bound to (with port 0 configured, the port chosen), or {@code null} for a
+     * listener that is not bound (yet, or any more).
+     */
+    public InetSocketAddress boundAddress(String listener) {
+        Bound b = serverChannels.get(listener);
+        return b == null ? null : (InetSocketAddress) b.server().localAddress();
+    }
+
     /** The state serving new connections. */
     public RuntimeState state() {
         return state.get();

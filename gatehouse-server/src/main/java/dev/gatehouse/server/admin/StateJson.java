@@ -41,7 +41,10 @@ final class StateJson {
         for (ListenerRuntime l : s.listeners().values()) {
             ListenerConfig c = l.config();
             MutualAuthConfig mtls = c.mutualAuthentication();
-            w.begin().field("name", l.name()).field("address", c.address().toString())
+            java.net.InetSocketAddress bound = gateway.boundAddress(l.name());
+            String address = bound == null ? c.address().toString()
+                    : bound.getAddress().getHostAddress() + ":" + bound.getPort();
+            w.begin().field("name", l.name()).field("address", address)
                     .field("protocol", c.protocol().name().toLowerCase(java.util.Locale.ROOT))
                     .field("mode", mtls.mode().name().toLowerCase(java.util.Locale.ROOT))
                     .field("trust_store", mtls.trustStore());

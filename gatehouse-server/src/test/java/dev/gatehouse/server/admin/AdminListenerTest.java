@@ -266,7 +266,9 @@ class AdminListenerTest {
         Map<String, Object> state = (Map<String, Object>) Json.parse(r.body());
         Map<String, Object> listener = ((List<Map<String, Object>>) state.get("listeners")).get(0);
         assertThat(listener).containsEntry("name", "mtls").containsEntry("mode", "verify")
-                .containsEntry("trust_store", "clients");
+                .containsEntry("trust_store", "clients")
+                .as("the bound address, not the configured port 0")
+                .containsEntry("address", "127.0.0.1:" + process.gateway().boundPort("mtls"));
         assertThat((List<Map<String, Object>>) listener.get("certificates")).singleElement()
                 .satisfies(c -> assertThat(c).containsEntry("subject", "CN=localhost").containsKeys("not_after", "seconds_left"));
         Map<String, Object> store = ((List<Map<String, Object>>) state.get("trust_stores")).get(0);
