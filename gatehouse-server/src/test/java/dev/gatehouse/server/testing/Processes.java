@@ -39,10 +39,14 @@ public final class Processes {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         Thread to = pump(p.getInputStream(), out);
         Thread te = pump(p.getErrorStream(), err);
-        if (stdin != null) {
-            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        try (var in = p.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            // The process ended (or closed its input) before reading all of it, as openssl may: its exit
+            // code and output below are the result.
         }
-        p.getOutputStream().close();
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("timed out after " + seconds + "s: " + command);
