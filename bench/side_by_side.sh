@@ -2,22 +2,29 @@
 # Side-by-side mutual-TLS proxy benchmark on loopback, runnable from a clone of Gatehouse alone:
 # Gatehouse, nginx, HAProxy and Caddy get the same PKI (ECDSA P-256), the same backend (one nginx
 # worker answering "hello"), the same load tool (wrk, given a client certificate through
-# mtls_preload.so) and the same settings (TLS 1.2+1.3, no session resumption, verify client
-# certificates, forward the certificate in a header). See bench/README.md.
+# mtls_preload.so) and the same settings (TLS 1.2+1.3, verify client certificates, forward the
+# certificate in a header; session resumption only in `resume`, and never by accident elsewhere: the
+# shim makes the client forget its last session). See bench/README.md.
 #
 # Figures per gateway, each from the server's own CPU accounting in /proc (steady on a noisy machine):
+#   storm      measured first, right after the gateway started (nothing compiled, nothing cached): every
+#              connection is a device never seen (a list of its own): the reconnect storm after a restart
 #   new        one request per new TLS connection, always the same client certificate (a returning client):
 #              full mTLS handshakes per second, server CPU ms per 1000
 #   fleet      the same, but every connection presents a different certificate (20,000 devices signed by
 #              an intermediate CA; the client sends leaf + intermediate): no verdict can be reused
-#   keepalive  requests on 64 persistent connections: requests per second, server CPU ms per 1000
+#   keepalive  requests on 64 persistent connections: requests per second, server CPU ms per 1000, p99 ms
 #   idle       resident memory added per idle mTLS connection (KiB), 2000 connections held open
-# Then a table of ratios to the best peer in the same run (the project's targets: new <= 0.6,
-# fleet <= 0.8, keep-alive <= 0.9, idle <= 0.85).
+#   resume     the gateway restarted with session resumption on (tickets or a session cache), the client
+#              offering its last session: CPU ms per 1000 resumed connections (checked with openssl
+#              s_client -sess_out/-sess_in first; not measured if a second connection does not resume)
+# Then a table of ratios to the best peer in the same run (the project's targets: storm <= 1.5,
+# new <= 0.6, fleet <= 1.0, resume <= 0.8, keep-alive CPU <= 0.9, keep-alive p99 <= 1.5, idle <= 0.5).
 #
 # Usage: bench/side_by_side.sh [SECONDS] [GATEWAYS...]   gateways: gatehouse nginx haproxy caddy (default: all four)
 # Environment: PORT_BASE (default 28443: nginx +0, haproxy +1, gatehouse +2, caddy +3, backend +557),
-#              FLEET (default 20000 device certificates), GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse).
+#              FLEET (default 20000 device certificates for fleet, as many more for storm),
+#              GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse).
 # Needs: nginx, haproxy, caddy, wrk, openssl, gcc, libssl-dev, python3 with the cryptography package:
 #   apt-get install -y nginx-light haproxy caddy wrk gcc libssl-dev python3 python3-cryptography
 #
@@ -70,12 +77,13 @@ def build(subject, key, issuer, ikey, ca):
     return b.sign(ikey, hashes.SHA256())
 ik = ec.generate_private_key(ec.SECP256R1()); inter = build("Bench Fleet CA", ik, root, rk, True)
 ipem = inter.public_bytes(pem)
-with open(f"{w}/fleet.list", "w") as lst, open(f"{w}/fleet-warm.list", "w") as wl:
-    for i in range(n + warm):
-        k = ec.generate_private_key(ec.SECP256R1()); c = build(f"device-{i}", k, inter, ik, False)
-        open(f"{w}/fleet/{i}.pem", "wb").write(c.public_bytes(pem) + ipem)
-        open(f"{w}/fleet/{i}.key", "wb").write(k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-        (lst if i < n else wl).write(f"{w}/fleet/{i}.pem {w}/fleet/{i}.key\n")
+lists = [open(f"{w}/{l}.list", "w") for l in ("fleet", "storm", "fleet-warm")]
+for i in range(2 * n + warm):
+    k = ec.generate_private_key(ec.SECP256R1()); c = build(f"device-{i}", k, inter, ik, False)
+    open(f"{w}/fleet/{i}.pem", "wb").write(c.public_bytes(pem) + ipem)
+    open(f"{w}/fleet/{i}.key", "wb").write(k.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    lists[0 if i < n else 1 if i < 2 * n else 2].write(f"{w}/fleet/{i}.pem {w}/fleet/{i}.key\n")
+for l in lists: l.close()
 PY
 mkdir -p tmp logs
 TEMPS="client_body_temp_path $W/tmp; proxy_temp_path $W/tmp; fastcgi_temp_path $W/tmp; uwsgi_temp_path $W/tmp; scgi_temp_path $W/tmp;"
@@ -86,6 +94,13 @@ events { worker_connections 8192; }
 http { access_log off; $TEMPS keepalive_requests 1000000;
   server { listen 127.0.0.1:$P_BACKEND; location / { return 200 "hello\n"; } } }
 EOF
+# write_configs RESUME: the four gateways' configurations; RESUME=1 turns session resumption on
+write_configs() {
+  local ngx_sess="ssl_session_tickets off; ssl_session_cache off;" hap_opt="no-tls-tickets" gh=""
+  if [ "$1" = 1 ]; then
+    ngx_sess="ssl_session_tickets on; ssl_session_cache shared:bench:10m;" hap_opt=""
+    gh="      session_resumption: { enabled: true }"
+  fi
 cat > nginx.conf <<EOF
 worker_processes 2; pid $W/nginx.pid; error_log $W/nginx.err; daemon on;
 events { worker_connections 8192; }
@@ -93,14 +108,14 @@ http { access_log off; $TEMPS keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$P_BACKEND; keepalive 256; }
   server { listen 127.0.0.1:$P_NGINX ssl; ssl_protocols TLSv1.2 TLSv1.3;
     ssl_certificate $W/server.pem; ssl_certificate_key $W/server.key;
-    ssl_client_certificate $W/ca.pem; ssl_verify_client on; ssl_session_tickets off; ssl_session_cache off;
+    ssl_client_certificate $W/ca.pem; ssl_verify_client on; $ngx_sess
     location / { proxy_http_version 1.1; proxy_set_header Connection "";
       proxy_set_header X-Amzn-Mtls-Clientcert \$ssl_client_escaped_cert; proxy_pass http://backend; } } }
 EOF
 cat > haproxy.cfg <<EOF
 global
   nbthread 2
-  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+  ssl-default-bind-options ssl-min-ver TLSv1.2 $hap_opt
 defaults
   mode http
   timeout connect 5s
@@ -143,6 +158,7 @@ listeners:
     tls:
       certificates: [{ certificate: $W/server.pem, private_key: $W/server.key }]
       policy: tls12-and-13
+$gh
     mutual_authentication: { mode: verify, trust_store: bench }
     default_action: { forward: backend }
 trust_stores:
@@ -151,6 +167,7 @@ target_groups:
   backend: { protocol: http, targets: ["127.0.0.1:$P_BACKEND"] }
 logs: { connection: $W/logs/connection.log }
 EOF
+}
 
 port_of() { case $1 in nginx) echo $P_NGINX;; haproxy) echo $P_HAPROXY;; gatehouse) echo $P_GATEHOUSE;; caddy) echo $P_CADDY;; esac; }
 pids_of() { case $1 in
@@ -172,17 +189,33 @@ start() { case $1 in
   echo "$1 did not start listening on $(port_of "$1")"; [ "$1" = gatehouse ] && tail -20 "$W/gatehouse.out"; return 1; }
 stop() { case $1 in nginx) kill "$(cat "$W/nginx.pid")" ;; haproxy) kill "$(cat "$W/haproxy.pid")" ;; caddy) kill "$(cat "$W/caddy.pid")" ;;
   gatehouse) kill -- "-$(cat "$W/gatehouse.pid")" ;; esac; sleep 1; }
-run_wrk() { # port mode(close|keep|fleet|fleetwarm) connections seconds -> "requests non2xx p99 errors"
+run_wrk() { # port mode(close|keep|fleet|fleetwarm|storm|resume) connections seconds -> "requests non2xx p99_ms errors"
   local hdr=() id=(MTLS_CERT="$W/client.pem" MTLS_KEY="$W/client.key")
   [ "$2" != keep ] && hdr=(-H "Connection: close")
-  [ "$2" = fleet ] && id=(MTLS_CERT_LIST="$W/fleet.list")
-  [ "$2" = fleetwarm ] && id=(MTLS_CERT_LIST="$W/fleet-warm.list")
+  case $2 in fleet|storm) id=(MTLS_CERT_LIST="$W/$2.list") ;; fleetwarm) id=(MTLS_CERT_LIST="$W/fleet-warm.list") ;;
+    resume) id+=(MTLS_RESUME=1) ;; esac
   env "${id[@]}" LD_PRELOAD="$SHIM" \
     wrk -t1 -c "$3" -d "$4s" "${hdr[@]}" --latency "https://localhost:$1/" > "$W/wrk.out" 2>&1
   local req bad p99 err
   req=$(awk '/requests in/{print $1}' "$W/wrk.out"); bad=$(awk '/Non-2xx/{print $5}' "$W/wrk.out")
-  p99=$(awk '$1=="99%"{print $2}' "$W/wrk.out"); err=$(awk '/Socket errors/{gsub(/,/,""); print $4+$6+$8+$10}' "$W/wrk.out")
+  p99=$(awk '$1=="99%"{v=$2; f=1; if (v ~ /us$/) f=0.001; else if (v ~ /ms$/) f=1; else if (v ~ /s$/) f=1000
+    sub(/[a-z]+$/, "", v); printf "%.2f", v * f}' "$W/wrk.out"); err=$(awk '/Socket errors/{gsub(/,/,""); print $4+$6+$8+$10}' "$W/wrk.out")
   echo "${req:-0} ${bad:-0} ${p99:--} ${err:-0}"; }
+measure() { # measure GATEWAY MODE WRKMODE CONNECTIONS: one measured run, printed and added to results.tsv
+  local g=$1 a b req bad p99 err ok cpu
+  a=$(cpu_ticks "$g"); read -r req bad p99 err <<< "$(run_wrk "$(port_of "$g")" "$3" "$4" "$D")"; b=$(cpu_ticks "$g")
+  ok=$((req - bad))
+  cpu=$(awk -v c=$(( (b - a) * 10 )) -v n=$ok 'BEGIN{ if (n > 0) printf "%.1f", c * 1000 / n; else print "-" }')
+  printf '%-10s %-10s %9s %8s %8s %14s %9s\n' "$g" "$2" $((ok / D)) "$bad" "$err" "$cpu" "$p99"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$g" "$2" "$cpu" $((bad + err)) "$p99" >> "$W/results.tsv"
+  case $2 in fleet|storm) [ "$req" -gt "$FLEET" ] && echo "  ($2 wrapped around: $req requests > $FLEET devices; some verdicts could be reused)" ;; esac; }
+resumes() { # resumes PORT -> yes if a second s_client connection resumes the first one's session
+  local q=$'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+  local o=(-connect "127.0.0.1:$1" -servername localhost -cert "$W/client.pem" -key "$W/client.key" -CAfile "$W/ca.pem" -ign_eof)
+  rm -f "$W/session.pem"
+  printf '%s' "$q" | timeout 10 openssl s_client "${o[@]}" -sess_out "$W/session.pem" > /dev/null 2>&1
+  [ -f "$W/session.pem" ] || { echo no; return; }
+  printf '%s' "$q" | timeout 10 openssl s_client "${o[@]}" -sess_in "$W/session.pem" 2>/dev/null | grep -q '^Reused' && echo yes || echo no; }
 idle_conns() { # port count -> holds COUNT mTLS connections open 6 s
   python3 - "$1" "$2" "$W" <<'PY'
 import asyncio, ssl, sys
@@ -208,20 +241,17 @@ nginx -c "$W/backend.conf"
 : > "$W/results.tsv"
 printf '%-10s %-10s %9s %8s %8s %14s %9s\n' gateway mode ops/s non2xx errors cpu_ms/1k_ops p99
 for g in $GWS; do
+  write_configs 0
   start "$g" || continue
-  # Each mode is measured warm, the same for every gateway (JIT, pools): 5 s of keep-alive, then before
-  # each mode 5 s of the same load. The fleet's warm-up uses 5,000 extra devices that its measurement
-  # never sees, so the measured ones are all new.
+  measure "$g" storm storm 32          # cold: the first load after the start
+  # Each other mode is measured warm, the same for every gateway (JIT, pools): 5 s of keep-alive, then
+  # before each mode 5 s of the same load. The fleet's warm-up uses 5,000 extra devices that its
+  # measurement never sees, so the measured ones are all new.
   run_wrk "$(port_of "$g")" keep 16 5 > /dev/null
   for mode in new fleet keepalive; do
     case $mode in new) m=close c=32 w=close ;; fleet) m=fleet c=32 w=fleetwarm ;; keepalive) m=keep c=64 w=keep ;; esac
     run_wrk "$(port_of "$g")" $w 16 5 > /dev/null
-    a=$(cpu_ticks "$g"); read -r req bad p99 err <<< "$(run_wrk "$(port_of "$g")" $m $c "$D")"; b=$(cpu_ticks "$g")
-    ok=$((req - bad))
-    cpu=$(awk -v c=$(( (b - a) * 10 )) -v n=$ok 'BEGIN{ if (n > 0) printf "%.1f", c * 1000 / n; else print "-" }')
-    printf '%-10s %-10s %9s %8s %8s %14s %9s\n' "$g" $mode $((ok / D)) "$bad" "$err" "$cpu" "$p99"
-    printf '%s\t%s\t%s\t%s\n' "$g" $mode "$cpu" $((bad + err)) >> "$W/results.tsv"
-    [ $mode = fleet ] && [ "$req" -gt "$FLEET" ] && echo "  (fleet wrapped around: $req requests > $FLEET identities; some verdicts could be reused)"
+    measure "$g" $mode $m $c
   done
   rm -f "$W/idle.ready"; r0=$(rss_kib "$g")
   idle_conns "$(port_of "$g")" 2000 > "$W/idle.out" & idle_pid=$!
@@ -229,8 +259,15 @@ for g in $GWS; do
   sleep 1; r1=$(rss_kib "$g"); held=$(cat "$W/idle.ready" 2>/dev/null || echo 0); wait $idle_pid
   kib=$(awk -v d=$((r1 - r0)) -v n="$held" 'BEGIN{ if (n > 0) printf "%.1f", d / n; else print "-" }')
   printf '%-10s %-10s %9s %8s %8s %14s %9s\n' "$g" idle "$held" - - "${kib}KiB/conn" -
-  printf '%s\tidle\t%s\t%s\n' "$g" "$kib" $((2000 - held)) >> "$W/results.tsv"
+  printf '%s\tidle\t%s\t%s\t-\n' "$g" "$kib" $((2000 - held)) >> "$W/results.tsv"
   stop "$g"
+  write_configs 1                      # resume: restarted with session resumption on
+  if start "$g"; then
+    run_wrk "$(port_of "$g")" resume 16 5 > /dev/null
+    if [ "$(resumes "$(port_of "$g")")" = yes ]; then measure "$g" resume resume 32
+    else echo "$g resume: a second connection did not resume the first one's session (not measured)"; fi
+    stop "$g"
+  fi
 done
 kill "$(cat "$W/backend.pid")"
 
@@ -239,12 +276,18 @@ python3 - "$W/results.tsv" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 val, bad = {}, {}
-for g, m, v, b in rows:
+for g, m, v, b, p99 in rows:
     try: val[g, m] = float(v)
     except ValueError: pass
     bad[g, m] = int(b)
-modes = [("new", "new: CPU ms / 1k handshakes", 0.6), ("fleet", "fleet: CPU ms / 1k handshakes", 0.8),
-         ("keepalive", "keep-alive: CPU ms / 1k requests", 0.9), ("idle", "idle: KiB / connection", 0.85)]
+    if m == "keepalive":
+        try: val[g, "p99"] = float(p99)
+        except ValueError: pass
+        bad[g, "p99"] = int(b)
+modes = [("storm", "storm: CPU ms / 1k first handshakes after start", 1.5), ("new", "new: CPU ms / 1k handshakes", 0.6),
+         ("fleet", "fleet: CPU ms / 1k handshakes", 1.0), ("resume", "resume: CPU ms / 1k resumed", 0.8),
+         ("keepalive", "keep-alive: CPU ms / 1k requests", 0.9), ("p99", "keep-alive p99 ms", 1.5),
+         ("idle", "idle: KiB / connection", 0.5)]
 gws = [g for g in ["gatehouse", "nginx", "haproxy", "caddy"] if any(k[0] == g for k in bad)]
 print()
 print("| gateway | " + " | ".join(t for _, t, _ in modes) + " |")

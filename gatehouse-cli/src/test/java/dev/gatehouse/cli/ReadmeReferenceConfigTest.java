@@ -54,8 +54,9 @@ class ReadmeReferenceConfigTest {
         Files.writeString(config, yaml, StandardCharsets.UTF_8);
         // What validate checks, first with the error as the failure message, then the command's exit code.
         GatewayConfig checked = ValidateCommand.check(config);
-        assertThat(checked.listeners()).hasSize(1);
-        assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "blue", "green", "orders-grpc");
+        assertThat(checked.listeners()).extracting(l -> l.name()).containsExactly("api", "l4");
+        assertThat(checked.targetGroups()).containsOnlyKeys("app", "payments", "admin", "databases", "blue", "green",
+                "orders-grpc");
         assertThat(checked.trustStores()).containsOnlyKeys("partners", "targets");
         assertThat(Main.run("validate", "--config", config.toString())).isEqualTo(Main.EXIT_OK);
     }
@@ -160,7 +161,11 @@ class ReadmeReferenceConfigTest {
         Files.copy(partners.directory().resolve(CertificateAuthority.CERTIFICATE_FILE), trust.resolve("partners-ca.pem"));
         Files.copy(partners.directory().resolve(CertificateAuthority.CRL_PEM_FILE), trust.resolve("partners.crl"));
         Files.copy(targets.directory().resolve(CertificateAuthority.CERTIFICATE_FILE), trust.resolve("targets.pem"));
+        byte[] ticketKey = new byte[48];
+        new java.security.SecureRandom().nextBytes(ticketKey);
+        Files.write(Files.createDirectories(dir.resolve("secrets")).resolve("tickets.key"), ticketKey);
         return new TreeSet<>(Set.of("certs/api.pem", "certs/api.key", "certs/gatehouse-client.pem",
-                "certs/gatehouse-client.key", "certs/partners.pem", "certs/partners.key", "trust/partners-ca.pem", "trust/partners.crl", "trust/targets.pem"));
+                "certs/gatehouse-client.key", "certs/partners.pem", "certs/partners.key", "trust/partners-ca.pem",
+                "trust/partners.crl", "trust/targets.pem", "secrets/tickets.key"));
     }
 }

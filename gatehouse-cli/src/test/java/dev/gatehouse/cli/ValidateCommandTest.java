@@ -91,8 +91,8 @@ class ValidateCommandTest {
     void unknownKey() throws Exception {
         assertThat(validate(GOOD.replace("    tls:", "    tsl:"))).isEqualTo(Main.EXIT_USAGE);
         assertThat(stderr()).isEqualTo("gatehouse: " + file + ":4: listeners[0].tsl: unknown key (expected: one of name,"
-                + " address, protocol, proxy_protocol, tls, mutual_authentication, rules, default_action, timeouts, http2)"
-                + System.lineSeparator());
+                + " address, protocol, proxy_protocol, tls, mutual_authentication, rules, default_action, timeouts, http2,"
+                + " server_names)" + System.lineSeparator());
     }
 
     @Test

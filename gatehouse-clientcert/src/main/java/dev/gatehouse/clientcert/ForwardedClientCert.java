@@ -255,6 +255,23 @@ public final class ForwardedClientCert {
     }
 
     /**
+     * An Envoy {@code X-Forwarded-Client-Cert} element for a chain (leaf first), as
+     * {@link #encode(Format, List)} writes it for {@link Format#ENVOY_XFCC}, but with {@code subject} as the
+     * value of {@code Subject}: the leaf's subject in the caller's printed form (Envoy prints OpenSSL's
+     * RFC 2253 form, e.g. {@code emailAddress=} where the JDK writes a dotted OID). The gateway passes the
+     * form of its other headers and logs.
+     *
+     * @throws IllegalArgumentException if {@code chain} is empty or holds a null, or {@code subject} is null
+     */
+    public static String encodeXfcc(List<X509Certificate> chain, String subject) {
+        ders(chain);
+        if (subject == null) {
+            throw new IllegalArgumentException("subject: null (expected: the leaf's subject as printed)");
+        }
+        return Xfcc.encode(chain, subject);
+    }
+
+    /**
      * The RFC 9440 {@code Client-Cert-Chain} value for a chain (leaf first): the certificates after the
      * leaf, each {@code :base64:}, separated by {@code ", "}. Empty when the chain is the leaf alone:
      * then send no {@code Client-Cert-Chain} header.

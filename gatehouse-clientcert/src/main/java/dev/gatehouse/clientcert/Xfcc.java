@@ -224,6 +224,11 @@ final class Xfcc {
      * {@code Chain} is written only when there is more than the leaf.
      */
     static String encode(List<X509Certificate> chain) {
+        return encode(chain, chain.get(0).getSubjectX500Principal().getName());
+    }
+
+    /** The same, with {@code subject} as the value of {@code Subject}. */
+    static String encode(List<X509Certificate> chain, String subject) {
         X509Certificate leaf = chain.get(0);
         byte[] leafDer = DerCertificates.encoded(leaf);
         StringBuilder sb = new StringBuilder();
@@ -237,7 +242,7 @@ final class Xfcc {
             sb.append(";Chain=\"").append(UrlPem.encodeEscaped(ders)).append('"');
         }
         sb.append(";Subject=");
-        appendQuoted(sb, leaf.getSubjectX500Principal().getName());
+        appendQuoted(sb, subject);
         for (String uri : subjectAltNames(leaf, 6)) {
             sb.append(";URI=");
             appendValue(sb, uri);

@@ -50,6 +50,23 @@ class RoundTripPropertyTest {
         return out.stream();
     }
 
+    @ParameterizedTest(name = "chain #{0}")
+    @MethodSource("chains")
+    void xfccWithTheCallersSubjectFormDecodesToTheSameChainAndSubject(int index, List<X509Certificate> chain) {
+        String subject = "emailAddress=ops@example.org,CN=device \\\"" + index + "\\\",O=Acme\\, Inc.";
+        String value = ForwardedClientCert.encodeXfcc(chain, subject);
+        ForwardedClientCert decoded = ForwardedClientCert.decode(Format.ENVOY_XFCC, value);
+        assertThat(decoded.chain()).containsExactlyElementsOf(chain);
+        assertThat(decoded.xfccElements().get(0).subject()).contains(subject);
+        assertThat(value).isEqualTo(ForwardedClientCert.encode(Format.ENVOY_XFCC, chain)
+                .replace(subjectField(chain.get(0).getSubjectX500Principal().getName()), subjectField(subject)));
+    }
+
+    /** {@code ;Subject="..."} as XFCC quotes it. */
+    private static String subjectField(String subject) {
+        return ";Subject=\"" + subject.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
     @ParameterizedTest(name = "{0} chain #{1}: {2} certificates, {3} leaf")
     @MethodSource("cases")
     void encodeThenDecodeGivesTheSameCertificates(Format format, int index, int size, String keyType,

@@ -350,7 +350,7 @@ public final class Gateway implements AutoCloseable {
         RuntimeState old = state.getAndSet(built);
         built.activate();
         for (ListenerRuntime l : old.listeners().values()) {
-            l.http().retire();
+            l.retire();
         }
         for (Map.Entry<String, Bound> e : new ArrayList<>(serverChannels.entrySet())) {
             String name = e.getKey();
@@ -541,7 +541,7 @@ public final class Gateway implements AutoCloseable {
         }
         for (RuntimeState s : live) {
             for (ListenerRuntime l : s.listeners().values()) {
-                l.http().drain();
+                l.drain();
             }
         }
         long deadline = System.nanoTime() + grace.toNanos();
@@ -570,7 +570,7 @@ public final class Gateway implements AutoCloseable {
         int n = 0;
         for (RuntimeState s : live) {
             for (ListenerRuntime l : s.listeners().values()) {
-                n += l.http().inFlight();
+                n += l.inFlight();
             }
         }
         return n;

@@ -21,6 +21,7 @@ import dev.gatehouse.server.listener.ServerNamePolicy;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.observe.LogFile;
+import dev.gatehouse.server.routing.SniRouter;
 import dev.gatehouse.server.observe.Telemetry;
 import dev.gatehouse.server.target.TargetGroups;
 import dev.gatehouse.server.tls.ClientCertificateJudge;
@@ -125,10 +126,15 @@ public final class RuntimeState implements AutoCloseable {
             ConnectionLog connections = new ConnectionLog(connectionLog, config.name(), json, telemetry);
             Map<String, ListenerRuntime> listeners = new LinkedHashMap<>();
             for (ListenerConfig l : config.listeners()) {
+                if (l.protocol() == ListenerConfig.ListenerProtocol.TLS_PASSTHROUGH) {
+                    listeners.put(l.name(), ListenerRuntime.passthrough(l, SniRouter.create(l, groups), connections));
+                    continue;
+                }
                 ServerTls tls = null;
                 boolean https = l.protocol() == ListenerConfig.ListenerProtocol.HTTPS;
                 if (https) {
-                    tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores));
+                    tls = ServerTls.build(l.tls(), judge(l.mutualAuthentication(), stores),
+                            sessionPolicy(l.name(), l.mutualAuthentication()));
                     built.add(tls);
                 }
                 ListenerTelemetry measured = telemetry == null ? null : telemetry.listener(l.name(), https);
@@ -144,7 +150,8 @@ public final class RuntimeState implements AutoCloseable {
                 policies.add(new ServerNamePolicy(l.name(), 0, tls, l.mutualAuthentication()));
                 for (ServerNameConfig sn : l.serverNames()) {
                     ServerTls own = ServerTls.build(sn.tls() != null ? sn.tls() : l.tls(),
-                            judge(sn.mutualAuthentication(), stores));
+                            judge(sn.mutualAuthentication(), stores),
+                            sessionPolicy(l.name() + "/" + String.join(",", sn.names()), sn.mutualAuthentication()));
                     built.add(own);
                     policies.add(new ServerNamePolicy(l.name() + "/" + sn.names().get(0), policies.size(), own,
                             sn.mutualAuthentication()));
@@ -183,6 +190,16 @@ public final class RuntimeState implements AutoCloseable {
         return ClientCertificateJudge.verifying(chain -> VERDICTS.verify(store, java.util.Arrays.asList(chain), params),
                 store.anchors().toArray(new X509Certificate[0]), mtls.advertiseTrustStoreCaNames(),
                 alert && mtls.mode() == MutualAuthMode.VERIFY, alert);
+    }
+
+    /**
+     * What a resumed session must have been made under: the listener (and the server names of a
+     * {@code server_names} entry) and its mutual-authentication policy (mode, trust store, parameters; not
+     * where in the file they are written, nor header names). A session made under another is not resumed.
+     */
+    private static String sessionPolicy(String scope, MutualAuthConfig m) {
+        return String.join("\n", scope, m.mode().name(), String.valueOf(m.trustStore()),
+                "ignore_expiry=" + m.ignoreClientCertificateExpiry(), "trust_unverified=" + m.trustUnverifiedIdentity());
     }
 
     /** The parameters a verify-mode listener judges client certificates with. */

@@ -247,6 +247,10 @@ public final class ConfigParser {
             }
         }
 
+        problems.attempt(() -> {
+            PassthroughRules.checkProxyProtocolTargets(listeners, targetGroups);
+            return null;
+        });
         LogsConfig logs = problems.attempt(() -> logs(root));
         Boolean watchFiles = problems.attempt(() -> watchFiles(root));
         AdminConfig admin = problems.attempt(() -> admin(root, listeners));

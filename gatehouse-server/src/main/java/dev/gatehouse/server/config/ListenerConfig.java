@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param name                  unique name, used in logs ({@code name})
  * @param address               {@code address}, e.g. {@code 0.0.0.0:8443}
- * @param protocol              {@code protocol}: https (default) or http
+ * @param protocol              {@code protocol}: https (default), http or tls_passthrough
  * @param tls                   {@code tls}; required for https, rejected for http
  * @param mutualAuthentication  {@code mutual_authentication}; mode off when absent
  * @param rules                 {@code rules}, sorted by priority (lowest first) here, the one place they are sorted
@@ -19,6 +19,9 @@ import java.util.List;
  * @param at                    where the listener is defined
  * @param addressAt             where its {@code address} is (errors about binding it name this line)
  * @param serverNames           {@code server_names}: TLS policies by SNI (empty: the listener's for every name)
+ * @param proxyProtocol         {@code proxy_protocol}; off when absent
+ * @param sniRules              the {@code rules} of a {@code tls_passthrough} listener (its {@code rules} is then
+ *                              empty, and its {@code default_action}, a forward, may be {@code null}: close)
  */
 public record ListenerConfig(
         String name,
@@ -32,13 +35,27 @@ public record ListenerConfig(
         ListenerHttp2 http2,
         ConfigLocation at,
         ConfigLocation addressAt,
-        List<ServerNameConfig> serverNames) {
+        List<ServerNameConfig> serverNames,
+        ProxyProtocolConfig proxyProtocol,
+        List<SniRuleConfig> sniRules) {
 
     public ListenerConfig {
         serverNames = List.copyOf(serverNames);
         List<RuleConfig> sorted = new ArrayList<>(rules);
         sorted.sort(Comparator.comparingInt(RuleConfig::priority));
         rules = List.copyOf(sorted);
+        List<SniRuleConfig> sortedSni = new ArrayList<>(sniRules);
+        sortedSni.sort(Comparator.comparingInt(SniRuleConfig::priority));
+        sniRules = List.copyOf(sortedSni);
+    }
+
+    /** A listener without PROXY protocol that terminates TLS (or is plain http). */
+    public ListenerConfig(String name, TargetAddress address, ListenerProtocol protocol, TlsConfig tls,
+                          MutualAuthConfig mutualAuthentication, List<RuleConfig> rules, ActionConfig defaultAction,
+                          ListenerTimeouts timeouts, ListenerHttp2 http2, ConfigLocation at, ConfigLocation addressAt,
+                          List<ServerNameConfig> serverNames) {
+        this(name, address, protocol, tls, mutualAuthentication, rules, defaultAction, timeouts, http2, at, addressAt,
+                serverNames, ProxyProtocolConfig.off(at), List.of());
     }
 
     /** A listener without {@code server_names}. */
@@ -65,5 +82,6 @@ public record ListenerConfig(
                 ListenerHttp2.DEFAULTS, at);
     }
 
-    public enum ListenerProtocol { HTTP, HTTPS }
+    /** {@code https} and {@code http} serve HTTP; {@code tls_passthrough} relays TLS bytes untouched. */
+    public enum ListenerProtocol { HTTP, HTTPS, TLS_PASSTHROUGH }
 }

@@ -1,14 +1,10 @@
 package dev.gatehouse.server.config;
 
 import dev.gatehouse.server.config.ListenerConfig.ListenerProtocol;
-import dev.gatehouse.server.config.MutualAuthConfig.FailureResponse;
-import dev.gatehouse.server.config.MutualAuthConfig.ForwardFormat;
-import dev.gatehouse.server.config.MutualAuthConfig.MutualAuthMode;
 import dev.gatehouse.server.config.TlsConfig.CertificateKeyPair;
 import dev.gatehouse.server.config.TlsConfig.TlsPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,22 +12,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads one entry of {@code listeners} into a {@link ListenerConfig}: its socket, TLS, mutual
- * authentication and timeouts; rules and actions are read by {@link RuleParser}.
+ * Reads one entry of {@code listeners} into a {@link ListenerConfig}: its socket, TLS, server names and
+ * timeouts; mutual authentication is read by {@link MutualAuthParser}, rules and actions by
+ * {@link RuleParser}.
  */
 final class ListenerParser {
     private static final Map<String, ListenerProtocol> PROTOCOLS =
-            TargetGroupParser.choices("https", ListenerProtocol.HTTPS, "http", ListenerProtocol.HTTP);
+            TargetGroupParser.choices("https", ListenerProtocol.HTTPS, "http", ListenerProtocol.HTTP,
+                    "tls_passthrough", ListenerProtocol.TLS_PASSTHROUGH);
+    private static final Map<String, ProxyProtocolConfig.Mode> PROXY_PROTOCOL_MODES = TargetGroupParser.choices(
+            "off", ProxyProtocolConfig.Mode.OFF, "required", ProxyProtocolConfig.Mode.REQUIRED);
+    /** Why a key of an HTTP listener has no place on a {@code tls_passthrough} one. */
+    private static final String NOT_TERMINATED = "a tls_passthrough listener does not terminate TLS";
     private static final Map<String, TlsPolicy> POLICIES =
             TargetGroupParser.choices("tls12-and-13", TlsPolicy.TLS12_AND_13, "tls13-only", TlsPolicy.TLS13_ONLY,
                     "tls12-legacy", TlsPolicy.TLS12_LEGACY);
-    private static final Map<String, MutualAuthMode> MODES = TargetGroupParser.choices(
-            "off", MutualAuthMode.OFF, "passthrough", MutualAuthMode.PASSTHROUGH, "optional", MutualAuthMode.OPTIONAL,
-            "verify", MutualAuthMode.VERIFY);
-    private static final Map<String, ForwardFormat> FORWARD_FORMATS = TargetGroupParser.choices(
-            "alb", ForwardFormat.ALB, "xfcc", ForwardFormat.XFCC, "rfc9440", ForwardFormat.RFC9440);
-    private static final Map<String, FailureResponse> FAILURE_RESPONSES = TargetGroupParser.choices(
-            "alert", FailureResponse.ALERT, "http", FailureResponse.HTTP);
 
     private final Path baseDir;
     private final Set<String> trustStores;
@@ -92,17 +87,27 @@ final class ListenerParser {
             protocol = protocolNode.choice("protocol", PROTOCOLS);
         }
 
-        ConfigNode proxyProtocol = map.optional("proxy_protocol");
-        if (proxyProtocol != null && proxyProtocol.bool()) {
-            throw proxyProtocol.fail("PROXY protocol is not supported yet (expected: false, or no proxy_protocol;"
-                    + " it is on the roadmap)");
+        int before = problems.count();
+        ProxyProtocolConfig proxyProtocol = problems.attempt(() -> {
+            ConfigNode proxyNode = map.optional("proxy_protocol");
+            return proxyNode == null ? ProxyProtocolConfig.off(node.at()) : proxyProtocol(proxyNode);
+        });
+        boolean passthrough = protocol == ListenerProtocol.TLS_PASSTHROUGH;
+        if (passthrough) {
+            for (String key : List.of("tls", "mutual_authentication", "server_names", "http2")) {
+                if (map.has(key)) {
+                    problems.attempt(() -> {
+                        throw map.raw(key).fail("not allowed: " + NOT_TERMINATED + " (expected: no " + key
+                                + "; the targets hold the certificates, or protocol: https)");
+                    });
+                }
+            }
         }
 
-        int before = problems.count();
         TlsConfig tls = null;
         if (protocol == ListenerProtocol.HTTPS) {
             tls = problems.attempt(() -> tls(map.required("tls", "tls with certificates on an https listener")));
-        } else if (map.has("tls")) {
+        } else if (map.has("tls") && !passthrough) {
             problems.attempt(() -> {
                 throw map.raw("tls").fail("not allowed on an http listener (expected: protocol: https, or no tls)");
             });
@@ -111,12 +116,13 @@ final class ListenerParser {
         ListenerProtocol listenerProtocol = protocol;
         MutualAuthConfig mutualAuth = problems.attempt(() -> {
             ConfigNode mutualNode = map.optional("mutual_authentication");
-            return mutualNode == null ? MutualAuthConfig.off(node.at()) : mutualAuthentication(mutualNode, listenerProtocol);
+            return mutualNode == null || passthrough ? MutualAuthConfig.off(node.at())
+                    : MutualAuthParser.mutualAuthentication(mutualNode, listenerProtocol, trustStores);
         });
 
         List<ServerNameConfig> serverNames = List.of();
         ConfigNode serverNamesNode = map.optional("server_names");
-        if (serverNamesNode != null) {
+        if (serverNamesNode != null && !passthrough) {
             if (protocol != ListenerProtocol.HTTPS) {
                 problems.attempt(() -> {
                     throw serverNamesNode.fail("not allowed on an http listener (expected: protocol: https, or no server_names)");
@@ -128,13 +134,25 @@ final class ListenerParser {
         }
 
         List<RuleConfig> rules = List.of();
+        List<SniRuleConfig> sniRules = List.of();
         ConfigNode rulesNode = map.optional("rules");
-        if (rulesNode != null && mutualAuth != null && serverNames != null) {
-            // Whether client-certificate conditions are allowed depends on the mode: without a mode, not judged.
-            rules = ruleParser.rules(rulesNode, identitySource(mutualAuth, serverNames), problems);
+        ActionConfig defaultAction;
+        if (passthrough) {
+            if (rulesNode != null) {
+                sniRules = PassthroughRules.rules(ruleParser, rulesNode, problems);
+            }
+            defaultAction = problems.attempt(() -> {
+                ConfigNode actionNode = map.optional("default_action");
+                return actionNode == null ? null : PassthroughRules.forward(ruleParser, actionNode);
+            });
+        } else {
+            if (rulesNode != null && mutualAuth != null && serverNames != null) {
+                // Whether client-certificate conditions are allowed depends on the mode: without a mode, not judged.
+                rules = ruleParser.rules(rulesNode, MutualAuthParser.identitySource(mutualAuth, serverNames), problems);
+            }
+            defaultAction = problems.attempt(() -> ruleParser.action(
+                    map.required("default_action", "an action: forward, fixed_response, redirect or deny")));
         }
-        ActionConfig defaultAction = problems.attempt(() -> ruleParser.action(
-                map.required("default_action", "an action: forward, fixed_response, redirect or deny")));
 
         ListenerTimeouts timeouts = ListenerTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
@@ -145,6 +163,11 @@ final class ListenerParser {
             ConfigNode head = t.optional("request_head");
             ConfigNode body = t.optional("request_body");
             ConfigNode tunnel = t.optional("tunnel_idle");
+            ConfigNode httpOnly = body != null ? body : tunnel;
+            if (passthrough && httpOnly != null) {
+                throw httpOnly.fail("not allowed: " + NOT_TERMINATED + ", so it sees no requests (expected: idle and"
+                        + " request_head, which bounds the wait for the ClientHello)");
+            }
             timeouts = new ListenerTimeouts(
                     idle == null ? ListenerTimeouts.DEFAULTS.idle() : idle.duration(false),
                     head == null ? ListenerTimeouts.DEFAULTS.requestHead() : head.duration(false),
@@ -164,7 +187,7 @@ final class ListenerParser {
             return null;
         }
         ListenerConfig listener = new ListenerConfig(name, address, protocol, tls, mutualAuth, rules, defaultAction,
-                timeouts, http2, node.at(), addressNode.at(), serverNames);
+                timeouts, http2, node.at(), addressNode.at(), serverNames, proxyProtocol, sniRules);
         earlier.add(listener);
         return listener;
     }
@@ -184,23 +207,64 @@ final class ListenerParser {
         return host.equals("0.0.0.0") || host.equals("::") || host.equals("*");
     }
 
+    /** {@code proxy_protocol: { mode, trusted_sources }}. */
+    private static ProxyProtocolConfig proxyProtocol(ConfigNode node) throws ConfigException {
+        if (node.isScalar()) {
+            // false: off, as before PROXY protocol existed.
+            if (node.bool()) {
+                throw node.fail("true is not a setting (expected: a mapping such as { mode: required,"
+                        + " trusted_sources: [\"10.0.0.0/8\"] }, or false)");
+            }
+            return ProxyProtocolConfig.off(node.at());
+        }
+        ConfigMapping map = node.mapping("a mapping with mode and trusted_sources", "mode", "trusted_sources");
+        ConfigNode modeNode = map.optional("mode");
+        // The raw text: YAML 1.1 would read a bare off as the boolean false.
+        ProxyProtocolConfig.Mode mode = modeNode == null ? ProxyProtocolConfig.Mode.OFF
+                : modeNode.choice("mode", PROXY_PROTOCOL_MODES);
+        ConfigNode sourcesNode = map.optional("trusted_sources");
+        if (mode == ProxyProtocolConfig.Mode.OFF) {
+            if (sourcesNode != null) {
+                throw sourcesNode.fail("only used with mode: required (expected: mode: required, or no trusted_sources)");
+            }
+            return ProxyProtocolConfig.off(node.at());
+        }
+        ConfigNode required = map.required("trusted_sources", "the CIDR blocks of the balancers allowed to send"
+                + " the header, e.g. [\"10.0.0.0/8\"] (0.0.0.0/0 and ::/0 trust any peer)");
+        List<ConfigNode> items = required.isList() ? required.list("a list of CIDR blocks") : List.of(required);
+        if (items.isEmpty()) {
+            throw required.fail("empty list (expected: at least one CIDR block such as 10.0.0.0/8)");
+        }
+        List<String> sources = new ArrayList<>();
+        for (ConfigNode item : items) {
+            String text = item.string("CIDR block").strip();
+            RuleParser.checkCidr(item, text);
+            sources.add(text);
+        }
+        return new ProxyProtocolConfig(mode, sources, node.at());
+    }
+
     private TlsConfig tls(ConfigNode node) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers");
+        ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers",
+                "session_resumption");
         List<CertificateKeyPair> pairs = certificates(map.required("certificates", "a list of {certificate, private_key}"));
         TlsPolicy policy = TlsPolicy.TLS12_AND_13;
         ConfigNode policyNode = map.optional("policy");
         if (policyNode != null) {
             policy = policyNode.choice("policy", POLICIES);
         }
+        ConfigNode resumptionNode = map.optional("session_resumption");
+        SessionResumptionConfig resumption = resumptionNode == null ? null
+                : SessionResumptionConfig.parse(resumptionNode, baseDir);
         ConfigNode ciphersNode = map.optional("ciphers");
         if (ciphersNode == null) {
-            return new TlsConfig(pairs, policy);
+            return new TlsConfig(pairs, policy, policy.tls12Suites(), resumption);
         }
         if (policy == TlsPolicy.TLS13_ONLY) {
             throw ciphersNode.fail("TLS 1.2 cipher suites with policy tls13-only (expected: no ciphers, or a policy"
                     + " with TLS 1.2)");
         }
-        return new TlsConfig(pairs, policy, ciphers(ciphersNode));
+        return new TlsConfig(pairs, policy, ciphers(ciphersNode), resumption);
     }
 
     private List<CertificateKeyPair> certificates(ConfigNode certificatesNode) throws ConfigException {
@@ -253,35 +317,14 @@ final class ListenerParser {
             }
             ConfigNode certificatesNode = map.optional("certificates");
             TlsConfig tls = certificatesNode == null ? null
-                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites());
+                    : new TlsConfig(certificates(certificatesNode), listenerTls.policy(), listenerTls.tls12Suites(),
+                            listenerTls.sessionResumption());
             ConfigNode mutualNode = map.optional("mutual_authentication");
             MutualAuthConfig mutual = mutualNode == null ? MutualAuthConfig.off(item.at())
-                    : mutualAuthentication(mutualNode, protocol);
+                    : MutualAuthParser.mutualAuthentication(mutualNode, protocol, trustStores);
             entries.add(new ServerNameConfig(names, tls, mutual, item.at()));
         }
         return entries;
-    }
-
-    /**
-     * The mutual authentication that decides whether the listener's rules may use client-certificate
-     * conditions: the first of the listener's and its server names' that verifies, else the first that
-     * trusts unverified identities, else the listener's own.
-     */
-    private static MutualAuthConfig identitySource(MutualAuthConfig listener, List<ServerNameConfig> serverNames) {
-        List<MutualAuthConfig> all = new ArrayList<>();
-        all.add(listener);
-        serverNames.forEach(s -> all.add(s.mutualAuthentication()));
-        for (MutualAuthConfig m : all) {
-            if (m.verifies()) {
-                return m;
-            }
-        }
-        for (MutualAuthConfig m : all) {
-            if (m.trustUnverifiedIdentity()) {
-                return m;
-            }
-        }
-        return listener;
     }
 
     /** {@code tls.ciphers}: TLS 1.2 suites by OpenSSL name, a list or one string separated by colons. */
@@ -305,141 +348,5 @@ final class ListenerParser {
             throw node.fail("empty (expected: " + expected + ")");
         }
         return suites;
-    }
-
-    private MutualAuthConfig mutualAuthentication(ConfigNode node, ListenerProtocol protocol) throws ConfigException {
-        ConfigMapping map = node.mapping("a mapping with mode", "mode", "trust_store", "ignore_client_certificate_expiry",
-                "advertise_trust_store_ca_names", "header_names", "trust_unverified_identity", "forward",
-                "failure_response");
-        MutualAuthMode mode = MutualAuthMode.OFF;
-        ConfigNode modeNode = map.optional("mode");
-        if (modeNode != null) {
-            // The raw text: YAML 1.1 would read a bare off as the boolean false.
-            mode = modeNode.choice("mode", MODES);
-            if (protocol == ListenerProtocol.HTTP && mode != MutualAuthMode.OFF) {
-                throw modeNode.fail("mode " + modeNode.text("a mode") + " needs TLS"
-                        + " (expected: off on an http listener, or protocol: https)");
-            }
-        }
-
-        String trustStore = null;
-        ConfigNode trustStoreNode = map.optional("trust_store");
-        if (mode == MutualAuthMode.VERIFY || mode == MutualAuthMode.OPTIONAL) {
-            trustStore = TargetGroupParser.trustStoreReference(
-                    map.required("trust_store", "the name of a trust store in verify and optional mode"), trustStores);
-        } else if (trustStoreNode != null) {
-            throw trustStoreNode.fail("only used in verify and optional mode (expected: mode: verify or optional,"
-                    + " or no trust_store)");
-        }
-
-        boolean ignoreExpiry = verifyOnlyFlag(map, "ignore_client_certificate_expiry", mode);
-        boolean advertise = verifyOnlyFlag(map, "advertise_trust_store_ca_names", mode);
-
-        boolean trustUnverified = false;
-        ConfigNode trustUnverifiedNode = map.optional("trust_unverified_identity");
-        if (trustUnverifiedNode != null) {
-            trustUnverified = trustUnverifiedNode.bool();
-            if (trustUnverified && mode != MutualAuthMode.PASSTHROUGH) {
-                throw trustUnverifiedNode.fail("only used in passthrough mode (expected: false, or mode: passthrough)");
-            }
-        }
-
-        Map<IdentityHeader, String> headerNames = new EnumMap<>(IdentityHeader.class);
-        ConfigNode headersNode = map.optional("header_names");
-        if (headersNode != null) {
-            headerNames = headerNames(headersNode);
-        }
-
-        List<ForwardFormat> forward = List.of(ForwardFormat.ALB);
-        ConfigNode forwardNode = map.optional("forward");
-        if (forwardNode != null) {
-            if (mode == MutualAuthMode.OFF) {
-                throw forwardNode.fail("no client certificate is requested in mode off (expected: mode passthrough,"
-                        + " optional or verify, or no forward)");
-            }
-            List<ForwardFormat> formats = new ArrayList<>();
-            List<ConfigNode> items = forwardNode.isList() ? forwardNode.list("a list of alb, xfcc, rfc9440")
-                    : List.of(forwardNode);
-            if (items.isEmpty()) {
-                throw forwardNode.fail("empty list (expected: at least one of alb, xfcc, rfc9440)");
-            }
-            for (ConfigNode item : items) {
-                ForwardFormat format = item.choice("forward format", FORWARD_FORMATS);
-                if (formats.contains(format)) {
-                    throw item.fail("'" + item.text("a format") + "' is listed twice (expected: each format once)");
-                }
-                formats.add(format);
-            }
-            forward = formats;
-        }
-
-        FailureResponse failureResponse = FailureResponse.ALERT;
-        ConfigNode failureNode = map.optional("failure_response");
-        if (failureNode != null) {
-            failureResponse = failureNode.choice("failure_response", FAILURE_RESPONSES);
-            if (failureResponse == FailureResponse.HTTP && mode != MutualAuthMode.VERIFY && mode != MutualAuthMode.OPTIONAL) {
-                throw failureNode.fail("http failure pages need a verified certificate (expected: mode verify or"
-                        + " optional, or failure_response: alert)");
-            }
-        }
-        return new MutualAuthConfig(mode, trustStore, ignoreExpiry, advertise, headerNames, trustUnverified, forward,
-                failureResponse, node.at());
-    }
-
-    private static boolean verifyOnlyFlag(ConfigMapping map, String key, MutualAuthMode mode) throws ConfigException {
-        ConfigNode flag = map.optional(key);
-        if (flag == null) {
-            return false;
-        }
-        boolean value = flag.bool();
-        if (value && mode != MutualAuthMode.VERIFY && mode != MutualAuthMode.OPTIONAL) {
-            throw flag.fail("only used in verify and optional mode (expected: false, or mode: verify or optional)");
-        }
-        return value;
-    }
-
-    /**
-     * Names an identity header may not be renamed to: hop-by-hop and framing headers (removed or rewritten
-     * on the way to the target, so the identity would be lost or the request mis-framed) and Host.
-     */
-    private static final Set<String> RESERVED_HEADER_NAMES = Set.of("connection", "keep-alive", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade", "content-length", "host");
-
-    private static Map<IdentityHeader, String> headerNames(ConfigNode node) throws ConfigException {
-        List<String> keys = new ArrayList<>();
-        for (IdentityHeader header : IdentityHeader.values()) {
-            keys.add(header.configKey());
-        }
-        ConfigMapping map = node.mapping("a mapping of identity headers to new names", keys.toArray(String[]::new));
-        Map<IdentityHeader, String> renames = new EnumMap<>(IdentityHeader.class);
-        for (IdentityHeader header : IdentityHeader.values()) {
-            ConfigNode value = map.optional(header.configKey());
-            if (value == null) {
-                continue;
-            }
-            String name = value.string("an HTTP header name");
-            if (!name.matches(RuleParser.TOKEN)) {
-                throw value.fail("'" + name + "' is not a valid header name (expected: letters, digits and - such as X-Client-Subject)");
-            }
-            String folded = name.toLowerCase(Locale.ROOT).replace('_', '-');
-            if (RESERVED_HEADER_NAMES.contains(folded) || folded.startsWith("x-forwarded-")) {
-                throw value.fail("'" + name + "' is a name Gatehouse or HTTP itself uses (expected: not Connection,"
-                        + " Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade, Content-Length, Host"
-                        + " or X-Forwarded-*; a name of your own such as X-Client-Subject)");
-            }
-            renames.put(header, name);
-        }
-        // Each effective name must be distinct, or one header would overwrite another.
-        Map<String, IdentityHeader> byName = new HashMap<>();
-        for (IdentityHeader header : IdentityHeader.values()) {
-            String effective = renames.getOrDefault(header, header.defaultName());
-            IdentityHeader other = byName.putIfAbsent(effective.toLowerCase(Locale.ROOT), header);
-            if (other != null) {
-                IdentityHeader renamed = renames.containsKey(header) ? header : other;
-                throw map.optional(renamed.configKey()).fail("'" + effective + "' would name both "
-                        + other.configKey() + " and " + header.configKey() + " (expected: a distinct name for each header)");
-            }
-        }
-        return renames;
     }
 }

@@ -239,7 +239,7 @@ final class RuleParser {
         };
     }
 
-    private ActionConfig.Forward forward(ConfigNode node) throws ConfigException {
+    ActionConfig.Forward forward(ConfigNode node) throws ConfigException {
         String expected = "a target group name, or a list of {target_group, weight}";
         if (node.isScalar() && !node.isNull()) {
             return ActionConfig.Forward.to(targetGroupReference(node));

@@ -15,6 +15,9 @@ import java.util.List;
  * @param tls           {@code tls} for https targets, or {@code null}
  * @param timeouts      {@code timeouts}; defaults when absent
  * @param at            where the group is defined
+ * @param proxyProtocol {@code proxy_protocol}: {@code v2} sends a PROXY protocol v2 header naming the client
+ *                      at the start of every connection a {@code tls_passthrough} listener relays to a target;
+ *                      {@code off} (default) sends none
  */
 public record TargetGroupConfig(
         String name,
@@ -25,10 +28,18 @@ public record TargetGroupConfig(
         HealthCheckConfig healthCheck,
         TargetTlsConfig tls,
         TargetTimeouts timeouts,
-        ConfigLocation at) {
+        ConfigLocation at,
+        boolean proxyProtocol) {
 
     public TargetGroupConfig {
         targets = List.copyOf(targets);
+    }
+
+    /** A group whose targets get no PROXY protocol header. */
+    public TargetGroupConfig(String name, TargetProtocol protocol, ProtocolVersion protocolVersion,
+                             List<TargetAddress> targets, LoadBalancing loadBalancing, HealthCheckConfig healthCheck,
+                             TargetTlsConfig tls, TargetTimeouts timeouts, ConfigLocation at) {
+        this(name, protocol, protocolVersion, targets, loadBalancing, healthCheck, tls, timeouts, at, false);
     }
 
     /** A group of {@code protocol_version: http1}. */

@@ -24,12 +24,16 @@ final class TargetGroupParser {
     private static final Map<String, LoadBalancing> LOAD_BALANCING = choices(
             "round_robin", LoadBalancing.ROUND_ROBIN, "least_outstanding_requests", LoadBalancing.LEAST_OUTSTANDING_REQUESTS);
 
+    /** {@code proxy_protocol} of a group: whether a v2 header is sent (read from the raw text: YAML reads off as false). */
+    private static final Map<String, Boolean> PROXY_PROTOCOL_VERSIONS = choices("off", false, "v2", true);
+
     private TargetGroupParser() {}
 
     static TargetGroupConfig parse(String name, ConfigNode node, Path baseDir, Set<String> trustStores)
             throws ConfigException {
         ConfigMapping map = node.mapping("a target group (a mapping with targets)",
-                "protocol", "protocol_version", "targets", "load_balancing", "health_check", "tls", "timeouts");
+                "protocol", "protocol_version", "targets", "load_balancing", "health_check", "tls", "timeouts",
+                "proxy_protocol");
 
         TargetProtocol protocol = TargetProtocol.HTTP;
         ConfigNode protocolNode = map.optional("protocol");
@@ -88,7 +92,11 @@ final class TargetGroupParser {
                     connect == null ? TargetTimeouts.DEFAULTS.connect() : connect.duration(false),
                     response == null ? TargetTimeouts.DEFAULTS.response() : response.duration(false));
         }
-        return new TargetGroupConfig(name, protocol, protocolVersion, targets, loadBalancing, healthCheck, tls, timeouts, node.at());
+        ConfigNode proxyProtocolNode = map.optional("proxy_protocol");
+        boolean proxyProtocol = proxyProtocolNode != null
+                && proxyProtocolNode.choice("PROXY protocol version", PROXY_PROTOCOL_VERSIONS);
+        return new TargetGroupConfig(name, protocol, protocolVersion, targets, loadBalancing, healthCheck, tls, timeouts,
+                node.at(), proxyProtocol);
     }
 
     /** A {@code host:port} with a port of at least {@code minPort}. */

@@ -10,16 +10,26 @@ import java.util.List;
  * @param policy       {@code policy}: {@code tls12-and-13} (default), {@code tls13-only} or {@code tls12-legacy}
  * @param tls12Suites  the TLS 1.2 cipher suites offered, IANA names in the order of preference: the
  *                     policy's, or {@code ciphers}; empty with {@code tls13-only}
+ * @param sessionResumption {@code session_resumption} (its defaults when absent)
  */
-public record TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy, List<String> tls12Suites) {
+public record TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy, List<String> tls12Suites,
+                        SessionResumptionConfig sessionResumption) {
     public TlsConfig {
         certificates = List.copyOf(certificates);
         tls12Suites = List.copyOf(tls12Suites);
+        if (sessionResumption == null) {
+            sessionResumption = SessionResumptionConfig.DEFAULTS;
+        }
     }
 
-    /** With the policy's own TLS 1.2 suites. */
+    /** With the policy's own TLS 1.2 suites and session resumption as its defaults say. */
     public TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy) {
-        this(certificates, policy, policy.tls12Suites());
+        this(certificates, policy, policy.tls12Suites(), null);
+    }
+
+    /** Session resumption as its defaults say. */
+    public TlsConfig(List<CertificateKeyPair> certificates, TlsPolicy policy, List<String> tls12Suites) {
+        this(certificates, policy, tls12Suites, null);
     }
 
     /**

@@ -31,6 +31,12 @@ public record ConnectionInfo(String traceId, InetSocketAddress client, InetSocke
                              List<Map.Entry<String, String>> identityHeaders, String clientSubject,
                              ClientIdentity identity, ServerNames.Selection serverName, CertificateRefusal refusal) {
     public static final AttributeKey<ConnectionInfo> KEY = AttributeKey.valueOf(ConnectionInfo.class, "info");
+    /**
+     * The client's address as a PROXY protocol header named it, on a connection that came through an L4
+     * balancer; absent when the peer is the client (or the header was a balancer's own {@code LOCAL} one).
+     */
+    public static final AttributeKey<InetSocketAddress> PROXIED_CLIENT =
+            AttributeKey.valueOf(ConnectionInfo.class, "proxiedClient");
 
     public ConnectionInfo {
         identityHeaders = List.copyOf(identityHeaders);
@@ -47,6 +53,15 @@ public record ConnectionInfo(String traceId, InetSocketAddress client, InetSocke
     public ConnectionInfo(String traceId, InetSocketAddress client, InetSocketAddress local, boolean tls,
                           List<Map.Entry<String, String>> identityHeaders, String clientSubject) {
         this(traceId, client, local, tls, identityHeaders, clientSubject, null);
+    }
+
+    /**
+     * The client's address on {@code channel}: the one its PROXY protocol header named, else the peer's.
+     * Every stage that names the client (logs, {@code X-Forwarded-For}, {@code source_ip}) reads it here.
+     */
+    public static InetSocketAddress clientAddress(io.netty.channel.Channel channel) {
+        InetSocketAddress proxied = channel.hasAttr(PROXIED_CLIENT) ? channel.attr(PROXIED_CLIENT).get() : null;
+        return proxied != null ? proxied : (InetSocketAddress) channel.remoteAddress();
     }
 
     /** {@code https} or {@code http}, for X-Forwarded-Proto. */

@@ -2,6 +2,7 @@ package dev.gatehouse.server.headers;
 
 import dev.gatehouse.clientcert.ForwardedClientCert;
 import dev.gatehouse.clientcert.Format;
+import dev.gatehouse.pki.CertificateNames;
 import dev.gatehouse.pki.ClientIdentity;
 import dev.gatehouse.server.config.IdentityHeader;
 import dev.gatehouse.server.config.MutualAuthConfig;
@@ -49,7 +50,7 @@ public final class IdentityHeaderValues {
                 headers.add(Map.entry(config.headerName(IdentityHeader.VALIDITY), identity.validity()));
                 headers.add(Map.entry(config.headerName(IdentityHeader.LEAF), identity.leafUrlEncodedPem()));
             } else {
-                other(format, presented, headers);
+                other(format, presented, identity.subject(), headers);
             }
         }
         return List.copyOf(headers);
@@ -66,17 +67,22 @@ public final class IdentityHeaderValues {
                 }
                 headers.add(Map.entry(config.headerName(IdentityHeader.CLIENTCERT), ForwardedClientCert.encodeUrlPem(ders)));
             } else {
-                other(format, presented, headers);
+                other(format, presented, CertificateNames.distinguishedName(presented[0].getSubjectX500Principal()),
+                        headers);
             }
         }
         return List.copyOf(headers);
     }
 
-    /** The {@code xfcc} or {@code rfc9440} headers of a chain, written by gatehouse-clientcert's encoders. */
-    private static void other(ForwardFormat format, X509Certificate[] presented, List<Map.Entry<String, String>> headers) {
+    /**
+     * The {@code xfcc} or {@code rfc9440} headers of a chain, written by gatehouse-clientcert's encoders; the
+     * XFCC {@code Subject} is the leaf's subject in the form of the other headers and the logs.
+     */
+    private static void other(ForwardFormat format, X509Certificate[] presented, String subject,
+                              List<Map.Entry<String, String>> headers) {
         List<X509Certificate> chain = Arrays.asList(presented);
         if (format == ForwardFormat.XFCC) {
-            headers.add(Map.entry(XFCC, ForwardedClientCert.encode(Format.ENVOY_XFCC, chain)));
+            headers.add(Map.entry(XFCC, ForwardedClientCert.encodeXfcc(chain, subject)));
         } else {
             headers.add(Map.entry(CLIENT_CERT, ForwardedClientCert.encode(Format.RFC9440, chain)));
             ForwardedClientCert.encodeRfc9440Chain(chain).ifPresent(v -> headers.add(Map.entry(CLIENT_CERT_CHAIN, v)));

@@ -1,5 +1,6 @@
 package dev.gatehouse.server.http;
 
+import dev.gatehouse.server.target.Http2Windows;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -25,13 +26,8 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         try {
-            int delta = connectionWindow - codec.connection().local().flowController()
-                    .windowSize(codec.connection().connectionStream());
-            if (delta > 0) {
-                codec.connection().local().flowController()
-                        .incrementWindowSize(codec.connection().connectionStream(), delta);
-                ctx.flush();
-            }
+            Http2Windows.openConnectionWindow(codec, connectionWindow);
+            ctx.flush();
         } catch (Http2Exception e) {
             ctx.fireExceptionCaught(e);
         }

@@ -342,8 +342,8 @@ final class ProxyHandler extends ChannelDuplexHandler {
         }
         if (info.serverName() != null && !info.serverName().serves(log.host)) {
             ReferenceCountUtil.release(req);
-            respondError(ex, HttpResponseStatus.MISDIRECTED_REQUEST, "host " + log.host
-                    + " is not served under the TLS policy this connection's server name selected");
+            respondError(ex, HttpResponseStatus.MISDIRECTED_REQUEST, (log.host == null ? "a request without Host"
+                    : "host " + log.host) + " is not served under the TLS policy this connection's server name selected");
             return;
         }
 

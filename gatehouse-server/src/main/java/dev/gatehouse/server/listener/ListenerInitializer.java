@@ -3,6 +3,7 @@ package dev.gatehouse.server.listener;
 import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.connection.TraceIds;
 import dev.gatehouse.server.observe.ConnectionLog;
+import dev.gatehouse.server.passthrough.TlsPassthrough;
 import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.tls.ServerTls;
 import io.netty.buffer.ByteBufAllocator;
@@ -14,7 +15,6 @@ import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
-import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
 
@@ -31,7 +31,9 @@ import java.util.function.Function;
  *       HTTP/1.1.</li>
  * </ol>
  * Plain-http listeners skip the first two steps (their connection-log line has {@code -} for every
- * TLS field).
+ * TLS field). On a listener with {@code proxy_protocol: { mode: required }} all of this waits for the
+ * PROXY protocol header ({@link ProxyProtocolReader}), whose address is then the client's. A
+ * {@code tls_passthrough} listener's pipeline is its relay instead ({@link TlsPassthrough}).
  */
 public final class ListenerInitializer extends ChannelInitializer<Channel> {
     /**
@@ -87,8 +89,20 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             ch.closeFuture().addListener(f -> telemetry.connectionClosed());
         }
         String traceId = TraceIds.next();
+        if (listener.proxyProtocol() != null) {
+            ProxyProtocolReader.install(ch, listener, listener.proxyProtocol(), traceId,
+                    () -> configure(ch, listener, traceId, acceptedAt));
+        } else {
+            configure(ch, listener, traceId, acceptedAt);
+        }
+    }
+
+    /** The pipeline after the PROXY protocol header, if any: relay, TLS and HTTP, or plain HTTP. */
+    private void configure(Channel ch, ListenerRuntime listener, String traceId, long acceptedAt) {
         ChannelPipeline p = ch.pipeline();
-        if (listener.tls() != null) {
+        if (listener.passthrough() != null) {
+            TlsPassthrough.configure(p, listener.config(), listener.passthrough(), listener.connectionLog(), traceId);
+        } else if (listener.tls() != null) {
             long handshakeTimeoutMillis = listener.config().timeouts().requestHead().toMillis();
             boolean byServerName = listener.serverNames() != null;
             io.netty.channel.ChannelHandler signatures = byServerName
@@ -97,6 +111,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
                     : listener.tls().signatureGuard();
             if (signatures != null) {
                 p.addLast("signatures", signatures);
+            }
+            io.netty.channel.ChannelHandler alerts = listener.tls().handshakeAlerts();
+            if (alerts != null) {
+                p.addLast("alerts", alerts);
             }
             SslContext only = byServerName ? null : listener.tls().onlyContext();
             if (only != null) {
@@ -116,11 +134,10 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
             }
             p.addLast("handshake", new TlsHandshakeHandler(listener, traceId, acceptedAt, judged));
         } else {
-            InetSocketAddress client = (InetSocketAddress) ch.remoteAddress();
+            InetSocketAddress client = ConnectionInfo.clientAddress(ch);
             InetSocketAddress local = (InetSocketAddress) ch.localAddress();
-            listener.connectionLog().write(new ConnectionLog.Entry(Instant.now(), client.getAddress().getHostAddress(),
-                    client.getPort(), local.getPort(), null, null, -1, null, null, null, null, traceId, null,
-                    listener.config().address().toString()));
+            listener.connectionLog().write(ConnectionLog.Entry.withoutTls(client, local.getPort(), null, traceId,
+                    listener.config().address().toString(), null));
             ConnectionInfo info = new ConnectionInfo(traceId, client, local, false, List.of(), null);
             ch.attr(ConnectionInfo.KEY).set(info);
             listener.http().configureHttp1(p, info);

@@ -6,6 +6,7 @@ import dev.gatehouse.server.connection.ServerNames;
 import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.observe.ListenerTelemetry;
+import dev.gatehouse.server.routing.SniRouter;
 import dev.gatehouse.server.tls.ServerTls;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -21,12 +22,48 @@ import java.util.List;
  * @param http          the HTTP stage
  * @param connectionLog the connection log
  * @param policies      the TLS policies, the listener's own first, then one per {@code server_names} entry
- *                      (empty for plain http)
+ *                      (empty for plain http and tls_passthrough)
  * @param serverNames   which policy serves which name, or {@code null} without {@code server_names}
  * @param telemetry     the listener's metrics and rejections (shared by its states), or {@code null}
+ * @param proxyProtocol the trusted sources of a listener that requires a PROXY protocol header, else {@code null}
+ * @param passthrough   the routes of a {@code tls_passthrough} listener (then {@code tls} and {@code http} are
+ *                      {@code null}), else {@code null}
  */
 public record ListenerRuntime(ListenerConfig config, ServerTls tls, HttpStage http, ConnectionLog connectionLog,
-                              List<ServerNamePolicy> policies, ServerNames serverNames, ListenerTelemetry telemetry) {
+                              List<ServerNamePolicy> policies, ServerNames serverNames, ListenerTelemetry telemetry,
+                              ProxyProtocolReader.Policy proxyProtocol, SniRouter passthrough) {
+
+    /** A listener that serves HTTP (plain or over TLS), with the PROXY protocol policy of its configuration. */
+    public ListenerRuntime(ListenerConfig config, ServerTls tls, HttpStage http, ConnectionLog connectionLog,
+                           List<ServerNamePolicy> policies, ServerNames serverNames, ListenerTelemetry telemetry) {
+        this(config, tls, http, connectionLog, policies, serverNames, telemetry,
+                ProxyProtocolReader.Policy.of(config.proxyProtocol()), null);
+    }
+
+    /** A {@code tls_passthrough} listener, with the PROXY protocol policy of its configuration. */
+    public static ListenerRuntime passthrough(ListenerConfig config, SniRouter routes, ConnectionLog connectionLog) {
+        return new ListenerRuntime(config, null, null, connectionLog, List.of(), null, null,
+                ProxyProtocolReader.Policy.of(config.proxyProtocol()), routes);
+    }
+
+    /** {@link HttpStage#retire()}; a passthrough listener has nothing to retire (its relays run to their end). */
+    public void retire() {
+        if (http != null) {
+            http.retire();
+        }
+    }
+
+    /** {@link HttpStage#drain()}, for HTTP listeners. */
+    public void drain() {
+        if (http != null) {
+            http.drain();
+        }
+    }
+
+    /** {@link HttpStage#inFlight()}: requests in flight (none on a passthrough listener). */
+    public int inFlight() {
+        return http == null ? 0 : http.inFlight();
+    }
 
     public ListenerRuntime {
         policies = List.copyOf(policies);

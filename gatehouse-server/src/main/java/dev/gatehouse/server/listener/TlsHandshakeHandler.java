@@ -113,7 +113,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
             }
         }
         log(ctx, facts, latency, identity, status);
-        InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+        InetSocketAddress client = ConnectionInfo.clientAddress(ctx.channel());
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         ServerNames.Selection serverName = listener.serverNames() == null ? null
                 : new ServerNames.Selection(listener.serverNames(), policy.number());
@@ -173,7 +173,7 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
     private void log(ChannelHandlerContext ctx, HandshakeFacts facts, long latency, ClientIdentity identity,
                      String status) {
         logged = true;
-        InetSocketAddress client = (InetSocketAddress) ctx.channel().remoteAddress();
+        InetSocketAddress client = ConnectionInfo.clientAddress(ctx.channel());
         InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
         X509Certificate[] chain = facts == null ? null : facts.peerChain();
         X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];

@@ -67,6 +67,22 @@ public final class ConnectionLog {
             this(time, clientIp, clientPort, listenerPort, tlsProtocol, tlsCipher, handshakeNanos, leafSubject,
                     leafValidity, leafSerial, verifyStatus, traceId, keyExchange, listenerAddress, null);
         }
+
+        /**
+         * A connection whose TLS Gatehouse does not see: a plain-http one, one refused before TLS (PROXY
+         * protocol), one relayed by a {@code tls_passthrough} listener. Every TLS field is {@code -}.
+         *
+         * @param client       the client's address, or {@code null} if unknown
+         * @param listenerPort the port the connection arrived on
+         * @param verifyStatus {@code -}, or {@code Failed:<code>}
+         * @param explanation  why it failed, in words, or {@code null}
+         */
+        public static Entry withoutTls(java.net.InetSocketAddress client, int listenerPort, String verifyStatus,
+                                       String traceId, String listenerAddress, String explanation) {
+            return new Entry(Instant.now(), client == null || client.getAddress() == null ? null
+                    : client.getAddress().getHostAddress(), client == null ? 0 : client.getPort(), listenerPort,
+                    null, null, -1, null, null, null, verifyStatus, traceId, null, listenerAddress, explanation);
+        }
     }
 
     public void write(Entry e) {

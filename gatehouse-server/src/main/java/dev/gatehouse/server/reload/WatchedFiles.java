@@ -17,8 +17,9 @@ public final class WatchedFiles {
     private WatchedFiles() {}
 
     /**
-     * The configuration file itself, and every file it names: listener certificates and keys, trust
-     * store CA bundles and CRLs, target groups' client certificates and keys. Log files are not among them.
+     * The configuration file itself, and every file it names: listener certificates and keys, session-ticket
+     * keys, trust store CA bundles and CRLs, target groups' client certificates and keys. Log files are not
+     * among them.
      */
     public static List<Path> of(GatewayConfig config) {
         Set<Path> files = new LinkedHashSet<>();
@@ -29,6 +30,9 @@ public final class WatchedFiles {
             if (l.tls() != null) {
                 for (TlsConfig.CertificateKeyPair pair : l.tls().certificates()) {
                     add(files, pair);
+                }
+                if (l.tls().sessionResumption().ticketKeys() != null) {
+                    files.add(l.tls().sessionResumption().ticketKeys());
                 }
             }
             for (ServerNameConfig sn : l.serverNames()) {

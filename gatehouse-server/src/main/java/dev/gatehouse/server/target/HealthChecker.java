@@ -214,7 +214,8 @@ final class HealthChecker {
                 t.healthy(false);
                 group.healthChanged();
                 log.warn("target group {}: target {} is unhealthy ({} consecutive failed checks of {}; last: {})",
-                        group.name(), t, s.failures, config.path(), detail);
+                        group.name(), t, s.failures, config.grpc() ? "gRPC health of \"" + config.service() + "\""
+                                : config.path(), detail);
             }
         }
     }

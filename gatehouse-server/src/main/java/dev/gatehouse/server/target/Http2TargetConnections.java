@@ -187,13 +187,8 @@ final class Http2TargetConnections {
         public void channelActive(ChannelHandlerContext ctx) {
             // The codec sent its preface on channelActive, before this handler hears of it.
             try {
-                int delta = CONNECTION_WINDOW - codec.connection().local().flowController()
-                        .windowSize(codec.connection().connectionStream());
-                if (delta > 0) {
-                    codec.connection().local().flowController()
-                            .incrementWindowSize(codec.connection().connectionStream(), delta);
-                    ctx.flush();
-                }
+                Http2Windows.openConnectionWindow(codec, CONNECTION_WINDOW);
+                ctx.flush();
             } catch (Http2Exception e) {
                 ctx.close();
             }

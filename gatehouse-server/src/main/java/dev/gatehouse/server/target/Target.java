@@ -130,6 +130,20 @@ public final class Target {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
     }
 
+    /**
+     * A connection of its own to this target on {@code loop}, outside the pools: for the bytes a
+     * {@code tls_passthrough} listener relays. A connect that fails benches the target as for pooled ones.
+     */
+    public io.netty.channel.ChannelFuture connect(EventLoop loop, io.netty.channel.ChannelHandler handler) {
+        io.netty.channel.ChannelFuture f = bootstrap(loop, connectTimeoutMillis).handler(handler).connect(socketAddress);
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                connectFailed();
+            }
+        });
+        return f;
+    }
+
     /** The pool of this target on {@code loop}, created on first use. */
     public TargetPool pool(EventLoop loop) {
         TargetPool p = pools.get(loop);

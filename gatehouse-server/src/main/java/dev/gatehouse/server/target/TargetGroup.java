@@ -30,6 +30,7 @@ public final class TargetGroup {
     private final TargetTimeouts timeouts;
     private final AtomicInteger turn = new AtomicInteger();
     private final TargetTls tls;
+    private final boolean proxyProtocol;
     private final TargetGroupConfig.ProtocolVersion protocolVersion;
     /** Whether some target is healthy; written by the health checker's loop only. */
     private volatile boolean anyHealthy = true;
@@ -41,6 +42,7 @@ public final class TargetGroup {
         this.name = config.name();
         this.loadBalancing = config.loadBalancing();
         this.timeouts = config.timeouts();
+        this.proxyProtocol = config.proxyProtocol();
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeouts.connect().toMillis()));
         List<Target> list = new ArrayList<>(config.targets().size());
         for (int i = 0; i < config.targets().size(); i++) {
@@ -77,6 +79,11 @@ public final class TargetGroup {
     /** TLS to the targets ({@code null} for an http group). */
     public TargetTls tls() {
         return tls;
+    }
+
+    /** Whether connections relayed to the targets start with a PROXY protocol v2 header naming the client. */
+    public boolean proxyProtocol() {
+        return proxyProtocol;
     }
 
     /** The target for a new request. */

@@ -131,6 +131,16 @@ public final class ClientCertificateJudge extends X509ExtendedTrustManager {
                         j.verdict().steps(), j.verdict().path())));
     }
 
+    /**
+     * A session was resumed on {@code engine} with the chain {@code chain} its client presented when the
+     * session began: judges that chain again, now, as a full handshake would (current trust store, CRLs,
+     * validity), and parks the judgement for the handshake's end like {@link #checkClientTrusted}. Throws, so
+     * the connection ends before any request passes, if the chain is no longer good. Passthrough accepts it.
+     */
+    void resumed(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        checkClientTrusted(chain, "resumed", engine);
+    }
+
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {

@@ -47,14 +47,16 @@ public final class ServerTls {
     private final ClientCertificateJudge judge;
     private final KeyTypes keyTypes;
     private final List<X509Certificate> certificates;
+    private final boolean resumes;
 
     private ServerTls(Mapping<String, SslContext> sni, List<SslContext> contexts, ClientCertificateJudge judge,
-                      KeyTypes keyTypes, List<X509Certificate> certificates) {
+                      KeyTypes keyTypes, List<X509Certificate> certificates, boolean resumes) {
         this.sni = sni;
         this.contexts = contexts;
         this.judge = judge;
         this.keyTypes = keyTypes;
         this.certificates = certificates;
+        this.resumes = resumes;
     }
 
     /** The listener's certificates (each chain's leaf), in configuration order: for expiry metrics and the admin API. */
@@ -124,6 +126,14 @@ public final class ServerTls {
     }
 
     /**
+     * A new handler for one connection that gives a handshake the JDK's TLS refused as malformed a fatal
+     * alert (goes before the TLS handler), or {@code null} on BoringSSL, which sends its own.
+     */
+    public ChannelHandler handshakeAlerts() {
+        return contexts.get(0) instanceof ReferenceCountedOpenSslContext ? null : new JdkHandshakeAlerts();
+    }
+
+    /**
      * The guard of a listener whose policies ({@code policies}, one {@code ServerTls} each) are chosen by
      * server name: it knows every policy's key types, and asks {@code selected} for the judge of the one a
      * connection's server name chose. {@code null} where the TLS stack refuses weak signatures itself (JDK).
@@ -165,6 +175,16 @@ public final class ServerTls {
      *                         that do not belong together
      */
     public static ServerTls build(TlsConfig tls, ClientCertificateJudge judge) throws ConfigException {
+        return build(tls, judge, "");
+    }
+
+    /**
+     * As {@link #build(TlsConfig, ClientCertificateJudge)}, for a listener whose mutual-authentication
+     * policy is described by {@code policy}: sessions resume only on a context of the same policy and the
+     * same certificate ({@link SessionResumption}).
+     */
+    public static ServerTls build(TlsConfig tls, ClientCertificateJudge judge, String policy) throws ConfigException {
+        SessionResumption resumption = SessionResumption.of(tls.sessionResumption(), judge != null, policy);
         List<SslContext> contexts = new ArrayList<>();
         List<X509Certificate> leaves = new ArrayList<>();
         boolean rsa = false;
@@ -175,8 +195,9 @@ public final class ServerTls {
             KeyMaterial material = KeyMaterial.load(pair);
             SslContext ctx;
             try {
-                ctx = context(material.key(), material.chain(), tls, provider, judge);
+                ctx = context(material.key(), material.chain(), tls, provider, judge, resumption);
             } catch (Exception e) {
+                contexts.forEach(io.netty.util.ReferenceCountUtil::release);
                 throw new ConfigException(pair.certificateAt(), "cannot use " + pair.certificate() + " with "
                         + pair.privateKey() + ": " + e.getMessage(), e);
             }
@@ -192,7 +213,8 @@ public final class ServerTls {
                 mapping.add(name, ctx);
             }
         }
-        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa), List.copyOf(leaves));
+        return new ServerTls(mapping.build(), List.copyOf(contexts), judge, new KeyTypes(rsa, ecdsa), List.copyOf(leaves),
+                resumption.enabled());
     }
 
     /**
@@ -224,8 +246,8 @@ public final class ServerTls {
     }
 
     /**
-     * Per-connection engine settings that contexts cannot carry: with client certificates, no session
-     * tickets. In verify mode the TLS stack is also told to
+     * Per-connection engine settings that contexts cannot carry: without session resumption, no session
+     * tickets (TLS 1.3 turns them on per engine). In verify mode the TLS stack is also told to
      * hand over up to {@link #PRESENTED_CHAIN_LIMIT} presented certificates (its default stops at 10), so
      * that the verifier sees a chain longer than its limit of 10 and refuses it as
      * {@code ClientCertMaxSizeExceeded} instead of judging a truncated one.
@@ -234,13 +256,15 @@ public final class ServerTls {
         if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
             TlsProvider.prepareJdkEngine(engine, SIGNATURE_SCHEMES);
         }
-        if (judge == null || !(engine instanceof ReferenceCountedOpenSslEngine e)) {
+        if (!(engine instanceof ReferenceCountedOpenSslEngine e)) {
             return;
         }
         long ssl = e.sslPointer();
-        // Every connection's certificate is judged afresh: no session tickets (TLS 1.2 and 1.3).
-        SSL.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
-        if (judge.verifies()) {
+        if (!resumes) {
+            // No session tickets (TLS 1.2 and 1.3): every connection makes a full handshake.
+            SSL.setOptions(ssl, SSL.SSL_OP_NO_TICKET);
+        }
+        if (judge != null && judge.verifies()) {
             SSL.setVerify(ssl, judge.requiresCertificate() ? SSL.SSL_CVERIFY_REQUIRED : SSL.SSL_CVERIFY_OPTIONAL,
                     PRESENTED_CHAIN_LIMIT);
         }
@@ -250,7 +274,7 @@ public final class ServerTls {
      * Reads what the handshake on {@code ssl} established, once, when it ended ({@code failureCause}
      * {@code null}: it succeeded). Takes the verifier's judgement of the connection; after a success on a
      * listener with client certificates and the JDK provider (whose one-entry session cache cannot be
-     * turned off) it invalidates the session, so it is never resumed.
+     * turned off) it invalidates the session, so it is never resumed (session resumption needs BoringSSL).
      */
     public HandshakeFacts handshakeEnded(SslHandler ssl, Throwable failureCause) {
         SSLEngine engine = ssl == null ? null : ssl.engine();
@@ -323,7 +347,8 @@ public final class ServerTls {
     static final int PRESENTED_CHAIN_LIMIT = 32;
 
     private static SslContext context(PrivateKey key, List<X509Certificate> chain, TlsConfig tls,
-                                      SslProvider provider, ClientCertificateJudge judge) throws Exception {
+                                      SslProvider provider, ClientCertificateJudge judge,
+                                      SessionResumption resumption) throws Exception {
         List<String> ciphers = new ArrayList<>(TlsCipherSuites.TLS13);
         ciphers.addAll(tls.tls12Suites());
         SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(new X509Certificate[0]))
@@ -338,23 +363,21 @@ public final class ServerTls {
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
         if (judge != null) {
-            b.trustManager(judge).clientAuth(judge.requiresCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
-            // Every connection's certificate is judged afresh: no session cache, no tickets.
-            b.sessionCacheSize(1).sessionTimeout(1);
+            b.trustManager(resumption.enabled() ? new ResumableJudge(judge) : judge)
+                    .clientAuth(judge.requiresCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
         }
+        resumption.configure(b);
         if (provider == SslProvider.OPENSSL) {
             b.option(OpenSslContextOption.GROUPS, new String[] {"X25519", "P-256", "P-384"});
         }
         SslContext ctx = b.build();
-        if (judge != null && ctx instanceof ReferenceCountedOpenSslContext openssl) {
-            disableResumption(openssl);
+        try {
+            resumption.configure(ctx, chain.get(0));
+        } catch (RuntimeException e) {
+            io.netty.util.ReferenceCountUtil.release(ctx);
+            throw e;
         }
         return ctx;
-    }
-
-    /** No resumption from the session cache; tickets are turned off per connection in {@link #prepare}. */
-    private static void disableResumption(ReferenceCountedOpenSslContext ctx) {
-        ctx.sessionContext().setSessionCacheEnabled(false);
     }
 
     private static Set<String> dnsNames(X509Certificate cert) {

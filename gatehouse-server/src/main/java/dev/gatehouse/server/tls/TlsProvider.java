@@ -131,8 +131,11 @@ public final class TlsProvider {
         }
     };
 
-    /** SHA1withRSA, ecdsa_sha1, rsa_md5, MD5withRSA and the like. */
+    /** SHA1withRSA, ecdsa_sha1, rsa_md5, MD5withRSA and the like ({@code null}: a check of the key alone). */
     static boolean isWeakSignature(String algorithm) {
+        if (algorithm == null) {
+            return false;
+        }
         String a = algorithm.toLowerCase(java.util.Locale.ROOT);
         return a.contains("sha1") || a.contains("sha-1") || a.contains("md5");
     }

@@ -94,6 +94,8 @@ class GrpcThroughGatehouseTest {
     static Path dir;
     static Server server;
     static Server notServing;
+    static HeldCertificate serverCaCertificate;
+    static HeldCertificate opsCertificate;
     /** The service names the health checks asked about. */
     static final java.util.concurrent.ConcurrentLinkedQueue<String> checkedServices = new java.util.concurrent.ConcurrentLinkedQueue<>();
     static Gateway gateway;
@@ -108,8 +110,9 @@ class GrpcThroughGatehouseTest {
         Files.writeString(dir.resolve("server-ca.pem"), serverCa.certificatePem());
         HeldCertificate clientCa = HeldCertificate.builder().subject("CN=Services CA,O=Acme").ca(0).build();
         Files.writeString(dir.resolve("clients-ca.pem"), clientCa.certificatePem());
-        HeldCertificate.builder().subject("CN=ops-7,O=Acme").signedBy(clientCa).clientAuth().build()
-                .writeTo(dir, "ops");
+        serverCaCertificate = serverCa;
+        opsCertificate = HeldCertificate.builder().subject("CN=ops-7,O=Acme").signedBy(clientCa).clientAuth().build();
+        opsCertificate.writeTo(dir, "ops");
         HeldCertificate.builder().subject("CN=guest-1,O=Acme").signedBy(clientCa).clientAuth().build()
                 .writeTo(dir, "guest");
 
@@ -192,7 +195,7 @@ class GrpcThroughGatehouseTest {
                   checked:
                     protocol_version: grpc
                     targets: [ "127.0.0.1:%d", "127.0.0.1:%d" ]
-                    health_check: { protocol: grpc, service: "test.Echo", interval: 200ms, timeout: 200ms,
+                    health_check: { protocol: grpc, service: "test.Echo", interval: 500ms, timeout: 500ms,
                                     unhealthy_threshold: 1, healthy_threshold: 1 }
                 """.formatted(server.getPort(), closedPort, server.getPort(), notServing.getPort()));
         gateway = Gateway.start(ConfigParser.parse(config));
@@ -279,7 +282,8 @@ class GrpcThroughGatehouseTest {
                         MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers)), SLOW,
                 CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS), "x"))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
-                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+                        assertThat(e.getStatus().getCode()).as(e.getStatus().toString())
+                                .isEqualTo(Status.Code.DEADLINE_EXCEEDED));
     }
 
     @Test
@@ -308,11 +312,35 @@ class GrpcThroughGatehouseTest {
     }
 
     @Test
+    void anHttp11ClientGetsTheTargetsTrailersInTheChunkedResponse() throws Exception {
+        // A gRPC call written by hand over HTTP/1.1: the target's answer (HTTP/2, trailers after the
+        // message) reaches this client chunked, with the trailers in the last chunk.
+        byte[] message = "world".getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(0);
+        body.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(message.length).array());
+        body.writeBytes(message);
+        try (javax.net.ssl.SSLSocket socket = TlsClients.connect(
+                TlsClients.context(opsCertificate, serverCaCertificate.certificate()), gateway.boundPort("verify"))) {
+            socket.getOutputStream().write(("POST /test.Echo/Say HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/grpc\r\nContent-Length: " + body.size()
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().write(body.toByteArray());
+            socket.getOutputStream().flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked\r\n")
+                    .contains("hello world from O=Acme,CN=ops-7");
+            String trailers = response.substring(response.lastIndexOf("\r\n0\r\n") + 5);
+            assertThat(trailers).contains("grpc-status: 0\r\n").contains("x-served-by: echo\r\n").endsWith("\r\n\r\n");
+        }
+    }
+
+    @Test
     void grpcHealthChecksTakeATargetThatIsNotServingOutOfRotation() throws Exception {
         ManagedChannel checked = channel("ops", "checked");
         try {
             // The second target answers its health check NOT_SERVING: after its first check, no call reaches it.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             int consecutive = 0;
             while (consecutive < 20 && System.nanoTime() < deadline) {
                 String answer = ClientCalls.blockingUnaryCall(checked, SAY,

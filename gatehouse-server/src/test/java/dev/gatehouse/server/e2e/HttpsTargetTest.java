@@ -9,10 +9,7 @@ import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.testing.NamedTarget;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import dev.gatehouse.server.testing.Nginx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,14 +37,14 @@ class HttpsTargetTest {
     @TempDir
     static Path dir;
 
-    static Process nginx;
+    static Nginx nginx;
     static NamedTarget pinned;
     static Gateway gateway;
     static int nginxPort;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nginx")), "nginx is not installed (/usr/sbin/nginx)");
+        assumeTrue(Nginx.installed(), "nginx is not installed (/usr/sbin/nginx)");
         HeldCertificate targetCa = HeldCertificate.builder().subject("CN=Target CA,O=Gatehouse Test").ca(0).build();
         HeldCertificate.builder().commonName("target.internal").addSanDns("target.internal").signedBy(targetCa)
                 .serverAuth().build().writeTo(dir, "nginx");
@@ -65,21 +62,7 @@ class HttpsTargetTest {
         Files.writeString(dir.resolve("pinned.pem"), selfSigned.certificatePem());
         pinned = NamedTarget.start("pinned", sslContext(selfSigned));
 
-        nginxPort = freePort();
-        Files.createDirectories(dir.resolve("nginx-tmp"));
-        String conf = """
-                worker_processes 1;
-                daemon off;
-                pid %1$s/nginx.pid;
-                error_log %1$s/nginx-error.log;
-                events { worker_connections 64; }
-                http {
-                    access_log %1$s/nginx-access.log;
-                    client_body_temp_path %1$s/nginx-tmp;
-                    proxy_temp_path %1$s/nginx-tmp;
-                    fastcgi_temp_path %1$s/nginx-tmp;
-                    uwsgi_temp_path %1$s/nginx-tmp;
-                    scgi_temp_path %1$s/nginx-tmp;
+        nginx = Nginx.start(dir, """
                     server {
                         listen 127.0.0.1:%2$d ssl;
                         server_name target.internal;
@@ -91,13 +74,8 @@ class HttpsTargetTest {
                         location = /health { return 200 "ok\\n"; }
                         location / { return 200 "nginx client=$ssl_client_s_dn verify=$ssl_client_verify sni=$ssl_server_name\\n"; }
                     }
-                }
-                """.formatted(dir, nginxPort);
-        Path confFile = dir.resolve("nginx.conf");
-        Files.writeString(confFile, conf);
-        nginx = new ProcessBuilder("/usr/sbin/nginx", "-p", dir.toString(), "-c", confFile.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
-        awaitListening(nginxPort);
+                """);
+        nginxPort = nginx.port();
 
         String yaml = """
                 listeners:
@@ -156,8 +134,7 @@ class HttpsTargetTest {
             pinned.close();
         }
         if (nginx != null) {
-            nginx.destroy();
-            nginx.waitFor();
+            nginx.close();
         }
     }
 
@@ -269,28 +246,4 @@ class HttpsTargetTest {
         ctx.init(kmf.getKeyManagers(), null, null);
         return ctx;
     }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    static void awaitListening(int port) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException e) {
-                if (!nginx.isAlive()) {
-                    throw new AssertionError("nginx exited: " + Files.readString(dir.resolve("nginx.out")) + " "
-                            + (Files.exists(dir.resolve("nginx-error.log")) ? Files.readString(dir.resolve("nginx-error.log")) : ""));
-                }
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("nginx did not listen on " + port);
-    }
-
 }

@@ -48,6 +48,16 @@ class JdkFallbackTest {
                     tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
                     mutual_authentication: { mode: verify, trust_store: clients }
                     default_action: { forward: echo }
+                  - name: pages
+                    address: 127.0.0.1:0
+                    tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
+                    mutual_authentication: { mode: verify, trust_store: clients, failure_response: http }
+                    default_action: { forward: echo }
+                  - name: optional
+                    address: 127.0.0.1:0
+                    tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
+                    mutual_authentication: { mode: optional, trust_store: clients }
+                    default_action: { forward: echo }
                 trust_stores:
                   clients: { ca_certificates: clients.pem }
                 target_groups:
@@ -79,6 +89,36 @@ class JdkFallbackTest {
         assertThat(refused.exitCode()).as(refused.all()).isNotZero();
         String line = awaitLine(before, "CN=untrusted");
         assertThat(line).contains("Failed:ClientCertUntrusted");
+    }
+
+    @Test
+    void httpFailurePagesAndOptionalModeWorkOnTheJdkProviderToo() throws Exception {
+        Processes.Result untrusted = Processes.run(curlTo("pages", "untrusted", "-w", "%{http_code}\n",
+                "-H", "Accept: application/json"));
+        assertThat(untrusted.stdout()).as(untrusted.all()).contains("\"code\":\"ClientCertUntrusted\"").endsWith("495\n");
+        Processes.Result none = Processes.run(curlTo("pages", null, "-w", "%{http_code}\n"));
+        assertThat(none.stdout()).as(none.all()).contains("ClientCertMissing").endsWith("496\n");
+        Processes.Result good = Processes.run(curlTo("pages", "good", "--fail"));
+        assertThat(good.exitCode()).as(good.all()).isZero();
+
+        Processes.Result anonymous = Processes.run(curlTo("optional", null, "--fail"));
+        assertThat(anonymous.exitCode()).as(anonymous.all()).isZero();
+        assertThat(target.lastRequest()).doesNotContainKey("X-Amzn-Mtls-Clientcert-Subject");
+        Processes.Result refused = Processes.run(curlTo("optional", "untrusted", "--fail"));
+        assertThat(refused.exitCode()).as(refused.all()).isNotZero();
+    }
+
+    private static List<String> curlTo(String listener, String client, String... options) {
+        int port = gateway.port(listener);
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "10",
+                "--cacert", dir.resolve("server-ca.pem").toString(), "--resolve", "localhost:" + port + ":127.0.0.1"));
+        if (client != null) {
+            cmd.addAll(List.of("--cert", dir.resolve(client + ".pem").toString(),
+                    "--key", dir.resolve(client + ".key").toString()));
+        }
+        cmd.addAll(List.of(options));
+        cmd.add("https://localhost:" + port + "/");
+        return cmd;
     }
 
     @Test
@@ -125,11 +165,7 @@ class JdkFallbackTest {
     }
 
     private static Processes.Result curl(String client) throws Exception {
-        int port = gateway.port("verify");
-        return Processes.run(List.of("curl", "-sS", "--fail", "--max-time", "10",
-                "--cacert", dir.resolve("server-ca.pem").toString(), "--resolve", "localhost:" + port + ":127.0.0.1",
-                "--cert", dir.resolve(client + ".pem").toString(), "--key", dir.resolve(client + ".key").toString(),
-                "https://localhost:" + port + "/"));
+        return Processes.run(curlTo("verify", client, "--fail"));
     }
 
     private static List<String> lines() throws Exception {

@@ -39,6 +39,8 @@ class ListenerPoliciesTest {
     static Gateway gateway;
     static Path connectionLog;
     static List<X509Certificate> presented;
+    /** The good client's subject as {@code openssl x509 -subject -nameopt RFC2253} prints it. */
+    static String subject;
 
     @BeforeAll
     static void start() throws Exception {
@@ -54,10 +56,11 @@ class ListenerPoliciesTest {
         HeldCertificate root = HeldCertificate.builder().subject("CN=Policies Root CA,O=Partners").ca(1).build();
         HeldCertificate intermediate = HeldCertificate.builder().commonName("Policies Issuing CA").signedBy(root).ca(0)
                 .build();
-        HeldCertificate good = HeldCertificate.builder().commonName("partner-7").signedBy(intermediate)
+        HeldCertificate good = HeldCertificate.builder().subject("CN=partner-7,emailAddress=p7@partners.test").signedBy(intermediate)
                 .addSanUri("spiffe://example.org/partner/7").addSanDns("device-7.partners.test").clientAuth().build();
         good.writeTo(dir, "good", intermediate);
         presented = List.of(good.certificate(), intermediate.certificate());
+        subject = Processes.openssl(dir.resolve("good.pem"), "-subject", "-nameopt", "RFC2253").substring("subject=".length());
         HeldCertificate stranger = HeldCertificate.builder().commonName("Stranger Root").ca(0).build();
         HeldCertificate.builder().commonName("untrusted").signedBy(stranger).clientAuth().build().writeTo(dir, "untrusted");
         Files.writeString(dir.resolve("clients-ca.pem"), root.certificatePem());
@@ -138,7 +141,9 @@ class ListenerPoliciesTest {
         assertThat(element.cert()).contains(presented.get(0));
         assertThat(element.hash()).contains(HexFormat.of().formatHex(
                 MessageDigest.getInstance("SHA-256").digest(presented.get(0).getEncoded())));
-        assertThat(element.subject()).contains(presented.get(0).getSubjectX500Principal().getName());
+        // Subject in the form of the other headers and the logs (OpenSSL's, as Envoy prints it): emailAddress=.
+        assertThat(element.subject()).contains(single(r, "X-Amzn-Mtls-Clientcert-Subject")).contains(subject);
+        assertThat(subject).contains("emailAddress=p7@partners.test");
         assertThat(element.uris()).containsExactly("spiffe://example.org/partner/7");
         assertThat(element.dns()).containsExactly("device-7.partners.test");
 
@@ -147,7 +152,7 @@ class ListenerPoliciesTest {
         assertThat(rfc9440.chain()).containsExactlyElementsOf(presented);
 
         // alb stays: the load-balancer headers of verify mode, next to the others.
-        assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=partner-7");
+        assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).containsExactly(subject);
         assertThat(ForwardedClientCert.decode(single(r, "X-Amzn-Mtls-Clientcert-Leaf")).leaf())
                 .isEqualTo(presented.get(0));
     }
@@ -200,10 +205,10 @@ class ListenerPoliciesTest {
         List<String> cmd = curl("optional", "localhost", "good", "/identified");
         cmd.addAll(1, List.of("--local-port", String.valueOf(port)));
         RecordingTarget.Request r = forwarded(cmd);
-        assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=partner-7");
+        assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).containsExactly(subject);
         MutualTlsTest.ConnectionLine line = awaitLine(before, port);
         assertThat(line.tlsVerifyStatus()).isEqualTo("Success");
-        assertThat(line.leafClientCertSubject()).isEqualTo("\"CN=partner-7\"");
+        assertThat(line.leafClientCertSubject()).isEqualTo("\"" + subject + "\"");
 
         Processes.Result who = Processes.run(curl("optional", "localhost", "good", "/who"));
         assertThat(who.stdout()).as(who.all()).isEqualTo("partner");
@@ -270,7 +275,7 @@ class ListenerPoliciesTest {
     @Test
     void aGoodCertificateOnAnHttpFailureListenerIsForwarded() throws Exception {
         RecordingTarget.Request r = forwarded(curl("pages", "localhost", "good", "/fine"));
-        assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=partner-7");
+        assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).containsExactly(subject);
     }
 
     // ---------------------------------------------------------------- server_names
@@ -307,7 +312,7 @@ class ListenerPoliciesTest {
     @Test
     void theVerifyHostWithAGoodCertificateIsForwardedWithIdentity() throws Exception {
         RecordingTarget.Request r = forwarded(curl("names", "partners.test", "good", "/partners"));
-        assertThat(r.headers("X-Partner-Subject")).containsExactly("CN=partner-7");
+        assertThat(r.headers("X-Partner-Subject")).containsExactly(subject);
         assertThat(r.headers("X-Amzn-Mtls-Clientcert-Subject")).isEmpty();
         assertThat(r.headers("Host")).containsExactly("partners.test:" + gateway.boundPort("names"));
     }
@@ -341,6 +346,23 @@ class ListenerPoliciesTest {
                 dir.resolve("own.key").toAbsolutePath().normalize());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"1.3", "1.2"})
+    void aSessionOfOneServerNameIsNotResumedUnderAnotherPolicy(String tls) throws Exception {
+        Path session = dir.resolve("open-" + tls + ".session");
+        Processes.Result first = sClient("names", "open.test", null, tls, MutualTlsTest.freePort(),
+                "-sess_out", session.toString());
+        assertThat(first.stdout()).as(first.all()).contains("New, ");
+        // The open policy resumes its own sessions (the session file is good) ...
+        Processes.Result again = sClient("names", "open.test", null, tls, MutualTlsTest.freePort(),
+                "-sess_in", session.toString());
+        assertThat(again.stdout()).as(again.all()).contains("Reused, ");
+        // ... but the partners policy never takes it: a full handshake, which asks for a certificate.
+        Processes.Result other = sClient("names", "partners.test", "good", tls, MutualTlsTest.freePort(),
+                "-sess_in", session.toString());
+        assertThat(other.stdout()).as(other.all()).contains("New, ").doesNotContain("Reused, ");
+    }
+
     @Test
     void aClientWithoutServerNameGetsTheListenersOwnPolicy() throws Exception {
         List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time", "10", "-k",
@@ -372,16 +394,17 @@ class ListenerPoliciesTest {
         return cmd;
     }
 
-    static Processes.Result sClient(String listener, String name, String client, String tls, int localPort)
-            throws Exception {
+    static Processes.Result sClient(String listener, String name, String client, String tls, int localPort,
+                                    String... options) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect",
                 "127.0.0.1:" + gateway.boundPort(listener), "-bind", "127.0.0.1:" + localPort,
                 "-servername", name, "-msg", tls.equals("1.3") ? "-tls1_3" : "-tls1_2", "-ign_eof"));
+        cmd.addAll(List.of(options));
         if (client != null) {
             cmd.addAll(List.of("-cert", dir.resolve(client + ".pem").toString(),
                     "-key", dir.resolve(client + ".key").toString()));
         }
-        return Processes.run(cmd, "GET / HTTP/1.1\r\nHost: " + name + "\r\n\r\n", 20);
+        return Processes.run(cmd, "GET / HTTP/1.1\r\nHost: " + name + "\r\nConnection: close\r\n\r\n", 20);
     }
 
     /** Runs {@code cmd}, which must succeed, and returns the one request it made the target receive. */

@@ -165,6 +165,37 @@ class LiveReloadTest {
     }
 
     @Test
+    void aConnectionVerifiedUnderAServerNamesPolicyIsJudgedAgainUnderThatPolicy() throws Exception {
+        // The listener itself asks for no certificate; the name partners.test verifies.
+        start(yaml("", """
+                  - name: named
+                    address: 127.0.0.1:0
+                    tls: { certificates: [ { certificate: server/tls.crt, private_key: server/tls.key } ] }
+                    server_names:
+                      - names: ["partners.test"]
+                        mutual_authentication: { mode: verify, trust_store: clients }
+                    default_action: { forward: app }
+                """));
+        SSLSocket socket = (SSLSocket) TlsClients.context(bob, serverCa.certificate()).getSocketFactory()
+                .createSocket("127.0.0.1", port("named"));
+        javax.net.ssl.SSLParameters sni = socket.getSSLParameters();
+        sni.setServerNames(List.of(new javax.net.ssl.SNIHostName("partners.test")));
+        sni.setApplicationProtocols(new String[] {"http/1.1"});
+        socket.setSSLParameters(sni);
+        socket.startHandshake();
+        try (RawHttp idle = new RawHttp(socket)) {
+            idle.send("GET /before HTTP/1.1\r\nHost: partners.test\r\n\r\n");
+            assertThat(idle.read(false).status()).isEqualTo(200);
+            HeldCertificate otherRoot = HeldCertificate.builder().commonName("Another Client CA").ca(0).build();
+            writeAtomically(dir.resolve("clients-ca.pem"), otherRoot.certificatePem());
+            writeAtomically(dir.resolve("clients.crl"), HeldCertificate.crlPem(HeldCertificate.crl(otherRoot, Duration.ofDays(1))));
+            idle.socket().setSoTimeout(10_000);
+            assertThat(idle.closedByPeer()).as("closed: bob's CA left the trust store of partners.test").isTrue();
+        }
+        assertThat(gateway.connectionsClosedByJudging()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void aRevokedClientsHttp2ConnectionGetsGoawayAndItsOpenStreamFinishes() throws Exception {
         start(yaml("", ""));
         EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1,
@@ -460,10 +491,12 @@ class LiveReloadTest {
 
     @Test
     void twoHundredReloadsLeaveOneStateTwoLogFilesAndNoNewThreads() throws Exception {
-        start(withHealthCheck(yaml("", "")));
+        // Only the explicit reloads count: the file watcher must not add its own.
+        String noWatch = "reload: { watch_files: false }\n";
+        start(withHealthCheck(yaml("", "")) + noWatch);
         SSLContext bobTls = TlsClients.context(bob, serverCa.certificate());
         assertThat(requestStatus(bobTls, "/warm")).isEqualTo(200);
-        Files.writeString(config, withHealthCheck(yaml(rule(10, "/r", "warm"), "")));
+        Files.writeString(config, withHealthCheck(yaml(rule(10, "/r", "warm"), "")) + noWatch);
         assertThat(gateway.reload().success()).isTrue();
         Thread.sleep(200);
         List<String> threadsBefore = gatewayThreads();
@@ -473,7 +506,7 @@ class LiveReloadTest {
             for (int i = 0; i < 200; i++) {
                 String logName = i % 2 == 0 ? "access-a.log" : "access-b.log";
                 Files.writeString(config, withHealthCheck(yaml(rule(10, "/r", "reload " + i), "")
-                        .replace("logs/access.log", "logs/" + logName)));
+                        .replace("logs/access.log", "logs/" + logName)) + noWatch);
                 ReloadResult r = gateway.reload();
                 assertThat(r.success()).as(String.valueOf(r.error())).isTrue();
                 if (i % 20 == 0) {

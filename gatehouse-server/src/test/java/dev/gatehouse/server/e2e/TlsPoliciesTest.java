@@ -134,7 +134,8 @@ class TlsPoliciesTest {
         assertThat(target.requests()).hasSize(before + 1);
         assertThat(target.lastRequest().get("X-Amzn-Mtls-Clientcert-Subject")).containsExactly("CN=ven-1");
         assertThat(target.lastRequest().get("X-Amzn-Mtls-Clientcert-Issuer")).containsExactly("CN=Device Root");
-        String line = awaitLogLine(" " + gateway.boundPort(listener) + " TLSv1.2 " + suite + " ");
+        String line = LiveReloadTest.awaitLogLine(dir.resolve("connection.log"),
+                " " + gateway.boundPort(listener) + " TLSv1.2 " + suite + " ");
         assertThat(line).contains("\"CN=ven-1\"").contains(" Success ");
     }
 
@@ -218,19 +219,122 @@ class TlsPoliciesTest {
                 .doesNotContain("HTTP/1.1 200");
     }
 
-    /** The first connection-log line containing {@code text}; waits up to 10 s. */
-    static String awaitLogLine(String text) throws Exception {
-        Path log = dir.resolve("connection.log");
-        for (int i = 0; i < 200; i++) {
-            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-            for (String l : lines) {
-                if (l.contains(text)) {
-                    return l;
-                }
+    /**
+     * A TLS 1.2 client whose ClientKeyExchange is truncated gets a fatal {@code decode_error} from the
+     * JDK-served listener, as from BoringSSL (the JDK's engine alone would send a {@code user_canceled}
+     * warning and a {@code close_notify}).
+     */
+    @Test
+    void aMalformedHandshakeMessageGetsAFatalDecodeErrorOnTheJdkServedListener() throws Exception {
+        byte[] sigalgs = {0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x01}; // rsa_pkcs1_sha256
+        java.io.ByteArrayOutputStream hello = new java.io.ByteArrayOutputStream();
+        hello.write(new byte[] {0x03, 0x03});
+        hello.write(new byte[32]);
+        hello.write(new byte[] {0x00, 0x00, 0x02, 0x00, 0x3c, 0x01, 0x00, 0x00, (byte) sigalgs.length}); // AES128-SHA256
+        hello.write(sigalgs);
+        byte[] leaf = java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(Files.newInputStream(dir.resolve("device.pem"))).getEncoded();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.boundPort("legacy-rsa"))) {
+            socket.setSoTimeout(10_000);
+            java.io.OutputStream out = socket.getOutputStream();
+            java.io.InputStream in = socket.getInputStream();
+            out.write(record(handshake(1, hello.toByteArray())));
+            // Up to the ServerHelloDone (type 14, empty).
+            java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+            while (!new String(seen.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1).contains("\u000e\u0000\u0000\u0000")) {
+                int b = in.read();
+                assertThat(b).as("server flight").isNotNegative();
+                seen.write(b);
             }
-            Thread.sleep(50);
+            out.write(record(handshake(11, length3(length3(leaf)))));
+            out.write(record(handshake(16, new byte[] {0x01, 0x00, (byte) 0xaa}))); // claims 256 bytes, has 1
+            out.flush();
+            assertThat(in.readAllBytes()).containsExactly(0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32);
         }
-        throw new AssertionError("no connection-log line with " + text + " in "
-                + (Files.exists(log) ? Files.readAllLines(log) : List.of()));
+    }
+
+    /**
+     * A client whose CertificateVerify does not verify (signed with a key that is not its certificate's)
+     * gets {@code decrypt_error} from the JDK-served listener, as from BoringSSL, not the JDK's
+     * {@code handshake_failure}.
+     */
+    @Test
+    void aCertificateVerifyThatDoesNotVerifyGetsDecryptErrorOnTheJdkServedListener() throws Exception {
+        java.security.cert.X509Certificate device = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory
+                .getInstance("X.509").generateCertificate(Files.newInputStream(dir.resolve("device.pem")));
+        java.security.PrivateKey otherKey = HeldCertificate.builder().commonName("other").build().keyPair().getPrivate();
+        java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("device", otherKey, new char[0], new java.security.cert.Certificate[] {device});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
+        kmf.init(keys, new char[0]);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLSv1.2");
+        tls.init(kmf.getKeyManagers(), new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        // The client writes its whole flight (CertificateVerify, ChangeCipherSpec, Finished) before it
+        // reads; the gateway may have sent its alert and closed by then, so a failed write is ignored and
+        // the client goes on to read the alert.
+        java.net.Socket tcp = new java.net.Socket("127.0.0.1", gateway.boundPort("legacy-ecdsa")) {
+            @Override
+            public java.io.OutputStream getOutputStream() throws java.io.IOException {
+                java.io.OutputStream out = super.getOutputStream();
+                return new java.io.OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        try {
+                            out.write(b, off, len);
+                        } catch (java.io.IOException closedByTheGateway) {
+                            // its alert is there to read
+                        }
+                    }
+                };
+            }
+        };
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket(tcp, "127.0.0.1", tcp.getPort(), true)) {
+            socket.setSoTimeout(10_000);
+            socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+            socket.setEnabledCipherSuites(new String[] {"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"});
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(socket::startHandshake);
+            assertThat(refused).isInstanceOf(javax.net.ssl.SSLException.class).hasMessageContaining("decrypt_error");
+        }
+    }
+
+    private static byte[] record(byte[] body) {
+        byte[] r = new byte[5 + body.length];
+        r[0] = 0x16;
+        r[1] = 0x03;
+        r[2] = 0x03;
+        r[3] = (byte) (body.length >> 8);
+        r[4] = (byte) body.length;
+        System.arraycopy(body, 0, r, 5, body.length);
+        return r;
+    }
+
+    private static byte[] handshake(int type, byte[] body) {
+        byte[] withLength = length3(body);
+        byte[] m = new byte[1 + withLength.length];
+        m[0] = (byte) type;
+        System.arraycopy(withLength, 0, m, 1, withLength.length);
+        return m;
+    }
+
+    private static byte[] length3(byte[] body) {
+        byte[] m = new byte[3 + body.length];
+        m[0] = (byte) (body.length >> 16);
+        m[1] = (byte) (body.length >> 8);
+        m[2] = (byte) body.length;
+        System.arraycopy(body, 0, m, 3, body.length);
+        return m;
     }
 }
