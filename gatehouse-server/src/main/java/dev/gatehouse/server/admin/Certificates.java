@@ -4,6 +4,8 @@ import dev.gatehouse.pki.CertificateNames;
 import dev.gatehouse.pki.TrustStore;
 import dev.gatehouse.server.RuntimeState;
 import dev.gatehouse.server.listener.ListenerRuntime;
+import dev.gatehouse.server.listener.ServerNamePolicy;
+import dev.gatehouse.server.tls.ServerTls;
 import dev.gatehouse.server.target.TargetGroup;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -36,9 +38,20 @@ record Certificates(String source, String name, X509Certificate certificate) {
     static List<Certificates> of(RuntimeState state) {
         List<Certificates> all = new ArrayList<>();
         for (ListenerRuntime l : state.listeners().values()) {
+            // The listener's own certificates, then those its server_names entries add (once each).
+            java.util.Set<X509Certificate> seen = new java.util.HashSet<>();
+            List<ServerTls> tls = new ArrayList<>();
             if (l.tls() != null) {
-                for (X509Certificate c : l.tls().certificates()) {
-                    all.add(new Certificates("listener", l.name(), c));
+                tls.add(l.tls());
+            }
+            for (ServerNamePolicy p : l.policies()) {
+                tls.add(p.tls());
+            }
+            for (ServerTls t : tls) {
+                for (X509Certificate c : t.certificates()) {
+                    if (seen.add(c)) {
+                        all.add(new Certificates("listener", l.name(), c));
+                    }
                 }
             }
         }
