@@ -176,6 +176,24 @@ public final class RuntimeState implements AutoCloseable {
         targetGroups.startHealthChecks();
     }
 
+    /**
+     * The admin listener's TLS (its certificates; in mode verify its trust store judges admins' certificates
+     * as a listener's would), loaded once at start; {@code null} for a plain-HTTP admin listener.
+     */
+    public static ServerTls adminTls(GatewayConfig config) throws ConfigException {
+        dev.gatehouse.server.config.AdminConfig admin = config.admin();
+        if (admin == null || admin.tls() == null) {
+            return null;
+        }
+        MutualAuthConfig mtls = admin.mutualAuthentication();
+        Map<String, TrustStore> stores = new LinkedHashMap<>();
+        if (mtls != null && mtls.verifies()) {
+            TrustStoreConfig ts = config.trustStores().get(mtls.trustStore());
+            stores.put(ts.name(), loadTrustStore(ts, TrustStore.Use.CLIENT_VERIFICATION));
+        }
+        return ServerTls.build(admin.tls(), mtls == null ? null : judge(mtls, stores), "admin");
+    }
+
     private static ClientCertificateJudge judge(MutualAuthConfig mtls, Map<String, TrustStore> stores) {
         if (mtls.mode() == MutualAuthMode.OFF) {
             return null;

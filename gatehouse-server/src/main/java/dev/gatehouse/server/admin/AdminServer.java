@@ -4,6 +4,7 @@ import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.AdminConfig;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.observe.Telemetry;
+import dev.gatehouse.server.tls.ServerTls;
 import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -13,7 +14,10 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import javax.net.ssl.SSLEngine;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,6 +44,7 @@ public final class AdminServer implements AutoCloseable {
     private final Channel server;
     private final AdminHandler.Shared shared;
     private final ChannelGroup connections;
+    private ServerTls tls;
 
     private AdminServer(EventLoopGroup loop, ExecutorService worker, Channel server, AdminHandler.Shared shared,
                         ChannelGroup connections) {
@@ -56,6 +61,17 @@ public final class AdminServer implements AutoCloseable {
      * @throws ConfigException naming {@code admin.address} when it cannot be bound
      */
     public static AdminServer start(AdminConfig config, Telemetry telemetry) throws ConfigException {
+        return start(config, null, telemetry);
+    }
+
+    /**
+     * As {@link #start(AdminConfig, Telemetry)}, serving HTTPS with {@code tls} (built by
+     * {@link dev.gatehouse.server.RuntimeState#adminTls}, the first certificate's context; no choice by
+     * server name) when it is not {@code null}. In mode verify a client without a valid certificate fails the
+     * handshake. The TLS material is read at start: a reload does not change it.
+     */
+    public static AdminServer start(AdminConfig config, ServerTls tls, Telemetry telemetry) throws ConfigException {
+        SslContext context = tls == null ? null : tls.sni().map(null);
         EventLoopGroup loop = Transport.NIO.eventLoops(1);
         ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "gatehouse-admin");
@@ -70,6 +86,11 @@ public final class AdminServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
+                        if (context != null) {
+                            SSLEngine engine = context.newEngine(ch.alloc());
+                            tls.prepare(engine);
+                            ch.pipeline().addLast(new SslHandler(engine));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
                                 new AdminHandler(shared));
                     }
@@ -77,11 +98,16 @@ public final class AdminServer implements AutoCloseable {
         try {
             Channel ch = b.bind(new InetSocketAddress(config.address().host(), config.address().port()))
                     .syncUninterruptibly().channel();
-            log.info("admin listening on http://{}", ch.localAddress());
-            return new AdminServer(loop, worker, ch, shared, connections);
+            log.info("admin listening on {}://{}", tls == null ? "http" : "https", ch.localAddress());
+            AdminServer started = new AdminServer(loop, worker, ch, shared, connections);
+            started.tls = tls;
+            return started;
         } catch (Exception e) {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             worker.shutdownNow();
+            if (tls != null) {
+                tls.close();
+            }
             throw new ConfigException(config.addressAt(), "the admin listener cannot listen on " + config.address()
                     + ": " + e.getMessage() + " (expected: a free address on this machine)", e);
         }
@@ -103,5 +129,8 @@ public final class AdminServer implements AutoCloseable {
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         worker.shutdownNow();
         loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (tls != null) {
+            tls.close();
+        }
     }
 }

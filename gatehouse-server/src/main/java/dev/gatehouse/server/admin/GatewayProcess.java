@@ -24,7 +24,8 @@ public final class GatewayProcess implements AutoCloseable {
     /** Starts the admin listener (if configured), then the gateway; on failure nothing is left open. */
     public static GatewayProcess start(GatewayConfig config) throws ConfigException {
         Telemetry telemetry = new Telemetry();
-        AdminServer admin = config.admin() == null ? null : AdminServer.start(config.admin(), telemetry);
+        AdminServer admin = config.admin() == null ? null : AdminServer.start(config.admin(),
+                dev.gatehouse.server.RuntimeState.adminTls(config), telemetry);
         try {
             Gateway gateway = Gateway.start(config, telemetry);
             if (admin != null) {

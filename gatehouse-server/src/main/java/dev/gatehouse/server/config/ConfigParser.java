@@ -253,7 +253,7 @@ public final class ConfigParser {
         });
         LogsConfig logs = problems.attempt(() -> logs(root));
         Boolean watchFiles = problems.attempt(() -> watchFiles(root));
-        AdminConfig admin = problems.attempt(() -> admin(root, listeners));
+        AdminConfig admin = problems.attempt(() -> admin(root, listeners, listenerParser, trustStoreNodes.keySet()));
         problems.throwIfAny();
 
         return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout, watchFiles,
@@ -261,20 +261,30 @@ public final class ConfigParser {
     }
 
     /**
-     * {@code admin} (default: none): {@code address}, plain HTTP. TLS for the admin listener is not built:
-     * {@code tls} and {@code mutual_authentication} are refused rather than ignored.
+     * {@code admin} (default: none): {@code address}; optional {@code tls} (as a listener's) and
+     * {@code mutual_authentication} (needs {@code tls}; its trust store is a top-level one). Read at start only.
      */
-    private static AdminConfig admin(ConfigMapping root, List<ListenerConfig> listeners) throws ConfigException {
+    private static AdminConfig admin(ConfigMapping root, List<ListenerConfig> listeners, ListenerParser listenerParser,
+                                     java.util.Set<String> trustStores) throws ConfigException {
         ConfigNode adminNode = root.optional("admin");
         if (adminNode == null) {
             return null;
         }
         ConfigMapping admin = adminNode.mapping("a mapping with address", "address", "tls", "mutual_authentication");
-        for (String key : List.of("tls", "mutual_authentication")) {
-            if (admin.has(key)) {
-                throw admin.raw(key).fail("not supported yet (expected: no " + key
-                        + "; the admin listener serves plain HTTP: keep it on loopback or a private network)");
-            }
+        ConfigNode tlsNode = admin.optional("tls");
+        TlsConfig tls = tlsNode == null ? null : listenerParser.tls(tlsNode);
+        ConfigNode mutualNode = admin.optional("mutual_authentication");
+        if (mutualNode != null && tls == null) {
+            throw mutualNode.fail("mutual_authentication without tls (expected: admin.tls with certificates, or no"
+                    + " mutual_authentication)");
+        }
+        MutualAuthConfig mutual = mutualNode == null ? null
+                : MutualAuthParser.mutualAuthentication(mutualNode, ListenerConfig.ListenerProtocol.HTTPS, trustStores);
+        if (mutual != null && (mutual.mode() != MutualAuthConfig.MutualAuthMode.VERIFY
+                || mutual.failureResponse() != MutualAuthConfig.FailureResponse.ALERT)) {
+            // The admin endpoints do not look at identities: only a refused handshake keeps a stranger out.
+            throw mutualNode.fail("the admin listener's mutual_authentication is mode verify with failure_response"
+                    + " alert (expected: mode: verify and a trust_store, no failure_response: http)");
         }
         ConfigNode addressNode = admin.required("address", "host:port, e.g. 127.0.0.1:9901");
         TargetAddress address = TargetGroupParser.address(addressNode, 0);
@@ -284,7 +294,7 @@ public final class ConfigParser {
                         + "' (expected: an address of its own)");
             }
         }
-        return new AdminConfig(address, addressNode.at());
+        return new AdminConfig(address, addressNode.at(), tls, mutual);
     }
 
     /** {@code reload.watch_files} (default true). */

@@ -244,7 +244,7 @@ final class ListenerParser {
         return new ProxyProtocolConfig(mode, sources, node.at());
     }
 
-    private TlsConfig tls(ConfigNode node) throws ConfigException {
+    TlsConfig tls(ConfigNode node) throws ConfigException {
         ConfigMapping map = node.mapping("a mapping with certificates", "certificates", "policy", "ciphers",
                 "session_resumption");
         List<CertificateKeyPair> pairs = certificates(map.required("certificates", "a list of {certificate, private_key}"));

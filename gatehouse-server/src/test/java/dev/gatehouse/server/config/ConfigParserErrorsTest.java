@@ -54,6 +54,13 @@ class ConfigParserErrorsTest {
               app: { targets: ["127.0.0.1:9001"] }
             """;
 
+    /** An admin listener over TLS, to append to {@link #VERIFY}: lines 17-19. */
+    static final String ADMIN_TLS = """
+            admin:
+              address: 127.0.0.1:9901
+              tls: { certificates: [ { certificate: certs/api.pem, private_key: certs/api.key } ] }
+            """;
+
     @TempDir
     Path dir;
 
@@ -378,8 +385,17 @@ class ConfigParserErrorsTest {
                         "unknown target group 'app' (expected: a name defined under target_groups, which defines none)"),
                 broken("proxy_protocol true", BASE.replace("    tls:", "    proxy_protocol: true\n    tls:"), 4,
                         "listeners[0].proxy_protocol", "true is not a setting (expected: a mapping such as { mode: required,"),
-                broken("admin over TLS", BASE + "admin:\n  address: 127.0.0.1:9901\n  tls: { certificates: [] }\n", 14,
-                        "admin.tls", "not supported yet (expected: no tls; the admin listener serves plain HTTP"),
+                broken("admin TLS without certificates", BASE + "admin:\n  address: 127.0.0.1:9901\n  tls: { certificates: [] }\n",
+                        14, "admin.tls.certificates", "empty list (expected: at least one {certificate, private_key})"),
+                broken("admin mutual authentication without TLS", BASE + "admin:\n  address: 127.0.0.1:9901\n"
+                                + "  mutual_authentication: { mode: verify, trust_store: partners }\n", 14,
+                        "admin.mutual_authentication", "mutual_authentication without tls (expected: admin.tls"),
+                broken("admin mutual authentication with an unknown trust store", VERIFY + ADMIN_TLS
+                                + "  mutual_authentication: { mode: verify, trust_store: admins }\n", 20,
+                        "admin.mutual_authentication.trust_store", "unknown trust store 'admins'"),
+                broken("admin mutual authentication in mode optional", VERIFY + ADMIN_TLS
+                                + "  mutual_authentication: { mode: optional, trust_store: partners }\n", 20,
+                        "admin.mutual_authentication", "mode verify with failure_response alert"),
                 broken("admin without address", BASE + "admin: {}\n", 12, "admin.address", "missing"),
                 broken("admin address without port", BASE + "admin:\n  address: 127.0.0.1\n", 13, "admin.address",
                         "expected"),
