@@ -14,19 +14,26 @@
 #   fleet      the same, but every connection presents a different certificate (20,000 devices signed by
 #              an intermediate CA; the client sends leaf + intermediate): no verdict can be reused
 #   keepalive  requests on 64 persistent connections: requests per second, server CPU ms per 1000, p99 ms
+#   h2keepalive  the same over HTTP/2 (h2load, ALPN h2: 16 connections, 10 streams each): requests per
+#              second, server CPU ms per 1000, p99 ms (mean and max printed too); the backend stays HTTP/1.1
+#   h2target   Gatehouse only: h2keepalive to a second listener whose target group has protocol_version:
+#              http2 (the backend's second server speaks HTTP/2 in clear): HTTP/2 end to end
 #   idle       resident memory added per idle mTLS connection (KiB), 2000 connections held open
 #   resume     the gateway restarted with session resumption on (tickets or a session cache), the client
 #              offering its last session: CPU ms per 1000 resumed connections (checked with openssl
 #              s_client -sess_out/-sess_in first; not measured if a second connection does not resume)
 # Then a table of ratios to the best peer in the same run (the project's targets: storm <= 1.5,
-# new <= 0.6, fleet <= 1.0, resume <= 0.8, keep-alive CPU <= 0.9, keep-alive p99 <= 1.5, idle <= 0.5).
+# new <= 0.6, fleet <= 1.0, resume <= 0.8, keep-alive CPU <= 0.9, keep-alive p99 <= 1.5, idle <= 0.5;
+# HTTP/2 keep-alive has no target: its ratios are printed without a verdict).
 #
 # Usage: bench/side_by_side.sh [SECONDS] [GATEWAYS...]   gateways: gatehouse nginx haproxy caddy (default: all four)
 # Environment: PORT_BASE (default 28443: nginx +0, haproxy +1, gatehouse +2, caddy +3, backend +557),
 #              FLEET (default 20000 device certificates for fleet, as many more for storm),
-#              GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse).
-# Needs: nginx, haproxy, caddy, wrk, openssl, gcc, libssl-dev, python3 with the cryptography package:
-#   apt-get install -y nginx-light haproxy caddy wrk gcc libssl-dev python3 python3-cryptography
+#              GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse),
+#              MODES (default "storm new fleet keepalive h2keepalive idle resume"; h2target only when
+#              named, as it gives Gatehouse a second listener: MODES="h2keepalive h2target" measures those).
+# Needs: nginx, haproxy, caddy, wrk, h2load, openssl, gcc, libssl-dev, python3 with the cryptography package:
+#   apt-get install -y nginx-light haproxy caddy wrk nghttp2-client gcc libssl-dev python3 python3-cryptography
 #
 # Two choices to know when comparing runs: ports are configurable (so two runs or a
 # running gateway do not collide), and the fleet's certificates carry the authority and subject key
@@ -35,10 +42,13 @@
 set -u
 D=10; if [[ ${1:-} =~ ^[0-9]+$ ]]; then D=$1; shift; fi
 GWS=${*:-gatehouse nginx haproxy caddy}
+MODES=" ${MODES:-storm new fleet keepalive h2keepalive idle resume} "
+want() { [[ $MODES == *" $1 "* ]]; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 GATEHOUSE_HOME=${GATEHOUSE_HOME:-$(dirname "$HERE")}
 PB=${PORT_BASE:-28443}
 P_NGINX=$PB P_HAPROXY=$((PB + 1)) P_GATEHOUSE=$((PB + 2)) P_CADDY=$((PB + 3)) P_BACKEND=$((PB + 557))
+P_GATEHOUSE_H2T=$((PB + 4)) P_BACKEND_H2=$((PB + 558))   # h2target: Gatehouse's second listener, the backend's HTTP/2 server
 W=$(mktemp -d /tmp/gh-bench.XXXX); cd "$W" || exit 2
 SHIM=$W/mtls_preload.so
 gcc -shared -fPIC -O2 -o "$SHIM" "$HERE/mtls_preload.c" -ldl -lssl -lcrypto || { echo "cannot build the preload shim (apt-get install gcc libssl-dev)"; exit 2; }
@@ -55,6 +65,7 @@ cat server.pem server.key > server-combined.pem
 # the fleet: an intermediate CA under the root, and FLEET device certificates under it
 FLEET=${FLEET:-20000}   # more than a 10 s run can use up here: a wrapped fleet would reuse verdicts
 WARM_DEVICES=5000       # more devices, only for the warm-up (never measured)
+want storm || want fleet || FLEET=0 WARM_DEVICES=0   # no mode uses the fleet: empty lists
 python3 - "$W" "$FLEET" "$WARM_DEVICES" <<'PY' || { echo "cannot make the fleet (python3 with cryptography needed)"; exit 2; }
 import datetime as dt, os, sys
 from cryptography import x509
@@ -92,21 +103,33 @@ cat > backend.conf <<EOF
 worker_processes 1; pid $W/backend.pid; error_log $W/backend.err; daemon on;
 events { worker_connections 8192; }
 http { access_log off; $TEMPS keepalive_requests 1000000;
-  server { listen 127.0.0.1:$P_BACKEND; location / { return 200 "hello\n"; } } }
+  server { listen 127.0.0.1:$P_BACKEND; location / { return 200 "hello\n"; } }
+  server { listen 127.0.0.1:$P_BACKEND_H2 http2; location / { return 200 "hello\n"; } } }
 EOF
 # write_configs RESUME: the four gateways' configurations; RESUME=1 turns session resumption on
 write_configs() {
-  local ngx_sess="ssl_session_tickets off; ssl_session_cache off;" hap_opt="no-tls-tickets" gh=""
+  local ngx_sess="ssl_session_tickets off; ssl_session_cache off;" hap_opt="no-tls-tickets" gh="" gh_h2t="" gh_tg=""
   if [ "$1" = 1 ]; then
     ngx_sess="ssl_session_tickets on; ssl_session_cache shared:bench:10m;" hap_opt=""
     gh="      session_resumption: { enabled: true }"
+  fi
+  if [ "$1" = 0 ] && want h2target; then   # only then: the other modes' Gatehouse has one listener, as before
+    gh_h2t="  - name: bench-h2-target
+    address: 127.0.0.1:$P_GATEHOUSE_H2T
+    protocol: https
+    tls:
+      certificates: [{ certificate: $W/server.pem, private_key: $W/server.key }]
+      policy: tls12-and-13
+    mutual_authentication: { mode: verify, trust_store: bench }
+    default_action: { forward: backend-h2 }"
+    gh_tg="  backend-h2: { protocol: http, protocol_version: http2, targets: [\"127.0.0.1:$P_BACKEND_H2\"] }"
   fi
 cat > nginx.conf <<EOF
 worker_processes 2; pid $W/nginx.pid; error_log $W/nginx.err; daemon on;
 events { worker_connections 8192; }
 http { access_log off; $TEMPS keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$P_BACKEND; keepalive 256; }
-  server { listen 127.0.0.1:$P_NGINX ssl; ssl_protocols TLSv1.2 TLSv1.3;
+  server { listen 127.0.0.1:$P_NGINX ssl http2; ssl_protocols TLSv1.2 TLSv1.3;
     ssl_certificate $W/server.pem; ssl_certificate_key $W/server.key;
     ssl_client_certificate $W/ca.pem; ssl_verify_client on; $ngx_sess
     location / { proxy_http_version 1.1; proxy_set_header Connection "";
@@ -122,7 +145,7 @@ defaults
   timeout client 60s
   timeout server 60s
 frontend fe
-  bind 127.0.0.1:$P_HAPROXY ssl crt $W/server-combined.pem ca-file $W/ca.pem verify required
+  bind 127.0.0.1:$P_HAPROXY ssl crt $W/server-combined.pem alpn h2,http/1.1 ca-file $W/ca.pem verify required
   http-request set-header X-Amzn-Mtls-Clientcert %[ssl_c_der,base64]
   default_backend be
 backend be
@@ -161,10 +184,12 @@ listeners:
 $gh
     mutual_authentication: { mode: verify, trust_store: bench }
     default_action: { forward: backend }
+$gh_h2t
 trust_stores:
   bench: { ca_certificates: $W/ca.pem }
 target_groups:
   backend: { protocol: http, targets: ["127.0.0.1:$P_BACKEND"] }
+$gh_tg
 logs: { connection: $W/logs/connection.log }
 EOF
 }
@@ -201,14 +226,31 @@ run_wrk() { # port mode(close|keep|fleet|fleetwarm|storm|resume) connections sec
   p99=$(awk '$1=="99%"{v=$2; f=1; if (v ~ /us$/) f=0.001; else if (v ~ /ms$/) f=1; else if (v ~ /s$/) f=1000
     sub(/[a-z]+$/, "", v); printf "%.2f", v * f}' "$W/wrk.out"); err=$(awk '/Socket errors/{gsub(/,/,""); print $4+$6+$8+$10}' "$W/wrk.out")
   echo "${req:-0} ${bad:-0} ${p99:--} ${err:-0}"; }
-measure() { # measure GATEWAY MODE WRKMODE CONNECTIONS: one measured run, printed and added to results.tsv
-  local g=$1 a b req bad p99 err ok cpu
-  a=$(cpu_ticks "$g"); read -r req bad p99 err <<< "$(run_wrk "$(port_of "$g")" "$3" "$4" "$D")"; b=$(cpu_ticks "$g")
+run_h2load() { # port seconds -> "requests non2xx p99_ms errors"; HTTP/2 keep-alive, 16 connections x 10 streams
+  MTLS_CERT="$W/client.pem" MTLS_KEY="$W/client.key" LD_PRELOAD="$SHIM" \
+    h2load -c 16 -m 10 -D "$2" --log-file="$W/h2load.log" "https://localhost:$1/" > "$W/h2load.out" 2>&1
+  local ok bad err p99
+  ok=$(awk '/^status codes:/{print $3}' "$W/h2load.out"); bad=$(awk '/^status codes:/{print $5+$7+$9}' "$W/h2load.out")
+  err=$(awk '/^requests:/{print $10}' "$W/h2load.out")
+  if ! grep -q '^Application protocol: h2$' "$W/h2load.out"; then  # not HTTP/2: every request counts as failed
+    echo "  (port $1 did not negotiate h2: $(grep -m1 -i 'protocol' "$W/h2load.out"))" >&2; err=$(( ${ok:-0} + ${bad:-0} + ${err:-0} )); fi
+  # the log also holds the requests made while the clients connect, before the measured window: the
+  # last ones started (as many as the window completed) are the measured ones
+  p99=$(sort -n -k1,1 "$W/h2load.log" | tail -n "$(( ${ok:-0} + ${bad:-0} ))" | cut -f3 | sort -n \
+    | awk '{v[NR]=$1} END{ if (NR) { i=int(NR*0.99); if (i<1) i=1; printf "%.2f", v[i]/1000 } }')
+  awk '/^time for request:/{printf "  (h2load, measured window: mean %s, max %s, min %s)\n", $6, $5, $4}' "$W/h2load.out" >&2
+  echo "$(( ${ok:-0} + ${bad:-0} )) ${bad:-0} ${p99:--} ${err:-0}"; }
+measure() { # measure GATEWAY MODE WRKMODE(or h2) CONNECTIONS [PORT]: one measured run, printed and added to results.tsv
+  local g=$1 a b req bad p99 err ok cpu port=${5:-$(port_of "$1")} out
+  a=$(cpu_ticks "$g")
+  if [ "$3" = h2 ]; then out=$(run_h2load "$port" "$D" 2> "$W/h2load.note"); else out=$(run_wrk "$port" "$3" "$4" "$D"); fi
+  b=$(cpu_ticks "$g"); read -r req bad p99 err <<< "$out"
   ok=$((req - bad))
   cpu=$(awk -v c=$(( (b - a) * 10 )) -v n=$ok 'BEGIN{ if (n > 0) printf "%.1f", c * 1000 / n; else print "-" }')
   printf '%-10s %-10s %9s %8s %8s %14s %9s\n' "$g" "$2" $((ok / D)) "$bad" "$err" "$cpu" "$p99"
   printf '%s\t%s\t%s\t%s\t%s\n' "$g" "$2" "$cpu" $((bad + err)) "$p99" >> "$W/results.tsv"
-  case $2 in fleet|storm) [ "$req" -gt "$FLEET" ] && echo "  ($2 wrapped around: $req requests > $FLEET devices; some verdicts could be reused)" ;; esac; }
+  case $2 in fleet|storm) [ "$req" -gt "$FLEET" ] && echo "  ($2 wrapped around: $req requests > $FLEET devices; some verdicts could be reused)" ;;
+    h2*) cat "$W/h2load.note" ;; esac; }
 resumes() { # resumes PORT -> yes if a second s_client connection resumes the first one's session
   local q=$'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
   local o=(-connect "127.0.0.1:$1" -servername localhost -cert "$W/client.pem" -key "$W/client.key" -CAfile "$W/ca.pem" -ign_eof)
@@ -243,16 +285,20 @@ printf '%-10s %-10s %9s %8s %8s %14s %9s\n' gateway mode ops/s non2xx errors cpu
 for g in $GWS; do
   write_configs 0
   start "$g" || continue
-  measure "$g" storm storm 32          # cold: the first load after the start
+  want storm && measure "$g" storm storm 32   # cold: the first load after the start
   # Each other mode is measured warm, the same for every gateway (JIT, pools): 5 s of keep-alive, then
   # before each mode 5 s of the same load. The fleet's warm-up uses 5,000 extra devices that its
   # measurement never sees, so the measured ones are all new.
   run_wrk "$(port_of "$g")" keep 16 5 > /dev/null
-  for mode in new fleet keepalive; do
-    case $mode in new) m=close c=32 w=close ;; fleet) m=fleet c=32 w=fleetwarm ;; keepalive) m=keep c=64 w=keep ;; esac
-    run_wrk "$(port_of "$g")" $w 16 5 > /dev/null
-    measure "$g" $mode $m $c
+  for mode in new fleet keepalive h2keepalive h2target; do
+    want $mode || continue
+    case $mode in new) m=close c=32 w=close ;; fleet) m=fleet c=32 w=fleetwarm ;; keepalive) m=keep c=64 w=keep ;;
+      h2keepalive) m=h2 c=16 ;; h2target) [ "$g" = gatehouse ] || continue; m=h2 c=16 ;; esac
+    port=$(port_of "$g"); [ $mode = h2target ] && port=$P_GATEHOUSE_H2T
+    if [ $m = h2 ]; then run_h2load "$port" 5 > /dev/null 2>&1; else run_wrk "$port" $w 16 5 > /dev/null; fi
+    measure "$g" $mode $m $c "$port"
   done
+  if want idle; then
   rm -f "$W/idle.ready"; r0=$(rss_kib "$g")
   idle_conns "$(port_of "$g")" 2000 > "$W/idle.out" & idle_pid=$!
   for _ in $(seq 1 120); do [ -f "$W/idle.ready" ] && break; sleep 0.5; done
@@ -260,7 +306,9 @@ for g in $GWS; do
   kib=$(awk -v d=$((r1 - r0)) -v n="$held" 'BEGIN{ if (n > 0) printf "%.1f", d / n; else print "-" }')
   printf '%-10s %-10s %9s %8s %8s %14s %9s\n' "$g" idle "$held" - - "${kib}KiB/conn" -
   printf '%s\tidle\t%s\t%s\t-\n' "$g" "$kib" $((2000 - held)) >> "$W/results.tsv"
+  fi
   stop "$g"
+  want resume || continue
   write_configs 1                      # resume: restarted with session resumption on
   if start "$g"; then
     run_wrk "$(port_of "$g")" resume 16 5 > /dev/null
@@ -280,14 +328,18 @@ for g, m, v, b, p99 in rows:
     try: val[g, m] = float(v)
     except ValueError: pass
     bad[g, m] = int(b)
-    if m == "keepalive":
-        try: val[g, "p99"] = float(p99)
+    if m in ("keepalive", "h2keepalive", "h2target"):
+        k = {"keepalive": "p99", "h2keepalive": "h2p99", "h2target": "h2tp99"}[m]
+        try: val[g, k] = float(p99)
         except ValueError: pass
-        bad[g, "p99"] = int(b)
+        bad[g, k] = int(b)
 modes = [("storm", "storm: CPU ms / 1k first handshakes after start", 1.5), ("new", "new: CPU ms / 1k handshakes", 0.6),
          ("fleet", "fleet: CPU ms / 1k handshakes", 1.0), ("resume", "resume: CPU ms / 1k resumed", 0.8),
          ("keepalive", "keep-alive: CPU ms / 1k requests", 0.9), ("p99", "keep-alive p99 ms", 1.5),
+         ("h2keepalive", "HTTP/2 keep-alive: CPU ms / 1k requests", None), ("h2p99", "HTTP/2 keep-alive p99 ms", None),
+         ("h2target", "HTTP/2 to an HTTP/2 target: CPU ms / 1k requests", None), ("h2tp99", "HTTP/2 to an HTTP/2 target p99 ms", None),
          ("idle", "idle: KiB / connection", 0.5)]
+modes = [x for x in modes if any(k[1] == x[0] for k in bad)]   # the modes measured in this run
 gws = [g for g in ["gatehouse", "nginx", "haproxy", "caddy"] if any(k[0] == g for k in bad)]
 print()
 print("| gateway | " + " | ".join(t for _, t, _ in modes) + " |")
@@ -308,6 +360,7 @@ if "gatehouse" in gws and peers:
             cells.append("-"); continue
         b, who = min(best)
         r = v / b
+        if target is None: cells.append(f"{r:.2f}x {who}"); continue
         cells.append(f"{r:.2f}x {who} ({'meets' if r <= target and not bad.get(('gatehouse', m)) else 'misses'} <= {target})")
     print("| **Gatehouse / best peer** | " + " | ".join(cells) + " |")
 PY
