@@ -452,12 +452,12 @@ public final class Gateway implements AutoCloseable {
 
     /** The port a listener is bound to (useful with port 0). */
     public int boundPort(String listener) {
-        Bound b = serverChannels.get(listener);
-        if (b == null) {
+        InetSocketAddress address = boundAddress(listener);
+        if (address == null) {
             throw new IllegalArgumentException("no listener named '" + listener + "' (expected one of: "
                     + serverChannels.keySet() + ")");
         }
-        return ((InetSocketAddress) b.server().localAddress()).getPort();
+        return address.getPort();
     }
 
     /**
