@@ -6,6 +6,7 @@ import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "the YAML configuration")
     Path config;
 
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "40s",
+            converter = DurationConverter.class,
+            description = "warm the JVM for at most this long before the listeners bind (default: ${DEFAULT-VALUE};"
+                    + " it ends sooner once the JIT compilers settle; 0 starts cold)")
+    Duration warmup;
+
     @Override
     public Integer call() {
         Signals.install();
@@ -33,7 +40,7 @@ final class ServeCommand implements Callable<Integer> {
         GatewayProcess process;
         try {
             parsed = ConfigParser.parse(config);
-            process = GatewayProcess.start(parsed);
+            process = GatewayProcess.start(parsed, warmup, Signals::stopRequested);
         } catch (ConfigException e) {
             System.err.println("gatehouse: " + e.getMessage());
             return Main.EXIT_USAGE;

@@ -60,6 +60,11 @@ final class Signals {
         }
     }
 
+    /** Whether SIGTERM or SIGINT has arrived (a start-up warm-up then ends at once). */
+    static boolean stopRequested() {
+        return STOP.getCount() == 0;
+    }
+
     /** Blocks until SIGTERM or SIGINT arrives (installing the handlers if {@link #install} was not called). */
     static void awaitStop() {
         install();

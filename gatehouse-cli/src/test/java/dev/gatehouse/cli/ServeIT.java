@@ -96,7 +96,7 @@ class ServeIT {
                   slow: { targets: [ "127.0.0.1:%d" ] }
                 logs: { access: logs/access.log }
                 """.formatted(port, slow.getAddress().getPort()));
-        Process p = new ProcessBuilder(script().toString(), "serve", "--config", config.toString())
+        Process p = new ProcessBuilder(script().toString(), "serve", "--warmup", "3s", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("serve.out").toFile()).start();
         try {
             awaitListening(port, p);
@@ -120,8 +120,11 @@ class ServeIT {
                         () -> probe.connect(new InetSocketAddress("127.0.0.1", port), 1000))
                         .isInstanceOf(ConnectException.class);
             }
-            assertThat(Files.readString(dir.resolve("serve.out"))).contains("SIGHUP");
-            assertThat(Files.readString(dir.resolve("logs/access.log"))).contains("/work").contains(" 200 ");
+            assertThat(Files.readString(dir.resolve("serve.out"))).contains("SIGHUP")
+                    .containsPattern("warm-up: [1-9][0-9]* connections \\([1-9][0-9]* devices never seen,"
+                            + " [1-9][0-9]* resumed sessions\\), [1-9][0-9]* requests \\(0 failed\\)");
+            assertThat(Files.readString(dir.resolve("logs/access.log"))).contains("/work").contains(" 200 ")
+                    .doesNotContain("/warm-up");
         } finally {
             p.destroyForcibly();
             slow.stop(0);
@@ -138,7 +141,7 @@ class ServeIT {
         Path config = dir.resolve("gatehouse.yaml");
         Files.createDirectories(dir.resolve("logs"));
         Files.writeString(config, versioned(port, "one"));
-        Process p = new ProcessBuilder(script().toString(), "serve", "--config", config.toString())
+        Process p = new ProcessBuilder(script().toString(), "serve", "--warmup", "0", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("serve.out").toFile()).start();
         HttpClient client = HttpClient.newHttpClient();
         int requests = 0;

@@ -4,7 +4,11 @@ import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.observe.Telemetry;
+import dev.gatehouse.server.warmup.Warmup;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A gateway with its admin listener (when the configuration has one), started and stopped in the order
@@ -13,6 +17,7 @@ import java.time.Duration;
  * What {@code gatehouse serve} runs.
  */
 public final class GatewayProcess implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayProcess.class);
     private final Gateway gateway;
     private final AdminServer admin;
 
@@ -23,10 +28,28 @@ public final class GatewayProcess implements AutoCloseable {
 
     /** Starts the admin listener (if configured), then the gateway; on failure nothing is left open. */
     public static GatewayProcess start(GatewayConfig config) throws ConfigException {
+        return start(config, Duration.ZERO, () -> false);
+    }
+
+    /**
+     * {@link #start(GatewayConfig)}, with a {@link Warmup} of at most {@code warmup} between the two
+     * (none when zero; cut short when {@code stopRequested} says so): {@code /readyz} says 503
+     * {@code starting} meanwhile, and the listeners bind warm. The configuration is checked first, so a
+     * broken one fails at once rather than after the warm-up.
+     */
+    public static GatewayProcess start(GatewayConfig config, Duration warmup, BooleanSupplier stopRequested)
+            throws ConfigException {
+        if (!warmup.isZero()) {
+            Gateway.check(config);
+        }
         Telemetry telemetry = new Telemetry();
         AdminServer admin = config.admin() == null ? null : AdminServer.start(config.admin(),
                 dev.gatehouse.server.RuntimeState.adminTls(config), telemetry);
         try {
+            if (!warmup.isZero()) {
+                log.info("warming up for at most {} s before the listeners bind", warmup.toSeconds());
+                log.info("warm-up: {}", Warmup.run(warmup, stopRequested).summary());
+            }
             Gateway gateway = Gateway.start(config, telemetry);
             if (admin != null) {
                 admin.attach(gateway);

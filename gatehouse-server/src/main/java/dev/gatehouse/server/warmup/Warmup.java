@@ -1,0 +1,242 @@
+package dev.gatehouse.server.warmup;
+
+import dev.gatehouse.pki.Pem;
+import dev.gatehouse.server.Gateway;
+import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.observe.Telemetry;
+import dev.gatehouse.server.transport.Transport;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Warms a freshly started JVM before the configured listeners bind: a throwaway gateway on loopback
+ * (its own PKI, target, logs and metrics, all discarded afterwards; nothing of it reaches the real
+ * gateway's logs, metrics or rejections) is driven with the kinds of connection real clients make, until
+ * the JIT compilers have settled or the budget is spent.
+ *
+ * <p>The mix, per round of each of {@value #WORKERS} concurrent workers: devices never seen (leaf and
+ * intermediate), returning clients with a full handshake, returning clients on a listener with session
+ * resumption on, and a keep-alive connection with {@value #KEEP_ALIVE_REQUESTS} requests.
+ *
+ * <p>"Settled": in each of the last two seconds the JIT compilers spent under {@value #SETTLED_MS} ms,
+ * after at least {@value #MIN_CONNECTIONS} connections. On a 2-core machine that takes 30 to 45 s with the
+ * JVM options of {@code bin/gatehouse}.
+ */
+public final class Warmup {
+    private static final Logger log = LoggerFactory.getLogger(Warmup.class);
+    /**
+     * Few workers on purpose: the compilers need the CPU more than the load does. On 2 cores, 2 workers
+     * settled the JIT in 46 s where 4 took 66 s and 16 more than 54 s.
+     */
+    static final int WORKERS = 2;
+    static final int KEEP_ALIVE_REQUESTS = 20;
+    static final long SETTLED_MS = 25;
+    static final int MIN_CONNECTIONS = 3_000;
+
+    /** What the warm-up did. */
+    public record Report(Duration took, long connections, long newDevices, long resumed, long requests, long failed,
+            boolean settled) {
+        public String summary() {
+            return String.format("%d connections (%d devices never seen, %d resumed sessions), %d requests (%d failed)"
+                    + " in %.1f s; %s", connections, newDevices, resumed, requests, failed, took.toMillis() / 1000.0,
+                    settled ? "the JIT compilers settled" : "budget spent before the JIT compilers settled");
+        }
+    }
+
+    private Warmup() {}
+
+    /**
+     * Runs the warm-up for at most {@code budget} (plus the few seconds a throwaway gateway takes to start
+     * and stop), or until {@code cancelled} says so (checked every second: a SIGTERM during the warm-up).
+     * Never throws for the warm-up's own troubles: a warm-up that cannot run is logged and skipped, the
+     * gateway then starts cold.
+     */
+    public static Report run(Duration budget, BooleanSupplier cancelled) {
+        long start = System.nanoTime();
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("gatehouse-warmup");
+            return drive(dir, budget, cancelled, start);
+        } catch (IOException | GeneralSecurityException | ConfigException | RuntimeException e) {
+            log.warn("warm-up skipped, the gateway starts cold: {}", e.toString());
+            return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, false);
+        } finally {
+            if (dir != null) {
+                delete(dir);
+            }
+        }
+    }
+
+    private static Report drive(Path dir, Duration budget, BooleanSupplier cancelled, long start)
+            throws IOException, GeneralSecurityException, ConfigException, InterruptedException {
+        WarmupPki pki = new WarmupPki();
+        EventLoopGroup loops = Transport.best().eventLoops(1);
+        try (WarmupTarget target = WarmupTarget.start(loops)) {
+            Path config = writeConfig(dir, pki, target.port());
+            Gateway gateway = Gateway.start(ConfigParser.parse(config), new Telemetry());
+            try {
+                return load(new WarmupClient(loops, pki), gateway.boundPort("warm-up"),
+                        gateway.boundPort("warm-up-resumption"), budget, cancelled, start);
+            } finally {
+                gateway.stop(Duration.ZERO);
+            }
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static Report load(WarmupClient client, int port, int resumptionPort, Duration budget,
+            BooleanSupplier cancelled, long start)
+            throws InterruptedException {
+        long deadline = start + budget.toNanos();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong connections = new AtomicLong();
+        AtomicLong devices = new AtomicLong();
+        AtomicLong requests = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        CountDownLatch finished = new CountDownLatch(WORKERS);
+        for (int w = 0; w < WORKERS; w++) {
+            new Worker(client, port, resumptionPort, w, stop, connections, devices, requests, failed, finished).next();
+        }
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean measurable = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long lastCompileMs = measurable ? jit.getTotalCompilationTime() : 0;
+        int quietSeconds = 0;
+        boolean settled = false;
+        while (System.nanoTime() < deadline && !cancelled.getAsBoolean()) {
+            if (finished.await(1, TimeUnit.SECONDS)) {
+                break;
+            }
+            if (measurable) {
+                long now = jit.getTotalCompilationTime();
+                quietSeconds = now - lastCompileMs < SETTLED_MS ? quietSeconds + 1 : 0;
+                lastCompileMs = now;
+                if (quietSeconds >= 2 && connections.get() >= MIN_CONNECTIONS) {
+                    settled = true;
+                    break;
+                }
+            }
+        }
+        stop.set(true);
+        finished.await(10, TimeUnit.SECONDS);
+        return new Report(Duration.ofNanos(System.nanoTime() - start), connections.get(), devices.get(),
+                client.resumed(), requests.get(), failed.get(), settled);
+    }
+
+    /** One of the concurrent clients: a connection, then the next of its round, until told to stop. */
+    private static final class Worker {
+        private static final int ROUND = 8;
+        private final WarmupClient client;
+        private final int port;
+        private final int resumptionPort;
+        private final AtomicBoolean stop;
+        private final AtomicLong connections;
+        private final AtomicLong devices;
+        private final AtomicLong requests;
+        private final AtomicLong failed;
+        private final CountDownLatch finished;
+        private int step;
+
+        Worker(WarmupClient client, int port, int resumptionPort, int first, AtomicBoolean stop, AtomicLong connections,
+                AtomicLong devices, AtomicLong requests, AtomicLong failed, CountDownLatch finished) {
+            this.client = client;
+            this.port = port;
+            this.resumptionPort = resumptionPort;
+            this.step = first;
+            this.stop = stop;
+            this.connections = connections;
+            this.devices = devices;
+            this.requests = requests;
+            this.failed = failed;
+            this.finished = finished;
+        }
+
+        void next() {
+            if (stop.get()) {
+                finished.countDown();
+                return;
+            }
+            int kind = step++ % ROUND;
+            // 0-2: a device never seen; 3-4: a returning client, full handshake; 5-6: a returning client
+            // that resumes its session; 7: a keep-alive connection.
+            boolean device = kind <= 2;
+            int count = kind == 7 ? KEEP_ALIVE_REQUESTS : 1;
+            Future<Integer> done = client.connect(kind == 5 || kind == 6 ? resumptionPort : port, device, count);
+            done.addListener(f -> {
+                int ok = f.isSuccess() ? (Integer) f.getNow() : 0;
+                connections.incrementAndGet();
+                if (device) {
+                    devices.incrementAndGet();
+                }
+                requests.addAndGet(count);
+                failed.addAndGet(count - ok);
+                next();
+            });
+        }
+    }
+
+    private static Path writeConfig(Path dir, WarmupPki pki, int targetPort) throws IOException {
+        Path root = write(dir.resolve("root.pem"), Pem.encode(List.of(pki.root)));
+        Path server = write(dir.resolve("server.pem"), Pem.encode(List.of(pki.server)));
+        Path serverKey = writeKey(dir.resolve("server.key"), pki.serverKey.getPrivate());
+        String listener = """
+                  - name: %s
+                    address: 127.0.0.1:0
+                    protocol: https
+                    tls:
+                      certificates: [{ certificate: "%s", private_key: "%s" }]
+                %s
+                    mutual_authentication: { mode: verify, trust_store: warm-up }
+                    default_action: { forward: target }
+                """;
+        String yaml = "listeners:\n"
+                + listener.formatted("warm-up", server, serverKey, "")
+                + listener.formatted("warm-up-resumption", server, serverKey,
+                        "      session_resumption: { enabled: true }")
+                + "trust_stores:\n  warm-up: { ca_certificates: \"" + root + "\" }\n"
+                + "target_groups:\n  target: { protocol: http, targets: [\"127.0.0.1:" + targetPort + "\"] }\n"
+                + "logs: { connection: \"" + dir.resolve("connection.log") + "\", access: \""
+                + dir.resolve("access.log") + "\" }\n";
+        return write(dir.resolve("warm-up.yaml"), yaml);
+    }
+
+    private static Path write(Path file, String text) throws IOException {
+        return Files.writeString(file, text);
+    }
+
+    private static Path writeKey(Path file, PrivateKey key) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        return Files.writeString(file, Pem.encode("PRIVATE KEY", key.getEncoded()));
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.warn("cannot remove the warm-up's directory {}: {}", dir, e.toString());
+        }
+    }
+}

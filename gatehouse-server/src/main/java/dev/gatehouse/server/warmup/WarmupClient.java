@@ -1,0 +1,207 @@
+package dev.gatehouse.server.warmup;
+
+import dev.gatehouse.server.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
+import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.X509ExtendedKeyManager;
+
+/**
+ * The warm-up's clients, on BoringSSL like the gateway: one connection at a time per call, each a real
+ * mutual-TLS handshake and one or more HTTP/1.1 requests. A device connection presents a device
+ * certificate never used before (leaf and intermediate, as a fleet's devices send them).
+ */
+final class WarmupClient {
+    private final EventLoopGroup loops;
+    private final Transport transport;
+    private final SslContext returning;
+    private final SslContext devices;
+    private final AtomicLong resumed = new AtomicLong();
+
+    WarmupClient(EventLoopGroup loops, WarmupPki pki) throws SSLException {
+        this.loops = loops;
+        this.transport = Transport.of(loops.next());
+        this.returning = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .keyManager(pki.clientKey.getPrivate(), pki.client).trustManager(pki.root).build();
+        this.devices = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .keyManager(new NewDevices(pki)).trustManager(pki.root).build();
+    }
+
+    /**
+     * One connection to {@code port}: handshake, {@code requests} requests (the last one with
+     * {@code Connection: close}), then close. The promise completes with the count of 200 responses.
+     */
+    Promise<Integer> connect(int port, boolean asNewDevice, int requests) {
+        Promise<Integer> done = loops.next().newPromise();
+        SslContext tls = asNewDevice ? devices : returning;
+        ChannelFuture connecting = new Bootstrap().group(loops).channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        SslHandler ssl = tls.newHandler(ch.alloc(), "localhost", port);
+                        ssl.setHandshakeTimeout(5, TimeUnit.SECONDS);
+                        ch.pipeline().addLast(ssl, new HttpClientCodec(), new HttpObjectAggregator(1 << 16),
+                                new Requests(port, requests, done, resumed));
+                    }
+                })
+                .connect(new InetSocketAddress("127.0.0.1", port));
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                done.trySuccess(0);
+            } else {
+                connecting.channel().closeFuture().addListener(c -> done.trySuccess(0));
+            }
+        });
+        return done;
+    }
+
+    /** Handshakes that resumed a session (the client's own view, from BoringSSL). */
+    long resumed() {
+        return resumed.get();
+    }
+
+    /** Sends the requests one after the other once the handshake is done, counting 200s. */
+    private static final class Requests extends SimpleChannelInboundHandler<FullHttpResponse> {
+        private final int port;
+        private final int requests;
+        private final Promise<Integer> done;
+        private final AtomicLong resumed;
+        private int sent;
+        private int ok;
+
+        Requests(int port, int requests, Promise<Integer> done, AtomicLong resumed) {
+            this.port = port;
+            this.requests = requests;
+            this.done = done;
+            this.resumed = resumed;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent e) {
+                if (e.isSuccess()) {
+                    if (ctx.pipeline().get(SslHandler.class).engine() instanceof ReferenceCountedOpenSslEngine engine
+                            && SSL.isSessionReused(engine.sslPointer())) {
+                        resumed.incrementAndGet();
+                    }
+                    send(ctx);
+                } else {
+                    ctx.close();
+                }
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        private void send(ChannelHandlerContext ctx) {
+            sent++;
+            FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/warm-up");
+            r.headers().set(HttpHeaderNames.HOST, "localhost:" + port);
+            HttpUtil.setKeepAlive(r, sent < requests);
+            ctx.writeAndFlush(r, ctx.voidPromise());
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+            if (response.status().code() == 200) {
+                ok++;
+            }
+            if (sent < requests && HttpUtil.isKeepAlive(response)) {
+                send(ctx);
+            } else {
+                done.trySuccess(ok);
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            done.trySuccess(ok);
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Presents a device certificate never used before on every handshake. */
+    private static final class NewDevices extends X509ExtendedKeyManager {
+        private final WarmupPki pki;
+
+        NewDevices(WarmupPki pki) {
+            this.pki = pki;
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+            return "device";
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return "device";
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            try {
+                return new X509Certificate[] {pki.newDevice(), pki.intermediate};
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return pki.deviceKey.getPrivate();
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return new String[] {"device"};
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+    }
+}
