@@ -210,7 +210,8 @@ start() { case $1 in
   gatehouse) (cd "$GATEHOUSE_HOME" && exec setsid bin/gatehouse serve --config "$W/gatehouse.yaml") > "$W/gatehouse.out" 2>&1 &
              echo $! > "$W/gatehouse.pid" ;;
   esac
-  for _ in $(seq 1 120); do (exec 3<>/dev/tcp/127.0.0.1/"$(port_of "$1")") 2>/dev/null && return 0; sleep 0.5; done
+  # up to 90 s: `gatehouse serve` warms itself up (at most 40 s by default) before its listeners bind
+  for _ in $(seq 1 180); do (exec 3<>/dev/tcp/127.0.0.1/"$(port_of "$1")") 2>/dev/null && return 0; sleep 0.5; done
   echo "$1 did not start listening on $(port_of "$1")"; [ "$1" = gatehouse ] && tail -20 "$W/gatehouse.out"; return 1; }
 stop() { case $1 in nginx) kill "$(cat "$W/nginx.pid")" ;; haproxy) kill "$(cat "$W/haproxy.pid")" ;; caddy) kill "$(cat "$W/caddy.pid")" ;;
   gatehouse) kill -- "-$(cat "$W/gatehouse.pid")" ;; esac; sleep 1; }
