@@ -45,6 +45,10 @@ final class ServeCommand implements Callable<Integer> {
             System.err.println("gatehouse: " + e.getMessage());
             return Main.EXIT_USAGE;
         }
+        if (process == null) {
+            System.err.println("gatehouse: stopped during the warm-up, before any listener was bound");
+            return Main.EXIT_OK;
+        }
         Gateway gateway = process.gateway();
         Signals.serving(() -> gateway.requestReload("SIGHUP"), gateway::reopenLogs);
         System.err.println("gatehouse: serving " + config + " (" + parsed.listeners().size() + " listeners); "

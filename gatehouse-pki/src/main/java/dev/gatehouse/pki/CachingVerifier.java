@@ -141,6 +141,13 @@ public final class CachingVerifier {
         return hits.sum();
     }
 
+    /** Forgets every verdict and zeroes the hit and miss counts. */
+    public void clear() {
+        cache.clear();
+        hits.reset();
+        misses.reset();
+    }
+
     public long misses() {
         return misses.sum();
     }

@@ -97,6 +97,12 @@ public final class SignatureCache {
         return known == NOT_EC ? null : (ECPublicKeyParameters) known;
     }
 
+    /** Forgets every checked signature and issuer key. */
+    public void clear() {
+        cache.clear();
+        issuerKeys.clear();
+    }
+
     public int size() {
         return cache.size();
     }

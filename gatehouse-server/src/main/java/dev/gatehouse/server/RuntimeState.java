@@ -56,6 +56,15 @@ public final class RuntimeState implements AutoCloseable {
      */
     private static final CachingVerifier VERDICTS = new CachingVerifier(new CertificateVerifier(), 50_000);
 
+    /**
+     * Empties the process-wide verdict and signature caches and zeroes the verdict cache's counts: after the
+     * start-up warm-up, whose throwaway devices would otherwise sit in them (and in the metric of lookups).
+     */
+    public static void forgetVerdicts() {
+        VERDICTS.clear();
+        dev.gatehouse.pki.SignatureCache.SHARED.clear();
+    }
+
     private final GatewayConfig config;
     private final Map<String, ListenerRuntime> listeners;
     private final Map<String, TrustStore> trustStores;

@@ -36,6 +36,9 @@ public final class GatewayProcess implements AutoCloseable {
      * (none when zero; cut short when {@code stopRequested} says so): {@code /readyz} says 503
      * {@code starting} meanwhile, and the listeners bind warm. The configuration is checked first, so a
      * broken one fails at once rather than after the warm-up.
+     *
+     * @return the started process, or {@code null} when {@code stopRequested} said so during the warm-up
+     *         (then nothing was bound and the admin listener is closed again)
      */
     public static GatewayProcess start(GatewayConfig config, Duration warmup, BooleanSupplier stopRequested)
             throws ConfigException {
@@ -48,14 +51,21 @@ public final class GatewayProcess implements AutoCloseable {
         try {
             if (!warmup.isZero()) {
                 log.info("warming up for at most {} s before the listeners bind", warmup.toSeconds());
-                log.info("warm-up: {}", Warmup.run(warmup, stopRequested).summary());
+                log.info("warm-up: {}", Warmup.run(warmup, stopRequested, config).summary());
+                if (stopRequested.getAsBoolean()) {
+                    log.info("asked to stop during the warm-up: the listeners are not bound");
+                    if (admin != null) {
+                        admin.close();
+                    }
+                    return null;
+                }
             }
             Gateway gateway = Gateway.start(config, telemetry);
             if (admin != null) {
                 admin.attach(gateway);
             }
             return new GatewayProcess(gateway, admin);
-        } catch (ConfigException | RuntimeException e) {
+        } catch (ConfigException | RuntimeException | Error e) {
             if (admin != null) {
                 admin.close();
             }

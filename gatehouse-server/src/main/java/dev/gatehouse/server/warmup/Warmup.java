@@ -2,11 +2,15 @@ package dev.gatehouse.server.warmup;
 
 import dev.gatehouse.pki.Pem;
 import dev.gatehouse.server.Gateway;
+import dev.gatehouse.server.RuntimeState;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.config.GatewayConfig;
+import dev.gatehouse.server.config.LogsConfig;
 import dev.gatehouse.server.observe.Telemetry;
 import dev.gatehouse.server.transport.Transport;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
@@ -36,10 +40,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The mix, per round of each of {@value #WORKERS} concurrent workers: devices never seen (leaf and
  * intermediate), returning clients with a full handshake, returning clients on a listener with session
- * resumption on, and a keep-alive connection with {@value #KEEP_ALIVE_REQUESTS} requests.
+ * resumption on, a keep-alive connection with {@value #KEEP_ALIVE_REQUESTS} requests, a TCP connection
+ * closed before TLS (a health check) and a client the gateway does not trust. Real traffic has all of
+ * them; a kind the warm-up never made would, at its first occurrence, send compiled code back to the
+ * interpreter and the compilers back to work.
  *
  * <p>"Settled": in each of the last two seconds the JIT compilers spent under {@value #SETTLED_MS} ms,
- * after at least {@value #MIN_CONNECTIONS} connections. On a 2-core machine that takes 30 to 45 s with the
+ * after at least {@value #MIN_CONNECTIONS} connections served in full. On a 2-core machine that takes 30 to 45 s with the
  * JVM options of {@code bin/gatehouse}.
  */
 public final class Warmup {
@@ -71,56 +78,109 @@ public final class Warmup {
      * Never throws for the warm-up's own troubles: a warm-up that cannot run is logged and skipped, the
      * gateway then starts cold.
      */
-    public static Report run(Duration budget, BooleanSupplier cancelled) {
+    public static Report run(Duration budget, BooleanSupplier cancelled, GatewayConfig real) {
         long start = System.nanoTime();
+        if (cancelled.getAsBoolean()) {
+            return new Report(Duration.ZERO, 0, 0, 0, 0, 0, false);
+        }
+        if (!OpenSsl.isAvailable()) {
+            log.warn("warm-up skipped, the gateway starts cold: it drives BoringSSL, which is not available here ({})",
+                    String.valueOf(OpenSsl.unavailabilityCause()));
+            return new Report(Duration.ZERO, 0, 0, 0, 0, 0, false);
+        }
         Path dir = null;
         try {
             dir = Files.createTempDirectory("gatehouse-warmup");
-            return drive(dir, budget, cancelled, start);
-        } catch (IOException | GeneralSecurityException | ConfigException | RuntimeException e) {
+            return drive(dir, budget, cancelled, real, start);
+        } catch (IOException | GeneralSecurityException | ConfigException | RuntimeException | LinkageError e) {
             log.warn("warm-up skipped, the gateway starts cold: {}", e.toString());
             return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, false);
         } finally {
+            // The throwaway devices must not stay in the process-wide caches (nor in their metric).
+            RuntimeState.forgetVerdicts();
             if (dir != null) {
                 delete(dir);
             }
         }
     }
 
-    private static Report drive(Path dir, Duration budget, BooleanSupplier cancelled, long start)
+    private static Report drive(Path dir, Duration budget, BooleanSupplier cancelled, GatewayConfig real, long start)
             throws IOException, GeneralSecurityException, ConfigException, InterruptedException {
         WarmupPki pki = new WarmupPki();
+        long deadline = start + budget.toNanos();
+        Counters counters = new Counters();
+        boolean settled = false;
         EventLoopGroup loops = Transport.best().eventLoops(1);
-        try (WarmupTarget target = WarmupTarget.start(loops)) {
-            Path config = writeConfig(dir, pki, target.port());
-            Gateway gateway = Gateway.start(ConfigParser.parse(config), new Telemetry());
-            try {
-                return load(new WarmupClient(loops, pki), gateway.boundPort("warm-up"),
-                        gateway.boundPort("warm-up-resumption"), budget, cancelled, start);
-            } finally {
-                gateway.stop(Duration.ZERO);
+        try (WarmupTarget target = WarmupTarget.start(loops); WarmupClient client = new WarmupClient(loops, pki)) {
+            Path config = writeConfig(dir, pki, target.port(), real == null ? null : real.logs());
+            // Two rounds, each against a gateway of its own: the second one's start, the first one's stop and
+            // a rehearsal of the real configuration's build (on this thread, as the real start will do it)
+            // take paths that traffic alone does not, and would otherwise undo compiled code of the hot
+            // paths just when the real listeners open. The second round compiles them again.
+            for (int round = 1; round <= 2 && !cancelled.getAsBoolean() && System.nanoTime() < deadline; round++) {
+                long roundEnd = round == 1 ? start + budget.toNanos() * 3 / 5 : deadline;
+                Gateway gateway = Gateway.start(ConfigParser.parse(config), new Telemetry());
+                try {
+                    Runnable rehearsal = round == 1 || real == null ? () -> { } : () -> rehearse(real);
+                    settled = load(client, gateway.boundPort("warm-up"), gateway.boundPort("warm-up-resumption"),
+                            roundEnd, cancelled, counters, rehearsal);
+                } finally {
+                    gateway.stop(Duration.ZERO);
+                }
             }
         } finally {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+        return counters.report(start, settled);
     }
 
-    private static Report load(WarmupClient client, int port, int resumptionPort, Duration budget,
-            BooleanSupplier cancelled, long start)
-            throws InterruptedException {
-        long deadline = start + budget.toNanos();
+    /** Builds the real configuration's state and discards it, as {@code gatehouse validate} does. */
+    private static void rehearse(GatewayConfig real) {
+        try {
+            Gateway.check(real);
+        } catch (ConfigException | RuntimeException e) {
+            log.debug("warm-up: rehearsing the configuration's build failed: {}", e.toString());
+        }
+    }
+
+    /** What every round adds up. */
+    private static final class Counters {
+        final AtomicLong connections = new AtomicLong();
+        final AtomicLong served = new AtomicLong();
+        final AtomicLong devices = new AtomicLong();
+        final AtomicLong resumed = new AtomicLong();
+        final AtomicLong requests = new AtomicLong();
+        final AtomicLong failed = new AtomicLong();
+        /** Requests answered to a client the gateway must refuse: never, or the warm-up says so. */
+        final AtomicLong strangersServed = new AtomicLong();
+
+        Report report(long start, boolean settled) {
+            if (strangersServed.get() > 0) {
+                log.error("warm-up: the throwaway gateway answered {} requests of an untrusted client",
+                        strangersServed.get());
+            }
+            return new Report(Duration.ofNanos(System.nanoTime() - start), connections.get(), devices.get(),
+                    resumed.get(), requests.get(), failed.get(), settled);
+        }
+    }
+
+    /**
+     * Drives the gateway on {@code port} and {@code resumptionPort} until the JIT settles (after
+     * {@code rehearsal}, run once the load runs) or {@code deadline}; whether it settled.
+     */
+    private static boolean load(WarmupClient client, int port, int resumptionPort, long deadline,
+            BooleanSupplier cancelled, Counters counters, Runnable rehearsal) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong connections = new AtomicLong();
-        AtomicLong devices = new AtomicLong();
-        AtomicLong requests = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
+        long resumedBefore = client.resumed();
+        long servedBefore = counters.served.get();
         CountDownLatch finished = new CountDownLatch(WORKERS);
         for (int w = 0; w < WORKERS; w++) {
-            new Worker(client, port, resumptionPort, w, stop, connections, devices, requests, failed, finished).next();
+            new Worker(client, port, resumptionPort, w, stop, counters, finished).next();
         }
+        rehearsal.run();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean measurable = jit != null && jit.isCompilationTimeMonitoringSupported();
         long lastCompileMs = measurable ? jit.getTotalCompilationTime() : 0;
@@ -134,43 +194,39 @@ public final class Warmup {
                 long now = jit.getTotalCompilationTime();
                 quietSeconds = now - lastCompileMs < SETTLED_MS ? quietSeconds + 1 : 0;
                 lastCompileMs = now;
-                if (quietSeconds >= 2 && connections.get() >= MIN_CONNECTIONS) {
+                if (quietSeconds >= 2 && counters.served.get() - servedBefore >= MIN_CONNECTIONS) {
                     settled = true;
                     break;
                 }
             }
         }
         stop.set(true);
-        finished.await(10, TimeUnit.SECONDS);
-        return new Report(Duration.ofNanos(System.nanoTime() - start), connections.get(), devices.get(),
-                client.resumed(), requests.get(), failed.get(), settled);
+        if (!finished.await(10, TimeUnit.SECONDS)) {
+            log.warn("warm-up: a client connection did not end within 10 s of the stop; going on");
+        }
+        counters.resumed.addAndGet(client.resumed() - resumedBefore);
+        return settled;
     }
 
     /** One of the concurrent clients: a connection, then the next of its round, until told to stop. */
     private static final class Worker {
-        private static final int ROUND = 8;
+        private static final int ROUND = 10;
         private final WarmupClient client;
         private final int port;
         private final int resumptionPort;
         private final AtomicBoolean stop;
-        private final AtomicLong connections;
-        private final AtomicLong devices;
-        private final AtomicLong requests;
-        private final AtomicLong failed;
+        private final Counters counters;
         private final CountDownLatch finished;
         private int step;
 
-        Worker(WarmupClient client, int port, int resumptionPort, int first, AtomicBoolean stop, AtomicLong connections,
-                AtomicLong devices, AtomicLong requests, AtomicLong failed, CountDownLatch finished) {
+        Worker(WarmupClient client, int port, int resumptionPort, int first, AtomicBoolean stop, Counters counters,
+                CountDownLatch finished) {
             this.client = client;
             this.port = port;
             this.resumptionPort = resumptionPort;
             this.step = first;
             this.stop = stop;
-            this.connections = connections;
-            this.devices = devices;
-            this.requests = requests;
-            this.failed = failed;
+            this.counters = counters;
             this.finished = finished;
         }
 
@@ -181,24 +237,37 @@ public final class Warmup {
             }
             int kind = step++ % ROUND;
             // 0-2: a device never seen; 3-4: a returning client, full handshake; 5-6: a returning client
-            // that resumes its session; 7: a keep-alive connection.
+            // that resumes its session; 7: a keep-alive connection; 8: a TCP connection closed before
+            // TLS (a health check); 9: a client the gateway does not trust (refused in the handshake).
             boolean device = kind <= 2;
-            int count = kind == 7 ? KEEP_ALIVE_REQUESTS : 1;
-            Future<Integer> done = client.connect(kind == 5 || kind == 6 ? resumptionPort : port, device, count);
+            int count = kind == 7 ? KEEP_ALIVE_REQUESTS : kind >= 8 ? 0 : 1;
+            Future<Integer> done = switch (kind) {
+                case 8 -> client.probe(port);
+                case 9 -> client.connect(port, WarmupClient.Identity.STRANGER, 1);
+                case 5, 6 -> client.connect(resumptionPort, WarmupClient.Identity.RETURNING, count);
+                default -> client.connect(port, device ? WarmupClient.Identity.NEW_DEVICE
+                        : WarmupClient.Identity.RETURNING, count);
+            };
             done.addListener(f -> {
                 int ok = f.isSuccess() ? (Integer) f.getNow() : 0;
-                connections.incrementAndGet();
-                if (device) {
-                    devices.incrementAndGet();
+                counters.connections.incrementAndGet();
+                if (count > 0 && ok == count) {
+                    counters.served.incrementAndGet();
                 }
-                requests.addAndGet(count);
-                failed.addAndGet(count - ok);
+                if (kind == 9 && ok > 0) {
+                    counters.strangersServed.incrementAndGet();
+                }
+                if (device) {
+                    counters.devices.incrementAndGet();
+                }
+                counters.requests.addAndGet(count);
+                counters.failed.addAndGet(count - ok);
                 next();
             });
         }
     }
 
-    private static Path writeConfig(Path dir, WarmupPki pki, int targetPort) throws IOException {
+    private static Path writeConfig(Path dir, WarmupPki pki, int targetPort, LogsConfig real) throws IOException {
         Path root = write(dir.resolve("root.pem"), Pem.encode(List.of(pki.root)));
         Path server = write(dir.resolve("server.pem"), Pem.encode(List.of(pki.server)));
         Path serverKey = writeKey(dir.resolve("server.key"), pki.serverKey.getPrivate());
@@ -212,14 +281,23 @@ public final class Warmup {
                     mutual_authentication: { mode: verify, trust_store: warm-up }
                     default_action: { forward: target }
                 """;
+        // The same logs as the real configuration (which ones, and their format): the code that writes
+        // them, or skips them, is on the hot path too.
+        StringBuilder logs = new StringBuilder();
+        if (real != null && real.connection() != null) {
+            logs.append("connection: \"").append(dir.resolve("connection.log")).append("\", ");
+        }
+        if (real != null && real.access() != null) {
+            logs.append("access: \"").append(dir.resolve("access.log")).append("\", ");
+        }
+        logs.append("format: ").append(real != null && real.format() == LogsConfig.LogFormat.JSON ? "json" : "text");
         String yaml = "listeners:\n"
                 + listener.formatted("warm-up", server, serverKey, "")
                 + listener.formatted("warm-up-resumption", server, serverKey,
                         "      session_resumption: { enabled: true }")
                 + "trust_stores:\n  warm-up: { ca_certificates: \"" + root + "\" }\n"
                 + "target_groups:\n  target: { protocol: http, targets: [\"127.0.0.1:" + targetPort + "\"] }\n"
-                + "logs: { connection: \"" + dir.resolve("connection.log") + "\", access: \""
-                + dir.resolve("access.log") + "\" }\n";
+                + "logs: { " + logs + " }\n";
         return write(dir.resolve("warm-up.yaml"), yaml);
     }
 

@@ -24,6 +24,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.internal.tcnative.SSL;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -42,11 +43,12 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * mutual-TLS handshake and one or more HTTP/1.1 requests. A device connection presents a device
  * certificate never used before (leaf and intermediate, as a fleet's devices send them).
  */
-final class WarmupClient {
+final class WarmupClient implements AutoCloseable {
     private final EventLoopGroup loops;
     private final Transport transport;
     private final SslContext returning;
     private final SslContext devices;
+    private final SslContext stranger;
     private final AtomicLong resumed = new AtomicLong();
 
     WarmupClient(EventLoopGroup loops, WarmupPki pki) throws SSLException {
@@ -56,15 +58,21 @@ final class WarmupClient {
                 .keyManager(pki.clientKey.getPrivate(), pki.client).trustManager(pki.root).build();
         this.devices = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .keyManager(new NewDevices(pki)).trustManager(pki.root).build();
+        this.stranger = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .keyManager(pki.strangerKey.getPrivate(), pki.stranger).trustManager(pki.root).build();
     }
 
     /**
      * One connection to {@code port}: handshake, {@code requests} requests (the last one with
      * {@code Connection: close}), then close. The promise completes with the count of 200 responses.
      */
-    Promise<Integer> connect(int port, boolean asNewDevice, int requests) {
+    Promise<Integer> connect(int port, Identity identity, int requests) {
         Promise<Integer> done = loops.next().newPromise();
-        SslContext tls = asNewDevice ? devices : returning;
+        SslContext tls = switch (identity) {
+            case RETURNING -> returning;
+            case NEW_DEVICE -> devices;
+            case STRANGER -> stranger;
+        };
         ChannelFuture connecting = new Bootstrap().group(loops).channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .handler(new ChannelInitializer<Channel>() {
@@ -87,9 +95,51 @@ final class WarmupClient {
         return done;
     }
 
+    @Override
+    public void close() {
+        ReferenceCountUtil.release(returning);
+        ReferenceCountUtil.release(devices);
+        ReferenceCountUtil.release(stranger);
+    }
+
     /** Handshakes that resumed a session (the client's own view, from BoringSSL). */
     long resumed() {
         return resumed.get();
+    }
+
+    /**
+     * A TCP connection closed before any TLS, as load balancers' health checks and port scanners make:
+     * the gateway's path for a handshake that never happened.
+     */
+    Promise<Integer> probe(int port) {
+        Promise<Integer> done = loops.next().newPromise();
+        ChannelFuture connecting = new Bootstrap().group(loops).channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        // nothing: closed as soon as it is connected
+                    }
+                })
+                .connect(new InetSocketAddress("127.0.0.1", port));
+        connecting.addListener(f -> {
+            if (f.isSuccess()) {
+                connecting.channel().close().addListener(c -> done.trySuccess(0));
+            } else {
+                done.trySuccess(0);
+            }
+        });
+        return done;
+    }
+
+    /** Who a connection presents itself as. */
+    enum Identity {
+        /** The same client certificate every time, issued by the root. */
+        RETURNING,
+        /** A device certificate never used before (leaf and intermediate). */
+        NEW_DEVICE,
+        /** A certificate the gateway does not trust: the handshake is refused. */
+        STRANGER
     }
 
     /** Sends the requests one after the other once the handshake is done, counting 200s. */
@@ -127,8 +177,15 @@ final class WarmupClient {
         private void send(ChannelHandlerContext ctx) {
             sent++;
             FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/warm-up");
-            r.headers().set(HttpHeaderNames.HOST, "localhost:" + port);
-            HttpUtil.setKeepAlive(r, sent < requests);
+            // Header names as clients write them: capitalised (curl, wrk, browsers over HTTP/1.1) and in
+            // lower case; the gateway compares them either way.
+            boolean capitalised = (sent & 1) == 1;
+            r.headers().set(capitalised ? "Host" : "host", "localhost:" + port)
+                    .set(capitalised ? "User-Agent" : "user-agent", "gatehouse-warm-up")
+                    .set(capitalised ? "Accept" : "accept", "*/*");
+            if (sent == requests) {
+                r.headers().set(capitalised ? "Connection" : "connection", "close");
+            }
             ctx.writeAndFlush(r, ctx.voidPromise());
         }
 

@@ -51,6 +51,9 @@ final class WarmupPki {
     final KeyPair clientKey;
     final X509Certificate client;
     final KeyPair deviceKey;
+    /** A client whose certificate no trust store knows: self-signed, as a stranger's would be. */
+    final KeyPair strangerKey;
+    final X509Certificate stranger;
     private final AtomicLong serials = new AtomicLong(System.nanoTime() & 0xffff_ffffL);
     private final JcaX509ExtensionUtils extensions;
 
@@ -70,6 +73,9 @@ final class WarmupPki {
                 KeyPurposeId.id_kp_clientAuth,
                 new GeneralName(GeneralName.uniformResourceIdentifier, "spiffe://warmup.local/client"));
         deviceKey = newKey();
+        strangerKey = newKey();
+        stranger = issue("CN=warm-up stranger", strangerKey.getPublic(), "CN=warm-up stranger", strangerKey, null,
+                false, KeyPurposeId.id_kp_clientAuth, null);
     }
 
     /** A device the gateway has never seen: a new serial and name under the intermediate. */

@@ -50,7 +50,7 @@ class WarmupTest {
     @Test
     void drivesDevicesReturningClientsResumedSessionsAndKeepAliveThenLeavesNothingBehind() throws Exception {
         List<Path> before = warmupDirectories();
-        Warmup.Report r = Warmup.run(Duration.ofSeconds(4), () -> false);
+        Warmup.Report r = Warmup.run(Duration.ofSeconds(4), () -> false, null);
 
         assertThat(r.failed()).as(r.summary()).isZero();
         assertThat(r.newDevices()).as(r.summary()).isPositive();
@@ -67,7 +67,7 @@ class WarmupTest {
     @Test
     void aStopRequestEndsTheWarmupAtOnce() {
         long t0 = System.nanoTime();
-        Warmup.Report r = Warmup.run(Duration.ofMinutes(5), () -> true);
+        Warmup.Report r = Warmup.run(Duration.ofMinutes(5), () -> true, null);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
         assertThat(r.settled()).isFalse();
     }
@@ -114,7 +114,32 @@ class WarmupTest {
             assertThat(get(http, port, "/").body()).isEqualTo("real");
             String metrics = get(http, adminPort, "/metrics").body();
             assertThat(metrics).contains("listener=\"web\"").doesNotContain("warm-up");
+            assertThat(metrics.lines().filter(l -> l.startsWith("gatehouse_verdict_cache_lookups_total")).toList())
+                    .as("the warm-up's verdicts are forgotten, with their counts").isNotEmpty()
+                    .allSatisfy(l -> assertThat(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).isZero());
             assertThat(process.gateway().telemetry().rejections().latest(1000)).isEmpty();
+        }
+    }
+
+    @Test
+    void aStopDuringTheWarmupBindsNothingAndClosesTheAdminListener() throws Exception {
+        int adminPort = freePort();
+        int port = freePort();
+        Path config = dir.resolve("gatehouse.yaml");
+        Files.writeString(config, """
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:%d
+                    protocol: http
+                    default_action: { fixed_response: { status: 200, body: "real" } }
+                admin:
+                  address: 127.0.0.1:%d
+                """.formatted(port, adminPort));
+        assertThat(GatewayProcess.start(ConfigParser.parse(config), Duration.ofSeconds(30), () -> true)).isNull();
+        for (int p : new int[] {port, adminPort}) {
+            try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
+                assertThat(s.getLocalPort()).as("port %d is free again", p).isEqualTo(p);
+            }
         }
     }
 
