@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
@@ -24,9 +22,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  * not a boolean. Only a plain {@code ~}, {@code null} or empty value counts as "no value".
  */
 final class ConfigNode {
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
-    private static final Pattern DURATION = Pattern.compile("(?:\\d{1,9}(?:ms|s|m|h))+");
-    static final String DURATION_FORM = "a duration such as 250ms, 5s, 2m, 1h or 1m30s";
+    static final String DURATION_FORM = Durations.FORM;
 
     private final Node node;
     private final ConfigLocation at;
@@ -115,22 +111,11 @@ final class ConfigNode {
     /** A duration with a unit: {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or a sum such as {@code 1m30s}. */
     Duration duration(boolean allowZero) throws ConfigException {
         String text = text(DURATION_FORM).trim();
-        if (text.matches("\\d+(\\.\\d+)?")) {
-            throw fail("'" + text + "' has no unit (expected: " + DURATION_FORM + ")");
-        }
-        if (!DURATION.matcher(text).matches()) {
-            throw fail("'" + text + "' is not a duration (expected: " + DURATION_FORM + ")");
-        }
-        Duration total = Duration.ZERO;
-        Matcher m = DURATION_PART.matcher(text);
-        while (m.find()) {
-            long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            });
+        Duration total;
+        try {
+            total = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw fail(e.getMessage());
         }
         if (!allowZero && total.isZero()) {
             throw fail("'" + text + "' is zero (expected: a duration > 0)");

@@ -63,6 +63,11 @@ public final class Warmup {
     /** What the warm-up did. */
     public record Report(Duration took, long connections, long newDevices, long resumed, long requests, long failed,
             boolean settled) {
+        /** A warm-up that made no connection (skipped, cancelled, or failed to start), begun at {@code start}. */
+        static Report none(long start) {
+            return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, false);
+        }
+
         public String summary() {
             return String.format("%d connections (%d devices never seen, %d resumed sessions), %d requests (%d failed)"
                     + " in %.1f s; %s", connections, newDevices, resumed, requests, failed, took.toMillis() / 1000.0,
@@ -81,12 +86,12 @@ public final class Warmup {
     public static Report run(Duration budget, BooleanSupplier cancelled, GatewayConfig real) {
         long start = System.nanoTime();
         if (cancelled.getAsBoolean()) {
-            return new Report(Duration.ZERO, 0, 0, 0, 0, 0, false);
+            return Report.none(start);
         }
         if (!OpenSsl.isAvailable()) {
             log.warn("warm-up skipped, the gateway starts cold: it drives BoringSSL, which is not available here ({})",
                     String.valueOf(OpenSsl.unavailabilityCause()));
-            return new Report(Duration.ZERO, 0, 0, 0, 0, 0, false);
+            return Report.none(start);
         }
         Path dir = null;
         try {
@@ -94,10 +99,10 @@ public final class Warmup {
             return drive(dir, budget, cancelled, real, start);
         } catch (IOException | GeneralSecurityException | ConfigException | RuntimeException | LinkageError e) {
             log.warn("warm-up skipped, the gateway starts cold: {}", e.toString());
-            return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, false);
+            return Report.none(start);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, false);
+            return Report.none(start);
         } finally {
             // The throwaway devices must not stay in the process-wide caches (nor in their metric).
             RuntimeState.forgetVerdicts();
@@ -268,8 +273,8 @@ public final class Warmup {
     }
 
     private static Path writeConfig(Path dir, WarmupPki pki, int targetPort, LogsConfig real) throws IOException {
-        Path root = write(dir.resolve("root.pem"), Pem.encode(List.of(pki.root)));
-        Path server = write(dir.resolve("server.pem"), Pem.encode(List.of(pki.server)));
+        Path root = Files.writeString(dir.resolve("root.pem"), Pem.encode(List.of(pki.root)));
+        Path server = Files.writeString(dir.resolve("server.pem"), Pem.encode(List.of(pki.server)));
         Path serverKey = writeKey(dir.resolve("server.key"), pki.serverKey.getPrivate());
         String listener = """
                   - name: %s
@@ -298,11 +303,7 @@ public final class Warmup {
                 + "trust_stores:\n  warm-up: { ca_certificates: \"" + root + "\" }\n"
                 + "target_groups:\n  target: { protocol: http, targets: [\"127.0.0.1:" + targetPort + "\"] }\n"
                 + "logs: { " + logs + " }\n";
-        return write(dir.resolve("warm-up.yaml"), yaml);
-    }
-
-    private static Path write(Path file, String text) throws IOException {
-        return Files.writeString(file, text);
+        return Files.writeString(dir.resolve("warm-up.yaml"), yaml);
     }
 
     private static Path writeKey(Path file, PrivateKey key) throws IOException {

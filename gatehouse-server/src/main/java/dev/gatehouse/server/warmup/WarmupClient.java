@@ -5,6 +5,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -34,6 +35,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509ExtendedKeyManager;
@@ -67,21 +69,44 @@ final class WarmupClient implements AutoCloseable {
      * {@code Connection: close}), then close. The promise completes with the count of 200 responses.
      */
     Promise<Integer> connect(int port, Identity identity, int requests) {
-        Promise<Integer> done = loops.next().newPromise();
         SslContext tls = switch (identity) {
             case RETURNING -> returning;
             case NEW_DEVICE -> devices;
             case STRANGER -> stranger;
         };
+        return open(port, (ch, done) -> {
+            SslHandler ssl = tls.newHandler(ch.alloc(), "localhost", port);
+            ssl.setHandshakeTimeout(5, TimeUnit.SECONDS);
+            ch.pipeline().addLast(ssl, new HttpClientCodec(), new HttpObjectAggregator(1 << 16),
+                    new Requests(port, requests, done, resumed));
+        });
+    }
+
+    /**
+     * A TCP connection closed before any TLS, as load balancers' health checks and port scanners make:
+     * the gateway's path for a handshake that never happened.
+     */
+    Promise<Integer> probe(int port) {
+        return open(port, (ch, done) -> ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                ctx.close();
+            }
+        }));
+    }
+
+    /**
+     * Connects to {@code port} with the pipeline {@code handlers} sets up; the promise completes when the
+     * connection ends (with 0 if the handlers did not complete it before, or the connection failed).
+     */
+    private Promise<Integer> open(int port, BiConsumer<Channel, Promise<Integer>> handlers) {
+        Promise<Integer> done = loops.next().newPromise();
         ChannelFuture connecting = new Bootstrap().group(loops).channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        SslHandler ssl = tls.newHandler(ch.alloc(), "localhost", port);
-                        ssl.setHandshakeTimeout(5, TimeUnit.SECONDS);
-                        ch.pipeline().addLast(ssl, new HttpClientCodec(), new HttpObjectAggregator(1 << 16),
-                                new Requests(port, requests, done, resumed));
+                        handlers.accept(ch, done);
                     }
                 })
                 .connect(new InetSocketAddress("127.0.0.1", port));
@@ -105,31 +130,6 @@ final class WarmupClient implements AutoCloseable {
     /** Handshakes that resumed a session (the client's own view, from BoringSSL). */
     long resumed() {
         return resumed.get();
-    }
-
-    /**
-     * A TCP connection closed before any TLS, as load balancers' health checks and port scanners make:
-     * the gateway's path for a handshake that never happened.
-     */
-    Promise<Integer> probe(int port) {
-        Promise<Integer> done = loops.next().newPromise();
-        ChannelFuture connecting = new Bootstrap().group(loops).channel(transport.socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        // nothing: closed as soon as it is connected
-                    }
-                })
-                .connect(new InetSocketAddress("127.0.0.1", port));
-        connecting.addListener(f -> {
-            if (f.isSuccess()) {
-                connecting.channel().close().addListener(c -> done.trySuccess(0));
-            } else {
-                done.trySuccess(0);
-            }
-        });
-        return done;
     }
 
     /** Who a connection presents itself as. */

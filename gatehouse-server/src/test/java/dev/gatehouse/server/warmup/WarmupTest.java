@@ -10,6 +10,7 @@ import dev.gatehouse.pki.VerdictReport;
 import dev.gatehouse.pki.VerificationParameters;
 import dev.gatehouse.server.admin.GatewayProcess;
 import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.config.GatewayConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -76,17 +77,7 @@ class WarmupTest {
     void readyzSaysStartingDuringTheWarmupAndTheRealGatewayCountsNoneOfIt() throws Exception {
         int adminPort = freePort();
         int port = freePort();
-        Path config = dir.resolve("gatehouse.yaml");
-        Files.writeString(config, """
-                listeners:
-                  - name: web
-                    address: 127.0.0.1:%d
-                    protocol: http
-                    default_action: { fixed_response: { status: 200, body: "real" } }
-                admin:
-                  address: 127.0.0.1:%d
-                """.formatted(port, adminPort));
-        var parsed = ConfigParser.parse(config);
+        var parsed = realConfig(port, adminPort);
         CompletableFuture<GatewayProcess> starting = CompletableFuture.supplyAsync(() -> {
             try {
                 return GatewayProcess.start(parsed, Duration.ofSeconds(3), () -> false);
@@ -125,6 +116,16 @@ class WarmupTest {
     void aStopDuringTheWarmupBindsNothingAndClosesTheAdminListener() throws Exception {
         int adminPort = freePort();
         int port = freePort();
+        assertThat(GatewayProcess.start(realConfig(port, adminPort), Duration.ofSeconds(30), () -> true)).isNull();
+        for (int p : new int[] {port, adminPort}) {
+            try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
+                assertThat(s.getLocalPort()).as("port %d is free again", p).isEqualTo(p);
+            }
+        }
+    }
+
+    /** The real gateway: one plain-HTTP listener answering "real", and the admin listener. */
+    private GatewayConfig realConfig(int port, int adminPort) throws Exception {
         Path config = dir.resolve("gatehouse.yaml");
         Files.writeString(config, """
                 listeners:
@@ -135,12 +136,7 @@ class WarmupTest {
                 admin:
                   address: 127.0.0.1:%d
                 """.formatted(port, adminPort));
-        assertThat(GatewayProcess.start(ConfigParser.parse(config), Duration.ofSeconds(30), () -> true)).isNull();
-        for (int p : new int[] {port, adminPort}) {
-            try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
-                assertThat(s.getLocalPort()).as("port %d is free again", p).isEqualTo(p);
-            }
-        }
+        return ConfigParser.parse(config);
     }
 
     private static HttpResponse<String> get(HttpClient http, int port, String path) throws Exception {

@@ -1,0 +1,44 @@
+package dev.gatehouse.server.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Durations as Gatehouse writes them everywhere, in the configuration and on the command line: a number
+ * with a unit, {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}, or a sum such as {@code 1m30s}.
+ */
+public final class Durations {
+    private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern WHOLE = Pattern.compile("(?:\\d{1,9}(?:ms|s|m|h))+");
+    /** What a duration looks like, for error messages. */
+    public static final String FORM = "a duration such as 250ms, 5s, 2m, 1h or 1m30s";
+
+    private Durations() {}
+
+    /**
+     * Parses {@code text} (already trimmed).
+     *
+     * @throws IllegalArgumentException naming the text and what was expected
+     */
+    public static Duration parse(String text) {
+        if (text.matches("\\d+(\\.\\d+)?")) {
+            throw new IllegalArgumentException("'" + text + "' has no unit (expected: " + FORM + ")");
+        }
+        if (!WHOLE.matcher(text).matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration (expected: " + FORM + ")");
+        }
+        Duration total = Duration.ZERO;
+        Matcher m = PART.matcher(text);
+        while (m.find()) {
+            long n = Long.parseLong(m.group(1));
+            total = total.plus(switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            });
+        }
+        return total;
+    }
+}
