@@ -13,9 +13,9 @@ final class DurationConverter implements ITypeConverter<Duration> {
             return Duration.ZERO;
         }
         try {
-            return Durations.parse(value.trim());
+            return Durations.parse(value.trim(), Durations.FORM + ", or 0 for none");
         } catch (IllegalArgumentException e) {
-            throw new TypeConversionException(e.getMessage() + "; or 0 for none");
+            throw new TypeConversionException(e.getMessage());
         }
     }
 }

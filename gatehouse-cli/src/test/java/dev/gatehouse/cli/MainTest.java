@@ -31,6 +31,19 @@ class MainTest {
     }
 
     @Test
+    void aWarmupThatIsNoDurationIsAUsageErrorNamingTheOptionAndTheValue() {
+        Cli.Result r = Cli.run("serve", "--warmup", "40", "--config", "gatehouse.yaml");
+        assertThat(r.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(r.err()).contains("--warmup").contains("'40' has no unit")
+                .contains("(expected: a duration such as 250ms, 5s, 2m, 1h or 1m30s, or 0 for none)")
+                .endsWith("Try 'gatehouse serve --help' for more information.\n");
+
+        Cli.Result bad = Cli.run("serve", "--warmup", "forty", "--config", "gatehouse.yaml");
+        assertThat(bad.exit()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(bad.err()).contains("'forty' is not a duration");
+    }
+
+    @Test
     void anUnknownOptionSuggestsTheNearestAndTheHint() {
         Cli.Result r = Cli.run("verify", "--trust-stor", "ca.pem");
         assertThat(r.exit()).isEqualTo(Main.EXIT_USAGE);

@@ -19,14 +19,19 @@ public final class Durations {
     /**
      * Parses {@code text} (already trimmed).
      *
-     * @throws IllegalArgumentException naming the text and what was expected
+     * @throws IllegalArgumentException naming the text and what was expected ({@link #FORM})
      */
     public static Duration parse(String text) {
+        return parse(text, FORM);
+    }
+
+    /** {@link #parse(String)}, naming {@code expected} in its error. */
+    public static Duration parse(String text, String expected) {
         if (text.matches("\\d+(\\.\\d+)?")) {
-            throw new IllegalArgumentException("'" + text + "' has no unit (expected: " + FORM + ")");
+            throw new IllegalArgumentException("'" + text + "' has no unit (expected: " + expected + ")");
         }
         if (!WHOLE.matcher(text).matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration (expected: " + FORM + ")");
+            throw new IllegalArgumentException("'" + text + "' is not a duration (expected: " + expected + ")");
         }
         Duration total = Duration.ZERO;
         Matcher m = PART.matcher(text);
