@@ -118,6 +118,7 @@ public final class Warmup {
         long deadline = start + budget.toNanos();
         Counters counters = new Counters();
         boolean settled = false;
+        long resumed = 0;
         EventLoopGroup loops = Transport.best().eventLoops(1);
         try (WarmupTarget target = WarmupTarget.start(loops); WarmupClient client = new WarmupClient(loops, pki)) {
             Path config = writeConfig(dir, pki, target.port(), real == null ? null : real.logs());
@@ -136,10 +137,11 @@ public final class Warmup {
                     gateway.stop(Duration.ZERO);
                 }
             }
+            resumed = client.resumed();
         } finally {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-        return counters.report(start, settled);
+        return counters.report(start, settled, resumed);
     }
 
     /** Builds the real configuration's state and discards it, as {@code gatehouse validate} does. */
@@ -156,19 +158,18 @@ public final class Warmup {
         final AtomicLong connections = new AtomicLong();
         final AtomicLong served = new AtomicLong();
         final AtomicLong devices = new AtomicLong();
-        final AtomicLong resumed = new AtomicLong();
         final AtomicLong requests = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         /** Requests answered to a client the gateway must refuse: never, or the warm-up says so. */
         final AtomicLong strangersServed = new AtomicLong();
 
-        Report report(long start, boolean settled) {
+        Report report(long start, boolean settled, long resumed) {
             if (strangersServed.get() > 0) {
                 log.error("warm-up: the throwaway gateway answered {} requests of an untrusted client",
                         strangersServed.get());
             }
             return new Report(Duration.ofNanos(System.nanoTime() - start), connections.get(), devices.get(),
-                    resumed.get(), requests.get(), failed.get(), settled);
+                    resumed, requests.get(), failed.get(), settled);
         }
     }
 
@@ -179,7 +180,6 @@ public final class Warmup {
     private static boolean load(WarmupClient client, int port, int resumptionPort, long deadline,
             BooleanSupplier cancelled, Counters counters, Runnable rehearsal) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
-        long resumedBefore = client.resumed();
         long servedBefore = counters.served.get();
         CountDownLatch finished = new CountDownLatch(WORKERS);
         for (int w = 0; w < WORKERS; w++) {
@@ -209,7 +209,6 @@ public final class Warmup {
         if (!finished.await(10, TimeUnit.SECONDS)) {
             log.warn("warm-up: a client connection did not end within 10 s of the stop; going on");
         }
-        counters.resumed.addAndGet(client.resumed() - resumedBefore);
         return settled;
     }
 
