@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * One request and its response, as {@link ProxyHandler} sees it: where the exchange is ({@link State}),
@@ -82,7 +81,10 @@ final class Exchange {
     TargetConnection conn;
     boolean waitingTargetWritable;
     boolean waitingClientWritable;
-    ScheduledFuture<?> responseTimer;
+    /** The whole request reached the target and its response head is due by {@link #responseDeadline}. */
+    boolean responseDue;
+    /** When the response head is due ({@link System#nanoTime()} clock), while {@link #responseDue}. */
+    long responseDeadline;
 
     Exchange(HttpRequest request, boolean h2) {
         this.request = request;
@@ -99,11 +101,9 @@ final class Exchange {
                 && (chunked ? MAX_DISCARD + 1 : HttpUtil.getContentLength(request, 0L)) <= MAX_DISCARD;
     }
 
+    /** The response head arrived, or the exchange ended: no response timeout applies any more. */
     void cancelResponseTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
-        }
+        responseDue = false;
     }
 
     @Override

@@ -120,6 +120,11 @@ final class ProxyHandler extends ChannelDuplexHandler {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        targetSide.stopResponseTimer();
+    }
+
+    @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.read();
         ctx.fireChannelActive();
@@ -220,6 +225,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        targetSide.stopResponseTimer();
         Object m;
         while ((m = inbound.pollFirst()) != null) {
             ReferenceCountUtil.release(m);

@@ -16,7 +16,7 @@ import io.netty.handler.codec.http.LastHttpContent;
  * upload that keeps arriving is never cut off. The clock only runs while the proxy handler has asked
  * the client for more: while it waits for a slow target to take what it has (backpressure), the
  * client is not the one stalling. One {@link LazyTimer}, re-checked when it fires, so a body that
- * arrives steadily costs no timer per piece.
+ * arrives steadily costs no timer per piece, and a connection's requests no timer each.
  *
  * <h2>Threading</h2>
  * Event loop only.
@@ -59,8 +59,10 @@ final class RequestBodyTimeout extends ChannelDuplexHandler {
             waiting = false;
             since = System.nanoTime();
             if (msg instanceof LastHttpContent) {
+                // The timer stays armed: when it fires it finds no body pending and stops. A timer per
+                // request (schedule, then cancel) would cost each request with a body-less head, which
+                // HTTP/1.1 decodes as a head and an empty last piece, a priority-queue insert and removal.
                 bodyPending = false;
-                cancel();
             } else if (msg instanceof HttpRequest) {
                 bodyPending = true;
             }

@@ -43,14 +43,17 @@ import java.util.concurrent.TimeUnit;
  * resumes it when the client drained. The target becoming writable again resumes the request body.
  *
  * <h2>Threading</h2>
- * The client channel's event loop, which is also the target connection's. {@link #run()} is the response
- * timeout, so the timer needs no object of its own.
+ * The client channel's event loop, which is also the target connection's. The response timeout is one
+ * {@link LazyTimer} for the handler's whole life: an exchange sets its deadline, and the timer (armed at
+ * the earliest deadline asked for) re-checks the exchange in progress when it fires, so a keep-alive
+ * connection's requests schedule no timer each.
  */
-final class TargetSide implements TargetListener, Runnable {
+final class TargetSide implements TargetListener {
     /** The reason of a {@code 504} for a target that did not accept the connection in time. */
     static final String CONNECT_TIMEOUT = "target connect timeout";
 
     private final ProxyHandler handler;
+    private final LazyTimer responseTimer = new LazyTimer(this::responseTimerFired);
 
     TargetSide(ProxyHandler handler) {
         this.handler = handler;
@@ -244,22 +247,34 @@ final class TargetSide implements TargetListener, Runnable {
 
     /** The whole request reached the target: its response head is due within the group's timeout. */
     void startResponseTimer(Exchange ex) {
-        ex.cancelResponseTimer();
         long millis = ex.group.timeouts().response().toMillis();
         if (ex.grpcTimeoutMillis >= 0) {
             millis = Math.min(millis, ex.grpcTimeoutMillis);
         }
-        ex.responseTimer = handler.ctx.executor().schedule(this, millis, TimeUnit.MILLISECONDS);
+        ex.responseDue = true;
+        ex.responseDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        responseTimer.arm(handler.ctx.executor(), ex.responseDeadline);
     }
 
-    /** The response timer of the exchange in progress fired (an exchange that ends cancels its timer). */
-    @Override
-    public void run() {
+    /** The handler is gone (its connection or stream closed): no timer of it stays scheduled. */
+    void stopResponseTimer() {
+        responseTimer.cancel();
+    }
+
+    /**
+     * The response timer fired: the exchange in progress, if its response head is due and late, fails
+     * with {@code 504}; if it is due later (a newer exchange), the timer is armed for that.
+     */
+    private void responseTimerFired() {
         Exchange ex = handler.exchange();
-        if (ex == null) {
+        if (ex == null || !ex.responseDue) {
+            return; // armed again by the next exchange that waits for a response
+        }
+        if (System.nanoTime() - ex.responseDeadline < 0) {
+            responseTimer.arm(handler.ctx.executor(), ex.responseDeadline);
             return;
         }
-        ex.responseTimer = null;
+        ex.responseDue = false;
         if (ex.state == State.STREAMING && !ex.responseStarted) {
             handler.failExchange(ex, HttpResponseStatus.GATEWAY_TIMEOUT, "target response timeout");
         }

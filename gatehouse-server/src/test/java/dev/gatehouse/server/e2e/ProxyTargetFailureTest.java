@@ -140,6 +140,33 @@ class ProxyTargetFailureTest {
     }
 
     @Test
+    void onAKeepAliveConnectionEachRequestGetsTheWholeResponseTimeoutOfItsOwn() throws Exception {
+        // The response timer of a connection is armed once and re-checked when it fires: a stalled request
+        // that follows a quick one must still get its whole timeout, counted from its own start.
+        try (ProxyTargets.Http a = ProxyTargets.Http.start("a");
+             ProxyHarness proxy = ProxyHarness.builder()
+                     .group("app", TargetGroupConfig.LoadBalancing.ROUND_ROBIN, Duration.ofSeconds(2),
+                             Duration.ofMillis(400), a.port())
+                     .defaultAction(ActionConfig.Forward.to("app")).start();
+             RawHttp c = new RawHttp(proxy.port())) {
+            c.send("GET /fine HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThat(c.read(false).status()).isEqualTo(200);
+            Thread.sleep(250); // the first request's deadline is 150 ms away
+            long start = System.nanoTime();
+            c.send("GET /stall HTTP/1.1\r\nHost: h\r\n\r\n");
+            RawHttp.Response stalled = c.read(false);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(stalled.status()).isEqualTo(504);
+            assertThat(stalled.text()).isEqualTo("504 Gateway Timeout: target response timeout\n");
+            assertThat(millis).isBetween(380L, 5_000L);
+            // Past every deadline armed so far, the same connection's next quick request is answered.
+            Thread.sleep(450);
+            c.send("GET /fine HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThat(c.read(false).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aTargetThatDiesMidResponseClosesTheClientConnection() throws Exception {
         try (ProxyTargets.Raw truncating = ProxyTargets.Raw.start(s -> {
                  ProxyTargets.readHead(s.getInputStream());
