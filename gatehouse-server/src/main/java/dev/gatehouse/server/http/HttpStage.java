@@ -171,6 +171,7 @@ public final class HttpStage {
         connections.add(ch);
         Http2FrameCodec codec = Http2Limits.serverCodec(maxConcurrentStreams, STREAM_WINDOW, MAX_HEAD, shutdownMillis);
         ForwardedHeaders forwarded = new ForwardedHeaders(connection);
+        pipeline.addFirst("h2-linger", new LingeringClose());
         pipeline.addLast("h2-idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
         pipeline.addLast("h2-codec", codec);
         pipeline.addLast("h2-mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {

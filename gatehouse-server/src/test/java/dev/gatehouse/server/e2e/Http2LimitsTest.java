@@ -256,6 +256,68 @@ class Http2LimitsTest {
         }
     }
 
+    @Test
+    void aClientStillSendingWhenTheConnectionEndsReadsTheGoAwayAndACleanEndNotAReset() throws Exception {
+        // The error ends the connection while a lot of the client's input is still unread: a plain close
+        // would make the kernel reset the connection, and the client could lose the GOAWAY. The
+        // connection ends its output first and reads (and drops) the rest until the client closes.
+        try (ProxyHarness proxy = proxy(100); Socket s = new Socket("127.0.0.1", proxy.port())) {
+            s.setSoTimeout(10_000);
+            ByteBuf out = Unpooled.buffer();
+            out.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.writeMedium(0).writeByte(0x4).writeByte(0).writeInt(0); // SETTINGS, empty
+            // DATA on stream 0: a connection error (PROTOCOL_ERROR)
+            out.writeMedium(16).writeByte(0x0).writeByte(0).writeInt(0).writeZero(16);
+            byte[] opening = new byte[out.readableBytes()];
+            out.readBytes(opening).release();
+            OutputStream os = s.getOutputStream();
+            os.write(opening);
+            os.flush();
+            // ... and the client goes on sending (PINGs) for a while, as a busy client does.
+            byte[] ping = new byte[9 + 8];
+            ping[2] = 8;
+            ping[3] = 0x6;
+            CompletableFuture<IOException> writeFailure = new CompletableFuture<>();
+            Thread writer = new Thread(() -> {
+                long until = System.nanoTime() + 1_000_000_000L;
+                try {
+                    while (System.nanoTime() < until) {
+                        os.write(ping);
+                        os.flush();
+                    }
+                    writeFailure.complete(null);
+                } catch (IOException reset) {
+                    writeFailure.complete(reset); // what a client meets when the server's socket was closed
+                }
+            });
+            writer.start();
+            InputStream in = s.getInputStream();
+            java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = in.read(buf)) >= 0) { // a reset would throw here
+                received.write(buf, 0, n);
+            }
+            ByteBuf frames = Unpooled.wrappedBuffer(received.toByteArray());
+            long goAwayCode = -1;
+            while (frames.readableBytes() >= 9) {
+                int length = frames.readUnsignedMedium();
+                int type = frames.readUnsignedByte();
+                frames.skipBytes(5);
+                if (type == 0x7) {
+                    frames.skipBytes(4);
+                    goAwayCode = frames.readUnsignedInt();
+                    frames.skipBytes(length - 8);
+                } else {
+                    frames.skipBytes(length);
+                }
+            }
+            assertThat(goAwayCode).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+            // Within the linger, what the client still sends is read and dropped, never answered by a reset.
+            assertThat(writeFailure.get(10, TimeUnit.SECONDS)).isNull();
+        }
+    }
+
     /**
      * An HTTP/1.1 target that reads requests (heads only: the tests send no bodies) and answers each
      * {@code 200 ok} once {@link #open()} was called; counts the requests it received.

@@ -1,0 +1,120 @@
+package dev.gatehouse.server.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A close that lets the client read what was written last: the first handler of a client connection
+ * whose client may still be sending when Gatehouse ends it (HTTP/2, where streams and frames keep coming
+ * until the client has read the GOAWAY). Closing a socket that has unread input makes the kernel send a
+ * TCP reset, and a client that receives the reset may lose the GOAWAY (and the TLS close_notify) sent
+ * just before it, so it never learns why the connection ended.
+ *
+ * <p>So a close first ends only the output (FIN after everything written, the TLS close_notify
+ * included), then reads and drops whatever the client still sends until it closes its side too, or
+ * {@link #LINGER_MILLIS} pass; then the socket closes. A second close while lingering waits for the same end.
+ *
+ * <h2>Threading</h2>
+ * Event loop only.
+ */
+final class LingeringClose extends ChannelDuplexHandler {
+    /** How long a closing connection waits at most for the client to close its side. */
+    static final long LINGER_MILLIS = 2_000;
+
+    private ChannelPromise lingering;
+    private ScheduledFuture<?> timer;
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        Channel ch = ctx.channel();
+        if (lingering != null) {
+            // Closing again (the HTTP/2 codec does, once for the GOAWAY and once for the error): the same
+            // linger; done when it is.
+            ChannelPromise first = lingering;
+            first.addListener(f -> promise.trySuccess());
+            return;
+        }
+        if (!(ch instanceof DuplexChannel duplex) || !ch.isActive() || duplex.isInputShutdown()
+                || duplex.isOutputShutdown()) {
+            ctx.close(promise);
+            return;
+        }
+        lingering = promise;
+        duplex.shutdownOutput().addListener(f -> {
+            if (!f.isSuccess()) {
+                finish(ctx);
+            }
+        });
+        timer = ctx.executor().schedule(() -> finish(ctx), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        ch.config().setAutoRead(true);
+        ctx.read();
+    }
+
+    /** The real close of a lingering connection. */
+    private void finish(ChannelHandlerContext ctx) {
+        ChannelPromise promise = lingering;
+        if (promise == null) {
+            return;
+        }
+        lingering = null;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        ctx.close(promise);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering != null) {
+            ReferenceCountUtil.release(msg); // read only to see the client's end; nothing of it is used
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (lingering == null) {
+            ctx.fireChannelReadComplete();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (lingering != null) {
+            ReferenceCountUtil.release(evt);
+            return; // e.g. the client's end of input: the close that follows finishes the linger
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (lingering != null) {
+            finish(ctx); // a reset while lingering: nothing more to wait for
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        ChannelPromise promise = lingering;
+        lingering = null;
+        if (promise != null) {
+            promise.trySuccess();
+        }
+        ctx.fireChannelInactive();
+    }
+}
