@@ -63,11 +63,15 @@ final class LingeringClose extends ChannelDuplexHandler {
             return;
         }
         lingering = null;
+        cancelTimer();
+        ctx.close(promise);
+    }
+
+    private void cancelTimer() {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
         }
-        ctx.close(promise);
     }
 
     @Override
@@ -106,10 +110,7 @@ final class LingeringClose extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        cancelTimer();
         ChannelPromise promise = lingering;
         lingering = null;
         if (promise != null) {

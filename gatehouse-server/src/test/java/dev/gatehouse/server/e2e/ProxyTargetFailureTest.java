@@ -121,13 +121,18 @@ class ProxyTargetFailureTest {
         }
     }
 
+    /** A proxy in front of {@code a} whose target response timeout is 400 ms. */
+    static ProxyHarness withResponseTimeout400ms(ProxyTargets.Http a) throws Exception {
+        return ProxyHarness.builder()
+                .group("app", TargetGroupConfig.LoadBalancing.ROUND_ROBIN, Duration.ofSeconds(2),
+                        Duration.ofMillis(400), a.port())
+                .defaultAction(ActionConfig.Forward.to("app")).start();
+    }
+
     @Test
     void aStallingTargetGives504AfterTheResponseTimeout() throws Exception {
         try (ProxyTargets.Http a = ProxyTargets.Http.start("a");
-             ProxyHarness proxy = ProxyHarness.builder()
-                     .group("app", TargetGroupConfig.LoadBalancing.ROUND_ROBIN, Duration.ofSeconds(2),
-                             Duration.ofMillis(400), a.port())
-                     .defaultAction(ActionConfig.Forward.to("app")).start()) {
+             ProxyHarness proxy = withResponseTimeout400ms(a)) {
             long start = System.nanoTime();
             HttpResponse<String> r = get(proxy, "/stall");
             long millis = (System.nanoTime() - start) / 1_000_000;
@@ -144,10 +149,7 @@ class ProxyTargetFailureTest {
         // The response timer of a connection is armed once and re-checked when it fires: a stalled request
         // that follows a quick one must still get its whole timeout, counted from its own start.
         try (ProxyTargets.Http a = ProxyTargets.Http.start("a");
-             ProxyHarness proxy = ProxyHarness.builder()
-                     .group("app", TargetGroupConfig.LoadBalancing.ROUND_ROBIN, Duration.ofSeconds(2),
-                             Duration.ofMillis(400), a.port())
-                     .defaultAction(ActionConfig.Forward.to("app")).start();
+             ProxyHarness proxy = withResponseTimeout400ms(a);
              RawHttp c = new RawHttp(proxy.port())) {
             c.send("GET /fine HTTP/1.1\r\nHost: h\r\n\r\n");
             assertThat(c.read(false).status()).isEqualTo(200);
