@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class CachingVerifier {
     private final CertificateVerifier verifier;
     private final BoundedCache<Key, Verdict> cache;
+    /** One instance per CA certificate seen in a cached path, by encoding: shared by the paths it issued. */
+    private final BoundedCache<TrustStore.ByteKey, X509Certificate> issuers = new BoundedCache<>(1024);
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final Clock clock;
@@ -82,8 +84,7 @@ public final class CachingVerifier {
             v = Verdict.failure(FailureCode.CLIENT_CERT_INVALID, e.getMessage(),
                     List.of(new Verdict.Step("parse", Verdict.Outcome.FAIL, e.getMessage())), List.of());
         }
-        remember(key, v);
-        return v;
+        return remember(key, v);
     }
 
     /** Verifies already parsed certificates (leaf first). */
@@ -99,8 +100,7 @@ public final class CachingVerifier {
         }
         misses.increment();
         Verdict v = verifier.verify(store, chain, atNow(params));
-        remember(key, v);
-        return v;
+        return remember(key, v);
     }
 
     private Verdict lookup(Key key, VerificationParameters params) {
@@ -116,10 +116,23 @@ public final class CachingVerifier {
         return v;
     }
 
-    private void remember(Key key, Verdict v) {
+    /** Caches {@code v} if it may be, kept small ({@link Verdict#compact}); returns what the caller hands out. */
+    private Verdict remember(Key key, Verdict v) {
         if (v.isSuccess() || !v.timeSensitive()) {
+            v = v.compact(this::shared);
             cache.put(key, v);
         }
+        return v;
+    }
+
+    private X509Certificate shared(X509Certificate c) {
+        TrustStore.ByteKey k = TrustStore.ByteKey.of(c);
+        X509Certificate known = issuers.get(k);
+        if (known != null) {
+            return known;
+        }
+        issuers.put(k, c);
+        return c;
     }
 
     private boolean stillValid(Verdict v, VerificationParameters params) {
@@ -144,6 +157,7 @@ public final class CachingVerifier {
     /** Forgets every verdict and zeroes the hit and miss counts. */
     public void clear() {
         cache.clear();
+        issuers.clear();
         hits.reset();
         misses.reset();
     }

@@ -73,6 +73,32 @@ public final class ClientIdentity {
         this.sanIp = List.copyOf(ip);
     }
 
+    /** The same identity over {@code chain}, the same certificates kept another way (see {@link Verdict}). */
+    private ClientIdentity(ClientIdentity of, List<X509Certificate> chain) {
+        this.chain = List.copyOf(chain);
+        this.verified = of.verified;
+        this.subject = of.subject;
+        this.issuer = of.issuer;
+        this.serialNumber = of.serialNumber;
+        this.validity = of.validity;
+        this.fingerprintSha256 = of.fingerprintSha256;
+        this.sanDns = of.sanDns;
+        this.sanUri = of.sanUri;
+        this.sanEmail = of.sanEmail;
+        this.sanIp = of.sanIp;
+    }
+
+    /**
+     * This identity over {@code chain}, which must be the same certificates (equal encodings) kept another
+     * way: the names are not derived again.
+     */
+    ClientIdentity withChain(List<X509Certificate> chain) {
+        if (!chain.equals(this.chain)) {
+            throw new IllegalArgumentException("not the same certificates");
+        }
+        return new ClientIdentity(this, chain);
+    }
+
     /**
      * The identity of a presented chain, leaf first.
      *

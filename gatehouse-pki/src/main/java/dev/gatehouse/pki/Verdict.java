@@ -71,6 +71,28 @@ public final class Verdict {
         return sensitive == timeSensitive ? this : new Verdict(failure, explanation, steps, path, sensitive, warnings);
     }
 
+    /**
+     * A copy fit to be kept in the verdict cache for long: the leaf kept as its encoding and validity only
+     * ({@link DerCertificate}), each CA certificate of the path replaced by {@code shared}'s instance of it
+     * (one per CA for every client it issued), and a success's identity derived now from the parsed leaf.
+     * A parsed leaf costs several kilobytes of live objects, and the cache holds one per client seen.
+     */
+    Verdict compact(java.util.function.UnaryOperator<X509Certificate> shared) {
+        if (path.isEmpty()) {
+            return this;
+        }
+        java.util.ArrayList<X509Certificate> kept = new java.util.ArrayList<>(path.size());
+        kept.add(DerCertificate.of(path.get(0)));
+        for (int i = 1; i < path.size(); i++) {
+            kept.add(shared.apply(path.get(i)));
+        }
+        Verdict v = new Verdict(failure, explanation, steps, kept, timeSensitive, warnings);
+        if (isSuccess()) {
+            v.identity = identity().withChain(v.path);
+        }
+        return v;
+    }
+
     public boolean isSuccess() {
         return failure == null;
     }

@@ -125,4 +125,77 @@ class CachingVerifierTest {
                 VerificationParameters.client());
         assertThat(signatures.size()).isEqualTo(3); // only the new leaf's signature was checked
     }
+
+    @Test
+    void aCachedVerdictKeepsTheLeafAsItsBytesAndOneInstancePerIssuingCa() throws Exception {
+        HeldCertificate fleetRoot = HeldCertificate.builder().commonName("Fleet Root").ca(1).build();
+        HeldCertificate ca = HeldCertificate.builder().commonName("Fleet CA").ca(0).signedBy(fleetRoot).build();
+        TrustStore store = TrustStore.of("fleet.pem", List.of(fleetRoot.certificate()), List.of(),
+                TrustStoreLimits.DEFAULTS, TrustStore.Use.CLIENT_VERIFICATION);
+        HeldCertificate device1 = HeldCertificate.builder().signedBy(ca).commonName("device-1")
+                .addSanUri("spiffe://fleet/device-1").build();
+        HeldCertificate device2 = HeldCertificate.builder().signedBy(ca).commonName("device-2").build();
+        // Each connection hands over its own copy of the CA certificate, as a TLS stack does.
+        Verdict first = cache.verify(store, new byte[][] {HeldCertificate.encoded(device1.certificate()),
+                HeldCertificate.encoded(ca.certificate())}, VerificationParameters.client());
+        Verdict second = cache.verify(store, new byte[][] {HeldCertificate.encoded(device2.certificate()),
+                HeldCertificate.encoded(ca.certificate())}, VerificationParameters.client());
+        assertThat(first.status()).as(first.explanation()).isEqualTo("Success");
+        assertThat(second.status()).as(second.explanation()).isEqualTo("Success");
+
+        // The leaf: its bytes and dates only, equal to the presented one; the CA: one instance for both.
+        assertThat(first.path()).hasSize(3);
+        assertThat(first.path().get(0)).isInstanceOf(DerCertificate.class).isEqualTo(device1.certificate());
+        assertThat(first.path().get(0).getNotAfter()).isEqualTo(device1.certificate().getNotAfter());
+        assertThat(second.path().get(1)).isSameAs(first.path().get(1)).isEqualTo(ca.certificate());
+
+        // The identity was derived from the parsed leaf and is carried over whole.
+        ClientIdentity fresh = ClientIdentity.of(List.of(device1.certificate(), ca.certificate(), fleetRoot.certificate()),
+                true);
+        ClientIdentity kept = first.identity();
+        assertThat(kept).isEqualTo(fresh);
+        assertThat(kept.subject()).isEqualTo(fresh.subject()).contains("device-1");
+        assertThat(kept.serialNumber()).isEqualTo(fresh.serialNumber());
+        assertThat(kept.sanUri()).containsExactly("spiffe://fleet/device-1");
+        assertThat(kept.fingerprintSha256()).isEqualTo(fresh.fingerprintSha256());
+        assertThat(kept.leafUrlEncodedPem()).isEqualTo(fresh.leafUrlEncodedPem());
+        assertThat(kept.leaf()).isSameAs(first.path().get(0));
+        // And a hit hands out the kept verdict itself.
+        assertThat(cache.verify(store, new byte[][] {HeldCertificate.encoded(device1.certificate()),
+                HeldCertificate.encoded(ca.certificate())}, VerificationParameters.client())).isSameAs(first);
+    }
+
+    @Test
+    void aKeptCertificateAnswersAsTheParsedOne() throws Exception {
+        HeldCertificate held = HeldCertificate.builder().signedBy(root).commonName("device-7")
+                .addSanDns("device-7.fleet.example").addSanIp("10.0.0.7").clientAuth().build();
+        java.security.cert.X509Certificate parsed = held.certificate();
+        java.security.cert.X509Certificate kept = DerCertificate.of(parsed);
+        assertThat(DerCertificate.of(kept)).isSameAs(kept);
+        assertThat(kept.getEncoded()).isEqualTo(parsed.getEncoded());
+        assertThat(kept.getSubjectX500Principal()).isEqualTo(parsed.getSubjectX500Principal());
+        assertThat(kept.getIssuerX500Principal()).isEqualTo(parsed.getIssuerX500Principal());
+        assertThat(kept.getSerialNumber()).isEqualTo(parsed.getSerialNumber());
+        assertThat(kept.getNotBefore()).isEqualTo(parsed.getNotBefore());
+        assertThat(kept.getNotAfter()).isEqualTo(parsed.getNotAfter());
+        assertThat(kept.getPublicKey()).isEqualTo(parsed.getPublicKey());
+        assertThat(kept.getSubjectAlternativeNames()).isEqualTo(parsed.getSubjectAlternativeNames());
+        assertThat(kept.getExtendedKeyUsage()).isEqualTo(parsed.getExtendedKeyUsage());
+        assertThat(kept.getBasicConstraints()).isEqualTo(parsed.getBasicConstraints());
+        assertThat(kept.getKeyUsage()).isEqualTo(parsed.getKeyUsage());
+        assertThat(kept.getSigAlgName()).isEqualTo(parsed.getSigAlgName());
+        assertThat(kept.getTBSCertificate()).isEqualTo(parsed.getTBSCertificate());
+        assertThat(kept.getSignature()).isEqualTo(parsed.getSignature());
+        assertThat(kept.getCriticalExtensionOIDs()).isEqualTo(parsed.getCriticalExtensionOIDs());
+        assertThat(kept.getNonCriticalExtensionOIDs()).isEqualTo(parsed.getNonCriticalExtensionOIDs());
+        assertThat(kept.getExtensionValue("2.5.29.17")).isEqualTo(parsed.getExtensionValue("2.5.29.17"));
+        assertThat(kept).isEqualTo(parsed).hasSameHashCodeAs(parsed);
+        kept.verify(root.certificate().getPublicKey());
+        kept.checkValidity();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kept.checkValidity(new java.util.Date(0)))
+                .isInstanceOf(java.security.cert.CertificateNotYetValidException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> kept.checkValidity(
+                new java.util.Date(parsed.getNotAfter().getTime() + 1000)))
+                .isInstanceOf(java.security.cert.CertificateExpiredException.class);
+    }
 }
