@@ -89,13 +89,10 @@ public final class ClientIdentity {
     }
 
     /**
-     * This identity over {@code chain}, which must be the same certificates (equal encodings) kept another
-     * way: the names are not derived again.
+     * This identity over {@code chain}, which the caller made from the same certificates (equal encodings)
+     * kept another way ({@link Verdict#compact}): the names are not derived again, nor the encodings compared.
      */
     ClientIdentity withChain(List<X509Certificate> chain) {
-        if (!chain.equals(this.chain)) {
-            throw new IllegalArgumentException("not the same certificates");
-        }
         return new ClientIdentity(this, chain);
     }
 
