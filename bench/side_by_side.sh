@@ -31,9 +31,13 @@
 #              FLEET (default 20000 device certificates for fleet, as many more for storm),
 #              GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse),
 #              MODES (default "storm new fleet keepalive h2keepalive idle resume"; h2target only when
-#              named, as it gives Gatehouse a second listener: MODES="h2keepalive h2target" measures those).
-# Needs: nginx, haproxy, caddy, wrk, h2load, openssl, gcc, libssl-dev, python3 with the cryptography package:
-#   apt-get install -y nginx-light haproxy caddy wrk nghttp2-client gcc libssl-dev python3 python3-cryptography
+#              named, as it gives Gatehouse a second listener: MODES="h2keepalive h2target" measures those),
+#              IDENTITY (default "one": each peer forwards the leaf in one header, as most deployments of
+#              them do; "full": the peers forward what Gatehouse forwards, the five X-Amzn-Mtls-Clientcert-*
+#              headers and X-Forwarded-For/-Proto/-Port, so the backend parses the same amount per request.
+#              Gatehouse's configuration is the same in both).
+# Needs: nginx, haproxy, caddy, wrk, h2load, curl, openssl, gcc, libssl-dev, python3 with the cryptography package:
+#   apt-get install -y nginx-light haproxy caddy wrk nghttp2-client curl gcc libssl-dev python3 python3-cryptography
 #
 # Two choices to know when comparing runs: ports are configurable (so two runs or a
 # running gateway do not collide), and the fleet's certificates carry the authority and subject key
@@ -43,6 +47,8 @@ set -u
 D=10; if [[ ${1:-} =~ ^[0-9]+$ ]]; then D=$1; shift; fi
 GWS=${*:-gatehouse nginx haproxy caddy}
 MODES=" ${MODES:-storm new fleet keepalive h2keepalive idle resume} "
+IDENTITY=${IDENTITY:-one}
+case $IDENTITY in one|full) ;; *) echo "IDENTITY must be one or full, not '$IDENTITY'"; exit 2 ;; esac
 want() { [[ $MODES == *" $1 "* ]]; }
 HERE=$(cd "$(dirname "$0")" && pwd)
 GATEHOUSE_HOME=${GATEHOUSE_HOME:-$(dirname "$HERE")}
@@ -103,12 +109,41 @@ cat > backend.conf <<EOF
 worker_processes 1; pid $W/backend.pid; error_log $W/backend.err; daemon on;
 events { worker_connections 8192; }
 http { access_log off; $TEMPS keepalive_requests 1000000;
-  server { listen 127.0.0.1:$P_BACKEND; location / { return 200 "hello\n"; } }
+  server { listen 127.0.0.1:$P_BACKEND; location / { return 200 "hello\n"; }
+    location = /identity { return 200 "\$request_length \$http_x_amzn_mtls_clientcert_subject\n"; } }
   server { listen 127.0.0.1:$P_BACKEND_H2 http2; location / { return 200 "hello\n"; } } }
 EOF
 # write_configs RESUME: the four gateways' configurations; RESUME=1 turns session resumption on
 write_configs() {
   local ngx_sess="ssl_session_tickets off; ssl_session_cache off;" hap_opt="no-tls-tickets" gh="" gh_h2t="" gh_tg=""
+  # the identity the peers forward (IDENTITY): the leaf in one header, or Gatehouse's whole set. HAProxy and
+  # Caddy have no URL-encoded PEM: they send base64 DER inside the same armour (no line breaks, 39 bytes
+  # fewer than Gatehouse's leaf header); Caddy has no validity placeholder and adds X-Forwarded-* itself.
+  local ngx_id='proxy_set_header X-Amzn-Mtls-Clientcert $ssl_client_escaped_cert;'
+  local hap_id='  http-request set-header X-Amzn-Mtls-Clientcert %[ssl_c_der,base64]'
+  local caddy_id='    header_up X-Amzn-Mtls-Clientcert {http.request.tls.client.certificate_der_base64}'
+  if [ "$IDENTITY" = full ]; then
+    ngx_id='proxy_set_header X-Amzn-Mtls-Clientcert-Serial-Number $ssl_client_serial;
+      proxy_set_header X-Amzn-Mtls-Clientcert-Issuer $ssl_client_i_dn;
+      proxy_set_header X-Amzn-Mtls-Clientcert-Subject $ssl_client_s_dn;
+      proxy_set_header X-Amzn-Mtls-Clientcert-Validity "NotBefore=$ssl_client_v_start;NotAfter=$ssl_client_v_end";
+      proxy_set_header X-Amzn-Mtls-Clientcert-Leaf $ssl_client_escaped_cert;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto https; proxy_set_header X-Forwarded-Port $server_port;'
+    hap_id='  http-request set-header X-Amzn-Mtls-Clientcert-Serial-Number %[ssl_c_serial,hex]
+  http-request set-header X-Amzn-Mtls-Clientcert-Issuer %[ssl_c_i_dn]
+  http-request set-header X-Amzn-Mtls-Clientcert-Subject %[ssl_c_s_dn]
+  http-request set-header X-Amzn-Mtls-Clientcert-Validity NotBefore=%[ssl_c_notbefore]\;NotAfter=%[ssl_c_notafter]
+  http-request set-header X-Amzn-Mtls-Clientcert-Leaf -----BEGIN%%20CERTIFICATE-----%%0A%[ssl_c_der,base64]%%0A-----END%%20CERTIFICATE-----%%0A
+  option forwardfor
+  http-request set-header X-Forwarded-Proto https
+  http-request set-header X-Forwarded-Port %[dst_port]'
+    caddy_id='    header_up X-Amzn-Mtls-Clientcert-Serial-Number {http.request.tls.client.serial}
+    header_up X-Amzn-Mtls-Clientcert-Issuer {http.request.tls.client.issuer}
+    header_up X-Amzn-Mtls-Clientcert-Subject {http.request.tls.client.subject}
+    header_up X-Amzn-Mtls-Clientcert-Leaf -----BEGIN%20CERTIFICATE-----%0A{http.request.tls.client.certificate_der_base64}%0A-----END%20CERTIFICATE-----%0A
+    header_up X-Forwarded-Port {http.request.port}'
+  fi
   if [ "$1" = 1 ]; then
     ngx_sess="ssl_session_tickets on; ssl_session_cache shared:bench:10m;" hap_opt=""
     gh="      session_resumption: { enabled: true }"
@@ -133,7 +168,7 @@ http { access_log off; $TEMPS keepalive_requests 1000000;
     ssl_certificate $W/server.pem; ssl_certificate_key $W/server.key;
     ssl_client_certificate $W/ca.pem; ssl_verify_client on; $ngx_sess
     location / { proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header X-Amzn-Mtls-Clientcert \$ssl_client_escaped_cert; proxy_pass http://backend; } } }
+      $ngx_id proxy_pass http://backend; } } }
 EOF
 cat > haproxy.cfg <<EOF
 global
@@ -146,7 +181,7 @@ defaults
   timeout server 60s
 frontend fe
   bind 127.0.0.1:$P_HAPROXY ssl crt $W/server-combined.pem alpn h2,http/1.1 ca-file $W/ca.pem verify required
-  http-request set-header X-Amzn-Mtls-Clientcert %[ssl_c_der,base64]
+$hap_id
   default_backend be
 backend be
   http-reuse always
@@ -169,7 +204,7 @@ https://localhost:$P_CADDY {
     }
   }
   reverse_proxy 127.0.0.1:$P_BACKEND {
-    header_up X-Amzn-Mtls-Clientcert {http.request.tls.client.certificate_der_base64}
+$caddy_id
   }
 }
 EOF
@@ -286,6 +321,12 @@ printf '%-10s %-10s %9s %8s %8s %14s %9s\n' gateway mode ops/s non2xx errors cpu
 for g in $GWS; do
   write_configs 0
   start "$g" || continue
+  # what the backend gets: the size of each forwarded request head (wrk's request: GET / and Host), and
+  # in IDENTITY=full the subject header, which a peer configured right forwards as Gatehouse does
+  read -r head subject <<< "$(curl -sk -H 'User-Agent:' -H 'Accept:' --cert "$W/client.pem" --key "$W/client.key" \
+    "https://localhost:$(port_of "$g")/identity")"
+  echo "$g: the backend gets a request head of ${head:-?} bytes per request (subject header: ${subject:--})"
+  if [ "$IDENTITY" = full ] && [ -z "$subject" ]; then echo "$g: does not forward the full identity (not measured)"; stop "$g"; continue; fi
   want storm && measure "$g" storm storm 32   # cold: the first load after the start
   # Each other mode is measured warm, the same for every gateway (JIT, pools): 5 s of keep-alive, then
   # before each mode 5 s of the same load. The fleet's warm-up uses 5,000 extra devices that its
