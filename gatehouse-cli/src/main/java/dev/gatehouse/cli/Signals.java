@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * How a running gateway meets the operator's signals: SIGTERM and SIGINT stop it (gracefully, by the
@@ -31,7 +32,7 @@ final class Signals {
     static void install() {
         Signal.handle(new Signal("TERM"), s -> STOP.countDown());
         Signal.handle(new Signal("INT"), s -> STOP.countDown());
-        Signal.handle(new Signal("HUP"), s -> {
+        SignalHandler before = Signal.handle(new Signal("HUP"), s -> {
             Runnable reload = RELOAD.get();
             if (reload == null) {
                 RELOAD_PENDING.set(true);
@@ -40,6 +41,12 @@ final class Signals {
                 reload.run();
             }
         });
+        if (before == SignalHandler.SIG_IGN) {
+            // The JVM leaves a signal that was ignored when it started (nohup, a supervisor's setting) ignored.
+            log.warn("SIGHUP is ignored in this process (started under nohup, or with SIGHUP ignored): it will "
+                    + "not reload the configuration (watched files still reload when they change, and so does the "
+                    + "admin API's POST /api/v1/reload)");
+        }
         Signal.handle(new Signal("USR1"), s -> {
             Runnable reopen = REOPEN_LOGS.get();
             if (reopen != null) {

@@ -219,6 +219,33 @@ class ServeIT {
         return r.body();
     }
 
+    @Test
+    void aGatewayStartedWithSighupIgnoredSaysThatSighupWillNotReload() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path config = dir.resolve("gatehouse.yaml");
+        Files.createDirectories(dir.resolve("logs"));
+        Files.writeString(config, versioned(port, "one"));
+        // as nohup starts it: SIGHUP ignored before the JVM starts, which the JVM then leaves ignored
+        Process p = new ProcessBuilder("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\"", script().toString(), "serve",
+                "--warmup", "0", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("serve.out").toFile()).start();
+        try {
+            awaitListening(port, p);
+            assertThat(Files.readString(dir.resolve("serve.out")))
+                    .contains("SIGHUP is ignored in this process").contains("POST /api/v1/reload");
+            kill("HUP", p);
+            Thread.sleep(500);
+            assertThat(p.isAlive()).as("still serving after SIGHUP").isTrue();
+            assertThat(get(HttpClient.newHttpClient(), port, "/version")).isEqualTo("one");
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     private static void kill(String signal, Process p) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
