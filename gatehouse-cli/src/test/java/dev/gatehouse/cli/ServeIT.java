@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -77,10 +79,7 @@ class ServeIT {
             }
         });
         slow.start();
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         HeldCertificate server = HeldCertificate.builder().commonName("localhost").addSanIp("127.0.0.1").build();
         server.writeTo(dir, "server");
         Path config = dir.resolve("gatehouse.yaml");
@@ -134,15 +133,9 @@ class ServeIT {
     @Test
     void sighupReloadsTheConfigurationAndSigusr1ContinuesTheLogsInAFreshFileAfterLogrotateRenamedThem()
             throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         Path config = dir.resolve("gatehouse.yaml");
-        Files.createDirectories(dir.resolve("logs"));
-        Files.writeString(config, versioned(port, "one"));
-        Process p = new ProcessBuilder(script().toString(), "serve", "--warmup", "0", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("serve.out").toFile()).start();
+        Process p = serveVersionOne(port);
         HttpClient client = HttpClient.newHttpClient();
         int requests = 0;
         try {
@@ -221,17 +214,9 @@ class ServeIT {
 
     @Test
     void aGatewayStartedWithSighupIgnoredSaysThatSighupWillNotReload() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path config = dir.resolve("gatehouse.yaml");
-        Files.createDirectories(dir.resolve("logs"));
-        Files.writeString(config, versioned(port, "one"));
+        int port = freePort();
         // as nohup starts it: SIGHUP ignored before the JVM starts, which the JVM then leaves ignored
-        Process p = new ProcessBuilder("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\"", script().toString(), "serve",
-                "--warmup", "0", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("serve.out").toFile()).start();
+        Process p = serveVersionOne(port, "sh", "-c", "trap '' HUP; exec \"$0\" \"$@\"");
         try {
             awaitListening(port, p);
             assertThat(Files.readString(dir.resolve("serve.out")))
@@ -244,6 +229,26 @@ class ServeIT {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Writes the configuration answering {@code /version} with "one" on {@code port} and starts
+     * {@code bin/gatehouse serve} on it (through {@code launcher}, if given), its output in serve.out.
+     */
+    private Process serveVersionOne(int port, String... launcher) throws IOException {
+        Path config = dir.resolve("gatehouse.yaml");
+        Files.createDirectories(dir.resolve("logs"));
+        Files.writeString(config, versioned(port, "one"));
+        List<String> cmd = new ArrayList<>(List.of(launcher));
+        cmd.addAll(List.of(script().toString(), "serve", "--warmup", "0", "--config", config.toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("serve.out").toFile())
+                .start();
     }
 
     private static void kill(String signal, Process p) throws Exception {
