@@ -68,7 +68,8 @@ public final class AdminServer implements AutoCloseable {
      * As {@link #start(AdminConfig, Telemetry)}, serving HTTPS with {@code tls} (built by
      * {@link dev.gatehouse.server.RuntimeState#adminTls}, the first certificate's context; no choice by
      * server name) when it is not {@code null}. In mode verify a client without a valid certificate fails the
-     * handshake. The TLS material is read at start: a reload does not change it.
+     * handshake ({@link AdminHandshakes} counts and logs it). The TLS material is read at start: a reload
+     * does not change it.
      */
     public static AdminServer start(AdminConfig config, ServerTls tls, Telemetry telemetry) throws ConfigException {
         SslContext context = tls == null ? null : tls.sni().map(null);
@@ -81,6 +82,7 @@ public final class AdminServer implements AutoCloseable {
         AdminHandler.Shared shared = new AdminHandler.Shared(telemetry, worker);
         StateMetrics.register(telemetry.registry(), shared::gateway);
         ChannelGroup connections = new DefaultChannelGroup("admin", GlobalEventExecutor.INSTANCE);
+        AdminHandshakes handshakes = context == null ? null : new AdminHandshakes(telemetry.registry());
         ServerBootstrap b = new ServerBootstrap().group(loop).channel(Transport.NIO.serverChannel())
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -89,7 +91,7 @@ public final class AdminServer implements AutoCloseable {
                         if (context != null) {
                             SSLEngine engine = context.newEngine(ch.alloc());
                             tls.prepare(engine);
-                            ch.pipeline().addLast(new SslHandler(engine));
+                            ch.pipeline().addLast(new SslHandler(engine), handshakes);
                         }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024),
                                 new AdminHandler(shared));

@@ -3,19 +3,23 @@ package dev.gatehouse.server.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.e2e.TlsClients;
+import dev.gatehouse.server.testing.CapturedLog;
 import dev.gatehouse.server.testing.EchoTarget;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The admin listener over HTTPS, with real handshakes: without mutual authentication anyone who trusts its
  * certificate gets {@code /healthz}; in mode verify an admin certificate from the named trust store gets the
- * JSON API, while a client without a certificate or with an untrusted one fails the handshake.
+ * JSON API, while a client without a certificate or with an untrusted one fails the handshake, counted
+ * and logged.
  */
 class AdminTlsTest {
     @TempDir
@@ -121,5 +126,58 @@ class AdminTlsTest {
     @Test
     void aClientWithAnUntrustedCertificateFailsTheHandshake() {
         assertThatThrownBy(() -> get(verifying, stranger, "/healthz")).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void refusedHandshakesAreCountedAndLoggedWithTheClientAndTheReason() throws Exception {
+        double failedBefore = handshakes("failure");
+        double succeededBefore = handshakes("success");
+        try (CapturedLog log = CapturedLog.of(AdminHandshakes.class)) {
+            assertThat(oneHandshake(stranger)).as("a stranger's request").isFalse();
+            assertThat(oneHandshake(null)).as("a request without a certificate").isFalse();
+            // the server counts a refusal when its side of the handshake ends, which can be after the client's
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (handshakes("failure") < failedBefore + 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(handshakes("failure")).isEqualTo(failedBefore + 2);
+            // the stranger's line says which certificate and why (from the trust store's verifier)
+            assertThat(log.messages(Level.WARN)).anySatisfy(m -> assertThat(m)
+                    .startsWith("admin: TLS handshake from /127.0.0.1:").contains("failed: ").contains("CN=stranger")
+                    .contains("admins-ca.pem"));
+            assertThat(log.messages(Level.WARN)).hasSizeGreaterThanOrEqualTo(2);
+        }
+        // each scrape is an accepted handshake of its own (the HTTP client opens a new connection)
+        assertThat(handshakes("success")).isGreaterThan(succeededBefore);
+    }
+
+    /**
+     * One connection to the verifying admin listener and one request on it (no client that retries):
+     * whether it was answered.
+     */
+    static boolean oneHandshake(HeldCertificate client) throws Exception {
+        SSLContext ctx = TlsClients.context(client, serverCa.certificate());
+        try (SSLSocket s = TlsClients.connect(ctx, verifying.admin().port())) {
+            s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 200");
+        } catch (IOException refused) {
+            return false;
+        }
+    }
+
+    /** {@code gatehouse_admin_tls_handshakes_total{result}} as the verifying gateway's /metrics says now. */
+    static double handshakes(String result) throws Exception {
+        SSLContext ctx = TlsClients.context(admin, serverCa.certificate());
+        HttpClient http = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(
+                "https://127.0.0.1:" + verifying.admin().port() + "/metrics")).header("Accept", Scrape.PROTOBUF_ACCEPT)
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).isEqualTo(200);
+        Double v = new Scrape(r.body()).value("gatehouse_admin_tls_handshakes_total", "result", result);
+        assertThat(v).as("gatehouse_admin_tls_handshakes_total{result=%s}", result).isNotNull();
+        return v;
     }
 }
