@@ -32,6 +32,11 @@
 #              GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse),
 #              MODES (default "storm new fleet keepalive h2keepalive idle resume"; h2target only when
 #              named, as it gives Gatehouse a second listener: MODES="h2keepalive h2target" measures those),
+#              ROUNDS (default 1: keep-alive is measured once per gateway, in its turn; more: after the
+#              other modes, all the gateways run at once and keep-alive is measured in ROUNDS interleaved
+#              rounds, each gateway once per round, and the table gives medians: on a machine whose speed
+#              drifts from minute to minute, the comparison then no longer depends on which gateway had
+#              the slow minute),
 #              IDENTITY (default "one": each peer forwards the leaf in one header, as most deployments of
 #              them do; "full": the peers forward what Gatehouse forwards, the five X-Amzn-Mtls-Clientcert-*
 #              headers and X-Forwarded-For/-Proto/-Port, so the backend parses the same amount per request.
@@ -48,6 +53,8 @@ D=10; if [[ ${1:-} =~ ^[0-9]+$ ]]; then D=$1; shift; fi
 GWS=${*:-gatehouse nginx haproxy caddy}
 MODES=" ${MODES:-storm new fleet keepalive h2keepalive idle resume} "
 IDENTITY=${IDENTITY:-one}
+ROUNDS=${ROUNDS:-1}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a positive number, not '$ROUNDS'"; exit 2; }
 case $IDENTITY in one|full) ;; *) echo "IDENTITY must be one or full, not '$IDENTITY'"; exit 2 ;; esac
 want() { [[ $MODES == *" $1 "* ]]; }
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -240,7 +247,9 @@ rss_kib() { local t=0 p; for p in $(pids_of "$1"); do [ -r /proc/$p/status ] && 
 start() { case $1 in
   nginx) nginx -c "$W/nginx.conf" ;;
   haproxy) haproxy -D -p "$W/haproxy.pid" -f "$W/haproxy.cfg" ;;
-  caddy) HOME=$W XDG_DATA_HOME=$W XDG_CONFIG_HOME=$W caddy run --config "$W/Caddyfile" --adapter caddyfile > "$W/caddy.out" 2>&1 &
+  # in a session of its own, as the daemons (nginx, HAProxy) and Gatehouse are: the kernel shares the CPU
+  # between sessions first (autogroups), so a gateway left in the script's session would share wrk's
+  caddy) HOME=$W XDG_DATA_HOME=$W XDG_CONFIG_HOME=$W setsid caddy run --config "$W/Caddyfile" --adapter caddyfile > "$W/caddy.out" 2>&1 &
          echo $! > "$W/caddy.pid" ;;
   gatehouse) (cd "$GATEHOUSE_HOME" && exec setsid bin/gatehouse serve --config "$W/gatehouse.yaml") > "$W/gatehouse.out" 2>&1 &
              echo $! > "$W/gatehouse.pid" ;;
@@ -334,6 +343,7 @@ for g in $GWS; do
   run_wrk "$(port_of "$g")" keep 16 5 > /dev/null
   for mode in new fleet keepalive h2keepalive h2target; do
     want $mode || continue
+    [ $mode = keepalive ] && [ "$ROUNDS" -gt 1 ] && continue   # measured below, in interleaved rounds
     case $mode in new) m=close c=32 w=close ;; fleet) m=fleet c=32 w=fleetwarm ;; keepalive) m=keep c=64 w=keep ;;
       h2keepalive) m=h2 c=16 ;; h2target) [ "$g" = gatehouse ] || continue; m=h2 c=16 ;; esac
     port=$(port_of "$g"); [ $mode = h2target ] && port=$P_GATEHOUSE_H2T
@@ -359,22 +369,41 @@ for g in $GWS; do
     stop "$g"
   fi
 done
+# Keep-alive in ROUNDS interleaved rounds: every gateway runs at once (each on its own port), and each round
+# measures them one after the other, starting each round with the next gateway. A slow minute of the machine
+# then falls on every gateway alike; the table gives each gateway's median.
+if [ "$ROUNDS" -gt 1 ] && want keepalive; then
+  write_configs 0
+  up=()
+  for g in $GWS; do start "$g" && up+=("$g") && run_wrk "$(port_of "$g")" keep 16 5 > /dev/null; done
+  for r in $(seq 0 $((ROUNDS - 1))); do
+    for i in $(seq 0 $((${#up[@]} - 1))); do
+      g=${up[$(( (i + r) % ${#up[@]} ))]}
+      run_wrk "$(port_of "$g")" keep 16 2 > /dev/null   # the same short warm-up before each measurement
+      measure "$g" keepalive keep 64
+    done
+  done
+  for g in "${up[@]}"; do stop "$g"; done
+fi
 kill "$(cat "$W/backend.pid")"
 
 # The table for README.md and bench/README.md: each figure, and Gatehouse's ratio to the best peer.
 python3 - "$W/results.tsv" <<'PY'
 import sys
+import statistics
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
-val, bad = {}, {}
+vals, bad = {}, {}   # a figure measured more than once (ROUNDS) is given as its median
 for g, m, v, b, p99 in rows:
-    try: val[g, m] = float(v)
+    try: vals.setdefault((g, m), []).append(float(v))
     except ValueError: pass
-    bad[g, m] = int(b)
+    bad[g, m] = bad.get((g, m), 0) + int(b)
     if m in ("keepalive", "h2keepalive", "h2target"):
         k = {"keepalive": "p99", "h2keepalive": "h2p99", "h2target": "h2tp99"}[m]
-        try: val[g, k] = float(p99)
+        try: vals.setdefault((g, k), []).append(float(p99))
         except ValueError: pass
-        bad[g, k] = int(b)
+        bad[g, k] = bad.get((g, k), 0) + int(b)
+val = {k: statistics.median(v) for k, v in vals.items()}
+rounds = max((len(v) for v in vals.values()), default=1)
 modes = [("storm", "storm: CPU ms / 1k first handshakes after start", 1.5), ("new", "new: CPU ms / 1k handshakes", 0.6),
          ("fleet", "fleet: CPU ms / 1k handshakes", 1.0), ("resume", "resume: CPU ms / 1k resumed", 0.8),
          ("keepalive", "keep-alive: CPU ms / 1k requests", 0.9), ("p99", "keep-alive p99 ms", 1.5),
@@ -384,6 +413,8 @@ modes = [("storm", "storm: CPU ms / 1k first handshakes after start", 1.5), ("ne
 modes = [x for x in modes if any(k[1] == x[0] for k in bad)]   # the modes measured in this run
 gws = [g for g in ["gatehouse", "nginx", "haproxy", "caddy"] if any(k[0] == g for k in bad)]
 print()
+if rounds > 1:
+    print(f"(keep-alive: the median of {rounds} interleaved rounds)")
 print("| gateway | " + " | ".join(t for _, t, _ in modes) + " |")
 print("|---" * (len(modes) + 1) + "|")
 for g in gws:
