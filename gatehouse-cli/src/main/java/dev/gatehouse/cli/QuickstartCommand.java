@@ -7,9 +7,9 @@ import dev.gatehouse.ca.IssuanceProfile;
 import dev.gatehouse.ca.IssueRequest;
 import dev.gatehouse.ca.SubjectAltName;
 import dev.gatehouse.server.Gateway;
+import dev.gatehouse.server.admin.GatewayProcess;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
-import dev.gatehouse.server.config.GatewayConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code gatehouse quickstart}: a working mutual-TLS demo in one command. Creates (or reuses) a demo CA,
  * a server and a client certificate and a configuration under {@code --dir}, starts an echo target that
- * answers with the headers it received as JSON, and the gateway on 127.0.0.1 in verify mode; prints the
- * curl commands that succeed and fail. Ctrl-C stops everything.
+ * answers with the headers it received as JSON, and the gateway on 127.0.0.1 in verify mode, with an
+ * admin listener on loopback (metrics, state, dashboard); prints the curl commands that succeed and fail
+ * and the admin addresses. Ctrl-C stops everything.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
         description = "Demo PKI, config, echo target and gateway on 127.0.0.1:8443 (verify mode).",
@@ -40,6 +41,10 @@ final class QuickstartCommand implements Callable<Integer> {
             description = "the gateway's port on 127.0.0.1 (default: ${DEFAULT-VALUE})")
     int port;
 
+    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "0",
+            description = "the admin listener's port on 127.0.0.1: metrics, state, dashboard (default: any free port)")
+    int adminPort;
+
     @Override
     public Integer call() throws Exception {
         Signals.install();
@@ -54,15 +59,14 @@ final class QuickstartCommand implements Callable<Integer> {
         try (EchoTarget echo = EchoTarget.start(0)) {
             Path config = base.resolve("gatehouse.yaml");
             Files.writeString(config, config(echo.port()), StandardCharsets.UTF_8);
-            GatewayConfig parsed;
-            Gateway gateway;
+            GatewayProcess process;
             try {
-                parsed = ConfigParser.parse(config);
-                gateway = Gateway.start(parsed);
+                process = GatewayProcess.start(ConfigParser.parse(config));
             } catch (ConfigException e) {
                 System.err.println("gatehouse quickstart: " + e.getMessage());
                 return Main.EXIT_USAGE;
             }
+            Gateway gateway = process.gateway();
             Signals.serving(() -> gateway.requestReload("SIGHUP"), gateway::reopenLogs);
             int bound = gateway.boundPort("quickstart");
             String url = "https://localhost:" + bound + "/hello";
@@ -80,11 +84,14 @@ final class QuickstartCommand implements Callable<Integer> {
             out.println();
             out.println("Why a client was accepted or rejected, one line per connection:");
             out.println("  tail -f " + base.resolve("logs/connection.log"));
+            String admin = "http://127.0.0.1:" + process.admin().port();
+            out.println("The admin listener (plain HTTP, loopback only): a dashboard at " + admin + "/, and");
+            out.println("  " + admin + "/metrics   " + admin + "/api/v1/state   " + admin + "/api/v1/rejections");
             out.println("Configuration: " + config + "   CA: gatehouse ca list --dir " + base.resolve("ca"));
             out.println("Ctrl-C stops.");
             out.flush();
             Signals.awaitStop();
-            gateway.stop(Duration.ofSeconds(5));
+            process.stop(Duration.ofSeconds(5));
             out.println("gatehouse quickstart: stopped");
         }
         return Main.EXIT_OK;
@@ -136,6 +143,8 @@ final class QuickstartCommand implements Callable<Integer> {
                 logs:
                   connection: logs/connection.log
                   access: logs/access.log
-                """.formatted(port, echoPort);
+                admin:
+                  address: 127.0.0.1:%d
+                """.formatted(port, echoPort, adminPort);
     }
 }

@@ -7,10 +7,15 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -55,6 +60,7 @@ class QuickstartIT {
             List<String> output = new ArrayList<>();
             String withCert = null;
             String withoutCert = null;
+            String metrics = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline && (withCert == null || withoutCert == null || !String.join("\n", output).contains("Ctrl-C"))) {
                 String l = lines.poll(1, TimeUnit.SECONDS);
@@ -64,7 +70,9 @@ class QuickstartIT {
                 }
                 output.add(l);
                 String t = l.trim();
-                if (t.startsWith("curl ") && t.contains("--cert ")) {
+                if (t.startsWith("http://127.0.0.1:") && t.contains("/metrics")) {
+                    metrics = t.substring(0, t.indexOf(' '));
+                } else if (t.startsWith("curl ") && t.contains("--cert ")) {
                     withCert = t;
                 } else if (t.startsWith("curl ")) {
                     withoutCert = t;
@@ -79,6 +87,15 @@ class QuickstartIT {
 
             Result refused = sh(withoutCert + " -sS --max-time 10");
             assertThat(refused.exit).as(refused.out).isNotZero();
+
+            // the admin listener it printed counts both handshakes
+            assertThat(metrics).as(String.join("\n", output)).isNotNull();
+            HttpResponse<String> scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(scraped.statusCode()).isEqualTo(200);
+            assertThat(scraped.body()).contains(
+                    "gatehouse_tls_handshakes_total{code=\"none\",listener=\"quickstart\",result=\"success\"} 1.0",
+                    "gatehouse_tls_handshakes_total{code=\"ClientCertMissing\",listener=\"quickstart\",result=\"failure\"} 1.0");
 
             assertThat(Files.getPosixFilePermissions(dir.resolve("client.key")))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
