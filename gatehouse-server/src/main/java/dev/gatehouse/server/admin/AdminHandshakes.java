@@ -66,7 +66,7 @@ final class AdminHandshakes extends ChannelInboundHandlerAdapter {
     }
 
     /** Why, in one short line: the innermost cause (the engine wraps the trust manager's reason). */
-    static String reason(Throwable cause) {
+    private static String reason(Throwable cause) {
         if (cause instanceof NotSslRecordException) {
             return "the client did not speak TLS";
         }

@@ -92,11 +92,16 @@ class AdminTlsTest {
     }
 
     static HttpResponse<String> get(GatewayProcess process, HeldCertificate client, String path) throws Exception {
+        return get(process, client, path, "*/*", HttpResponse.BodyHandlers.ofString());
+    }
+
+    static <T> HttpResponse<T> get(GatewayProcess process, HeldCertificate client, String path, String accept,
+                                   HttpResponse.BodyHandler<T> body) throws Exception {
         SSLContext ctx = TlsClients.context(client, serverCa.certificate());
         HttpClient http = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         return http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + process.admin().port() + path))
-                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Accept", accept).timeout(Duration.ofSeconds(20)).build(), body);
     }
 
     @Test
@@ -169,12 +174,8 @@ class AdminTlsTest {
 
     /** {@code gatehouse_admin_tls_handshakes_total{result}} as the verifying gateway's /metrics says now. */
     static double handshakes(String result) throws Exception {
-        SSLContext ctx = TlsClients.context(admin, serverCa.certificate());
-        HttpClient http = HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(
-                "https://127.0.0.1:" + verifying.admin().port() + "/metrics")).header("Accept", Scrape.PROTOBUF_ACCEPT)
-                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = get(verifying, admin, "/metrics", Scrape.PROTOBUF_ACCEPT,
+                HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).isEqualTo(200);
         Double v = new Scrape(r.body()).value("gatehouse_admin_tls_handshakes_total", "result", result);
         assertThat(v).as("gatehouse_admin_tls_handshakes_total{result=%s}", result).isNotNull();
