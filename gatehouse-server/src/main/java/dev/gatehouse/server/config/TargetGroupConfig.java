@@ -71,12 +71,27 @@ public record TargetGroupConfig(
     /**
      * {@code health_check}: {@code path} (default /), {@code interval} (10s), {@code timeout} (5s),
      * {@code healthy_threshold} (3), {@code unhealthy_threshold} (2), {@code success_codes} ("200-399");
-     * {@code protocol} http (default) or grpc: gRPC's health protocol ({@code grpc.health.v1.Health/Check}
-     * of {@code service}, default "", the whole server), for http2 and grpc groups.
+     * {@code protocol} http (default), grpc: gRPC's health protocol ({@code grpc.health.v1.Health/Check}
+     * of {@code service}, default "", the whole server), for http2 and grpc groups, or tcp: the connection
+     * (and, on an https group, the verified TLS handshake) is the check.
      */
     public record HealthCheckConfig(String path, Duration interval, Duration timeout, int healthyThreshold,
-                                    int unhealthyThreshold, StatusCodes successCodes, boolean grpc, String service,
-                                    ConfigLocation at) {}
+                                    int unhealthyThreshold, StatusCodes successCodes, HealthCheckProtocol protocol,
+                                    String service, ConfigLocation at) {
+        public boolean grpc() {
+            return protocol == HealthCheckProtocol.GRPC;
+        }
+    }
+
+    /** {@code health_check.protocol}: what a check asks of a target. */
+    public enum HealthCheckProtocol {
+        /** {@code GET path}, a status in {@code success_codes}. */
+        HTTP,
+        /** gRPC's health protocol: the answer SERVING. */
+        GRPC,
+        /** A connection accepted within the timeout (and, on an https group, a verified TLS handshake). */
+        TCP
+    }
 
     /**
      * {@code success_codes}: status codes and ranges such as {@code 200-299,302}, read once here.

@@ -1,6 +1,7 @@
 package dev.gatehouse.server.config;
 
 import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
+import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckProtocol;
 import dev.gatehouse.server.config.TargetGroupConfig.StatusCodes;
 import dev.gatehouse.server.config.TargetGroupConfig.LoadBalancing;
 import dev.gatehouse.server.config.TargetGroupConfig.ProtocolVersion;
@@ -20,7 +21,8 @@ final class TargetGroupParser {
     private static final Map<String, TargetProtocol> PROTOCOLS = choices("http", TargetProtocol.HTTP, "https", TargetProtocol.HTTPS);
     private static final Map<String, ProtocolVersion> PROTOCOL_VERSIONS = choices(
             "http1", ProtocolVersion.HTTP1, "http2", ProtocolVersion.HTTP2, "grpc", ProtocolVersion.GRPC);
-    private static final Map<String, Boolean> HEALTH_PROTOCOLS = choices("http", false, "grpc", true);
+    private static final Map<String, HealthCheckProtocol> HEALTH_PROTOCOLS = choices(
+            "http", HealthCheckProtocol.HTTP, "grpc", HealthCheckProtocol.GRPC, "tcp", HealthCheckProtocol.TCP);
     private static final Map<String, LoadBalancing> LOAD_BALANCING = choices(
             "round_robin", LoadBalancing.ROUND_ROBIN, "least_outstanding_requests", LoadBalancing.LEAST_OUTSTANDING_REQUESTS);
 
@@ -117,11 +119,11 @@ final class TargetGroupParser {
     private static HealthCheckConfig healthCheck(ConfigNode node, ProtocolVersion version) throws ConfigException {
         ConfigMapping map = node.mapping("a health check (a mapping)", "protocol", "service", "path", "interval",
                 "timeout", "healthy_threshold", "unhealthy_threshold", "success_codes");
-        boolean grpc = false;
+        HealthCheckProtocol protocol = HealthCheckProtocol.HTTP;
         ConfigNode protocolNode = map.optional("protocol");
         if (protocolNode != null) {
-            grpc = protocolNode.choice("health check protocol", HEALTH_PROTOCOLS);
-            if (grpc && !version.http2()) {
+            protocol = protocolNode.choice("health check protocol", HEALTH_PROTOCOLS);
+            if (protocol == HealthCheckProtocol.GRPC && !version.http2()) {
                 throw protocolNode.fail("grpc health checks need HTTP/2 (expected: protocol_version: grpc or http2 "
                         + "on the target group, or protocol: http)");
             }
@@ -129,7 +131,7 @@ final class TargetGroupParser {
         ConfigNode serviceNode = map.optional("service");
         String service = "";
         if (serviceNode != null) {
-            if (!grpc) {
+            if (protocol != HealthCheckProtocol.GRPC) {
                 throw serviceNode.fail("only for gRPC health checks (expected: protocol: grpc, or no service)");
             }
             service = serviceNode.text("a gRPC service name, or \"\" for the whole server").strip();
@@ -137,6 +139,7 @@ final class TargetGroupParser {
         String path = "/";
         ConfigNode pathNode = map.optional("path");
         if (pathNode != null) {
+            httpOnly(pathNode, protocol, "path");
             path = pathNode.string("a path starting with /");
             if (!path.startsWith("/")) {
                 throw pathNode.fail("'" + path + "' does not start with / (expected: a path starting with /)");
@@ -158,13 +161,21 @@ final class TargetGroupParser {
         StatusCodes successCodes = StatusCodes.parse("200-399");
         ConfigNode codesNode = map.optional("success_codes");
         if (codesNode != null) {
+            httpOnly(codesNode, protocol, "success_codes");
             try {
                 successCodes = StatusCodes.parse(codesNode.string("status codes such as \"200\" or \"200-299,302\""));
             } catch (IllegalArgumentException e) {
                 throw codesNode.fail(e.getMessage() + " (expected: status codes 100-599 such as \"200\" or \"200-299,302\")");
             }
         }
-        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, grpc, service, node.at());
+        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, protocol, service, node.at());
+    }
+
+    /** {@code path} and {@code success_codes} mean something to an HTTP check only (gRPC's has its own answer). */
+    private static void httpOnly(ConfigNode node, HealthCheckProtocol protocol, String key) throws ConfigException {
+        if (protocol == HealthCheckProtocol.TCP) {
+            throw node.fail("a tcp health check sends no request (expected: protocol: http with " + key + ", or no " + key + ")");
+        }
     }
 
     private static TargetTlsConfig tls(ConfigNode node, Path baseDir, Set<String> trustStores) throws ConfigException {

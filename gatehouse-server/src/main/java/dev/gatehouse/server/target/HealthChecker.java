@@ -1,11 +1,15 @@
 package dev.gatehouse.server.target;
 
 import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
+import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckProtocol;
+import io.netty.buffer.Unpooled;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -38,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * for an http2 or grpc group); an answer within {@code timeout} with a status in {@code success_codes}
  * is a success, anything else (refused, timeout, TLS failure, other status) a failure. With
  * {@code protocol: grpc}, the check is gRPC's health protocol instead ({@link GrpcHealth}): success is
- * SERVING.
+ * SERVING. With {@code protocol: tcp} the connection is the check: accepted within {@code timeout} (and, for
+ * an https group, its TLS handshake completed with the target's certificate verified) is a success; this is
+ * the check for targets that do not speak HTTP, such as those of a TLS passthrough listener. Checks of a
+ * group with {@code proxy_protocol: v2} start with a PROXY v2 {@code LOCAL} header, as its targets expect.
  *
  * <h2>State</h2>
  * Targets start healthy, so a gateway serves from its first second; {@code unhealthy_threshold}
@@ -112,8 +119,14 @@ final class HealthChecker {
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                if (group.proxyProtocol()) {
+                    ch.pipeline().addLast("proxy-protocol-local", LocalProxyHeader.INSTANCE);
+                }
                 if (tls != null) {
                     ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), t));
+                }
+                if (config.protocol() == HealthCheckProtocol.TCP) {
+                    return;
                 }
                 if (h2) {
                     Http2TargetConnections.configure(ch.pipeline());
@@ -135,17 +148,27 @@ final class HealthChecker {
             }
             SslHandler ssl = cf.channel().pipeline().get(SslHandler.class);
             if (ssl == null) {
-                sendRequest(cf.channel(), t, s, id);
+                // After channelActive, which runs right after this listener: a PROXY header goes out first.
+                cf.channel().eventLoop().execute(() -> connected(cf.channel(), t, s, id));
             } else {
                 ssl.handshakeFuture().addListener(hf -> {
                     if (hf.isSuccess()) {
-                        sendRequest(cf.channel(), t, s, id);
+                        connected(cf.channel(), t, s, id);
                     } else {
                         finish(s, id, false, TargetTlsException.of(hf.cause()).getMessage());
                     }
                 });
             }
         });
+    }
+
+    /** The connection (and its TLS handshake) is up: that is the whole of a tcp check; the others send a request. */
+    private void connected(Channel ch, Target t, State s, int id) {
+        if (config.protocol() == HealthCheckProtocol.TCP) {
+            finish(s, id, true, "connected");
+        } else {
+            sendRequest(ch, t, s, id);
+        }
     }
 
     private void sendRequest(Channel ch, Target t, State s, int id) {
@@ -214,9 +237,37 @@ final class HealthChecker {
                 t.healthy(false);
                 group.healthChanged();
                 log.warn("target group {}: target {} is unhealthy ({} consecutive failed checks of {}; last: {})",
-                        group.name(), t, s.failures, config.grpc() ? "gRPC health of \"" + config.service() + "\""
-                                : config.path(), detail);
+                        group.name(), t, s.failures, what(), detail);
             }
+        }
+    }
+
+    /** What a check asks, for the log: {@code /health}, {@code gRPC health of ""}, {@code TLS connection}. */
+    private String what() {
+        return switch (config.protocol()) {
+            case HTTP -> config.path();
+            case GRPC -> "gRPC health of \"" + config.service() + "\"";
+            case TCP -> tls != null ? "TLS connection" : "TCP connection";
+        };
+    }
+
+    /**
+     * A PROXY protocol v2 {@code LOCAL} header, the first bytes of every check of a group that sends such
+     * headers (its targets expect one before anything else): the protocol's way of saying "the balancer's
+     * own connection, no client relayed". Written from the head of the pipeline, so before a TLS ClientHello.
+     */
+    @ChannelHandler.Sharable
+    static final class LocalProxyHeader extends ChannelInboundHandlerAdapter {
+        static final LocalProxyHeader INSTANCE = new LocalProxyHeader();
+        /** Signature, version 2 + LOCAL, family UNSPEC, no addresses. */
+        private static final byte[] HEADER = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A,
+                0x20, 0x00, 0x00, 0x00};
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(HEADER));
+            ctx.pipeline().remove(this);
+            ctx.fireChannelActive();
         }
     }
 

@@ -210,6 +210,7 @@ class ConfigParserTest {
         assertThat(app.healthCheck().healthyThreshold()).isEqualTo(3);
         assertThat(app.healthCheck().unhealthyThreshold()).isEqualTo(2);
         assertThat(app.healthCheck().successCodes()).hasToString("200-399");
+        assertThat(app.healthCheck().protocol()).isEqualTo(TargetGroupConfig.HealthCheckProtocol.HTTP);
         assertThat(app.tls()).isNull();
         assertThat(app.timeouts()).isEqualTo(TargetTimeouts.DEFAULTS);
         TargetGroupConfig adminGroup = config.targetGroups().get("admin");

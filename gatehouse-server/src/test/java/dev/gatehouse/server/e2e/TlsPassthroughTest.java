@@ -244,8 +244,13 @@ class TlsPassthroughTest {
 
     /** The subject of the certificate {@code openssl s_client} receives for {@code serverName}. */
     static String certificateSubject(String serverName, int port) throws Exception {
+        return certificateSubjectVia(dir.resolve("ca.pem"), serverName, port);
+    }
+
+    /** The same, with the CA {@code openssl} verifies against. */
+    static String certificateSubjectVia(Path ca, String serverName, int port) throws Exception {
         Processes.Result r = Processes.run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
-                "-servername", serverName, "-CAfile", dir.resolve("ca.pem").toString(), "-verify_return_error"), "Q\n", 20);
+                "-servername", serverName, "-CAfile", ca.toString(), "-verify_return_error"), "Q\n", 20);
         assertThat(r.stdout()).as(r.all()).contains("Verify return code: 0 (ok)");
         return r.stdout().lines().filter(l -> l.startsWith("subject=")).findFirst().orElseThrow().replace(" ", "");
     }
