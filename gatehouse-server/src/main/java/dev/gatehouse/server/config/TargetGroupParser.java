@@ -171,7 +171,7 @@ final class TargetGroupParser {
         return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, successCodes, protocol, service, node.at());
     }
 
-    /** {@code path} and {@code success_codes} mean something to an HTTP check only (gRPC's has its own answer). */
+    /** {@code path} and {@code success_codes} shape a check's request and judge its answer: a tcp check has neither. */
     private static void httpOnly(ConfigNode node, HealthCheckProtocol protocol, String key) throws ConfigException {
         if (protocol == HealthCheckProtocol.TCP) {
             throw node.fail("a tcp health check sends no request (expected: protocol: http with " + key + ", or no " + key + ")");

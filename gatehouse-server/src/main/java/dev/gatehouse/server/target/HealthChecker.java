@@ -2,8 +2,8 @@ package dev.gatehouse.server.target;
 
 import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckConfig;
 import dev.gatehouse.server.config.TargetGroupConfig.HealthCheckProtocol;
-import io.netty.buffer.Unpooled;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
