@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import javax.net.ssl.SSLEngine;
 import java.net.InetSocketAddress;
@@ -100,7 +101,8 @@ public final class AdminServer implements AutoCloseable {
         try {
             Channel ch = b.bind(new InetSocketAddress(config.address().host(), config.address().port()))
                     .syncUninterruptibly().channel();
-            log.info("admin listening on {}://{}", tls == null ? "http" : "https", ch.localAddress());
+            log.info("admin listening on {}://{}", tls == null ? "http" : "https",
+                    NetUtil.toSocketAddressString((InetSocketAddress) ch.localAddress()));
             AdminServer started = new AdminServer(loop, worker, ch, shared, connections);
             started.tls = tls;
             return started;
