@@ -73,7 +73,13 @@ final class StateJson {
             certificates(w, certificates, "target_group", g.name(), now);
             w.beginArray("targets");
             for (Target t : g.targets()) {
-                w.begin().field("address", t.address().toString()).field("healthy", t.healthy()).end();
+                w.begin().field("address", t.address().toString()).field("healthy", t.healthy());
+                Target.LastCheck check = t.lastCheck();
+                if (check != null) {
+                    w.begin("last_check").field("success", check.success()).field("detail", check.detail())
+                            .field("at", check.at().toString()).end();
+                }
+                w.end();
             }
             w.endArray().end();
         }

@@ -30,6 +30,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -221,6 +222,7 @@ final class HealthChecker {
             return;
         }
         Target t = s.target;
+        t.lastCheck(new Target.LastCheck(success, detail, Instant.now()));
         if (success) {
             s.failures = 0;
             s.successes++;

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.resolver.NoopAddressResolverGroup;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +40,7 @@ public final class Target {
     private final ConcurrentHashMap<EventLoop, TargetPool> pools = new ConcurrentHashMap<>();
     private volatile long benchedUntil;
     private volatile boolean healthy = true;
+    private volatile LastCheck lastCheck;
     /** When the last TLS failure warning was logged (racy on purpose: it only thins out log lines). */
     volatile long tlsWarnedAt;
     private volatile boolean closed;
@@ -101,9 +103,27 @@ public final class Target {
         healthy = value;
     }
 
+    /** The outcome of the target's latest health check, or {@code null} before the first (or without checks). */
+    public LastCheck lastCheck() {
+        return lastCheck;
+    }
+
+    void lastCheck(LastCheck value) {
+        lastCheck = value;
+    }
+
+    /**
+     * One health check's outcome, for the admin API: why a target is (un)healthy without searching the log.
+     *
+     * @param detail what came back: {@code status 200}, {@code connected}, {@code no answer within 5000ms},
+     *               {@code connect failed: ...}, a TLS failure naming the certificate
+     */
+    public record LastCheck(boolean success, String detail, Instant at) {}
+
     /** Takes over what {@code previous} (the same target in the group a reload replaced) knew of its health. */
     void inherit(Target previous) {
         healthy = previous.healthy;
+        lastCheck = previous.lastCheck;
         benchedUntil = previous.benchedUntil;
     }
 
