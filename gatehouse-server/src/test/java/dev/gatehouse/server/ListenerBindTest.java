@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.testing.CapturedLog;
+import dev.gatehouse.server.testing.FreePort;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -24,10 +25,7 @@ class ListenerBindTest {
 
     @Test
     void aPortInUseNamesTheListenerAndAddressAndNoListenerWasAnnouncedAsUp() throws Exception {
-        int free;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            free = s.getLocalPort();
-        }
+        int free = FreePort.loopback();
         try (CapturedLog logged = CapturedLog.of(Gateway.class);
              ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();

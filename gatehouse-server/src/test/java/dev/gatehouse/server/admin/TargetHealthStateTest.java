@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.pki.testing.Json;
 import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.NamedTarget;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,10 +23,7 @@ class TargetHealthStateTest {
     @Test
     @SuppressWarnings("unchecked")
     void theStateCarriesEachTargetsLatestHealthCheck(@TempDir Path dir) throws Exception {
-        int deadPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            deadPort = s.getLocalPort();
-        }
+        int deadPort = FreePort.loopback();
         try (NamedTarget live = NamedTarget.start("live")) {
             Path config = dir.resolve("gatehouse.yaml");
             Files.writeString(config, """

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.testing.FreePort;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.Context;
@@ -33,7 +34,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,10 +157,7 @@ class GrpcThroughGatehouseTest {
                         })).build())
                 .addService(health(2))
                 .build().start();
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = FreePort.loopback();
 
         Path config = dir.resolve("gatehouse.yaml");
         Files.writeString(config, """

@@ -8,6 +8,7 @@ import dev.gatehouse.clientcert.XfccElement;
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.Processes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -184,7 +185,7 @@ class ListenerPoliciesTest {
     @Test
     void optionalWithoutCertificateIsForwardedWithoutIdentityAndMatchesNoCertificateRule() throws Exception {
         int before = lines().size();
-        int port = MutualTlsTest.freePort();
+        int port = FreePort.loopback();
         List<String> cmd = curl("optional", "localhost", null, "/anonymous");
         cmd.addAll(1, List.of("--local-port", String.valueOf(port)));
         RecordingTarget.Request r = forwarded(cmd);
@@ -201,7 +202,7 @@ class ListenerPoliciesTest {
     @Test
     void optionalWithAGoodCertificateIsVerifiedIdentifiedAndMatchesRules() throws Exception {
         int before = lines().size();
-        int port = MutualTlsTest.freePort();
+        int port = FreePort.loopback();
         List<String> cmd = curl("optional", "localhost", "good", "/identified");
         cmd.addAll(1, List.of("--local-port", String.valueOf(port)));
         RecordingTarget.Request r = forwarded(cmd);
@@ -218,7 +219,7 @@ class ListenerPoliciesTest {
     @ValueSource(strings = {"1.3", "1.2"})
     void optionalWithABadCertificateEndsTheHandshakeAsVerifyDoes(String tls) throws Exception {
         int before = lines().size();
-        int port = MutualTlsTest.freePort();
+        int port = FreePort.loopback();
         Processes.Result r = sClient("optional", "localhost", "untrusted", tls, port);
         assertThat(MutualTlsTest.receivedAlerts(r.stdout())).as(r.all()).contains(48);
         assertThat(awaitLine(before, port).tlsVerifyStatus()).isEqualTo("Failed:ClientCertUntrusted");
@@ -231,7 +232,7 @@ class ListenerPoliciesTest {
     void noCertificateGets496AndNothingReachesTheTarget(String http) throws Exception {
         int before = lines().size();
         int requests = target.requests.size();
-        int port = MutualTlsTest.freePort();
+        int port = FreePort.loopback();
         List<String> cmd = page("pages", null, http, "text/html,application/xhtml+xml,*/*;q=0.8");
         cmd.addAll(1, List.of("--local-port", String.valueOf(port)));
         Processes.Result r = Processes.run(cmd);
@@ -247,7 +248,7 @@ class ListenerPoliciesTest {
     void aRefusedCertificateGets495AsJsonNamingCodeAndStep(String http) throws Exception {
         int before = lines().size();
         int requests = target.requests.size();
-        int port = MutualTlsTest.freePort();
+        int port = FreePort.loopback();
         List<String> cmd = page("pages", "untrusted", http, "application/json");
         cmd.addAll(1, List.of("--local-port", String.valueOf(port)));
         Processes.Result r = Processes.run(cmd);
@@ -303,7 +304,7 @@ class ListenerPoliciesTest {
     @ValueSource(strings = {"1.3", "1.2"})
     void theVerifyHostWithoutACertificateFailsTheHandshake(String tls) throws Exception {
         int before = lines().size();
-        int port = MutualTlsTest.freePort();
+        int port = FreePort.loopback();
         Processes.Result r = sClient("names", "partners.test", null, tls, port);
         assertThat(MutualTlsTest.receivedAlerts(r.stdout())).as(r.all()).contains(tls.equals("1.3") ? 116 : 40);
         assertThat(awaitLine(before, port).tlsVerifyStatus()).isEqualTo("Failed:ClientCertMissing");
@@ -350,15 +351,15 @@ class ListenerPoliciesTest {
     @ValueSource(strings = {"1.3", "1.2"})
     void aSessionOfOneServerNameIsNotResumedUnderAnotherPolicy(String tls) throws Exception {
         Path session = dir.resolve("open-" + tls + ".session");
-        Processes.Result first = sClient("names", "open.test", null, tls, MutualTlsTest.freePort(),
+        Processes.Result first = sClient("names", "open.test", null, tls, FreePort.loopback(),
                 "-sess_out", session.toString());
         assertThat(first.stdout()).as(first.all()).contains("New, ");
         // The open policy resumes its own sessions (the session file is good) ...
-        Processes.Result again = sClient("names", "open.test", null, tls, MutualTlsTest.freePort(),
+        Processes.Result again = sClient("names", "open.test", null, tls, FreePort.loopback(),
                 "-sess_in", session.toString());
         assertThat(again.stdout()).as(again.all()).contains("Reused, ");
         // ... but the partners policy never takes it: a full handshake, which asks for a certificate.
-        Processes.Result other = sClient("names", "partners.test", "good", tls, MutualTlsTest.freePort(),
+        Processes.Result other = sClient("names", "partners.test", "good", tls, FreePort.loopback(),
                 "-sess_in", session.toString());
         assertThat(other.stdout()).as(other.all()).contains("New, ").doesNotContain("Reused, ");
     }

@@ -8,6 +8,7 @@ import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.testing.EchoTarget;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.Processes;
 import java.math.BigInteger;
 import java.net.ConnectException;
@@ -244,10 +245,7 @@ class ListenerTlsTest {
 
     @Test
     void aListenerThatCannotBindLeavesNothingListening() throws Exception {
-        int free;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            free = s.getLocalPort();
-        }
+        int free = FreePort.loopback();
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             Path d = Files.createDirectories(dir.resolve("bind"));
             Files.writeString(d.resolve("gatehouse.yaml"), """

@@ -9,6 +9,7 @@ import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.reload.ReloadResult;
 import dev.gatehouse.server.testing.CapturedLog;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.NamedTarget;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -414,12 +415,12 @@ class LiveReloadTest {
     @Test
     void listenersAreAddedMovedAndRemovedAndARemovedOneDrains() throws Exception {
         start(yaml("", ""));
-        int first = freePort();
+        int first = FreePort.loopback();
         Files.writeString(config, yaml("", plainListener("extra", first)));
         assertThat(gateway.reload().success()).isTrue();
         assertThat(RawHttp.exchange(first, get("/added")).status()).isEqualTo(200);
 
-        int moved = freePort();
+        int moved = FreePort.loopback();
         Files.writeString(config, yaml("", plainListener("extra", moved)));
         assertThat(gateway.reload().success()).isTrue();
         assertThat(RawHttp.exchange(moved, get("/moved")).status()).isEqualTo(200);
@@ -443,7 +444,7 @@ class LiveReloadTest {
 
     @Test
     void aListenerRenamedOnTheSameAddressKeepsItBound() throws Exception {
-        int port = freePort();
+        int port = FreePort.loopback();
         start(yaml("", plainListener("before", port)));
         assertThat(RawHttp.exchange(port, get("/before")).status()).isEqualTo(200);
         Files.writeString(config, yaml("", plainListener("after", port)));
@@ -669,11 +670,6 @@ class LiveReloadTest {
         }
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
 
     static void awaitTrue(Duration limit, BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();

@@ -6,6 +6,7 @@ import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.testing.EchoTarget;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.Processes;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -169,7 +170,7 @@ class MutualTlsTest {
     @Test
     void verifiedClientGetsTheFiveHeadersExactlyAsOpensslPrintsThem() throws Exception {
         int before = logLines().size();
-        int clientPort = freePort();
+        int clientPort = FreePort.loopback();
         List<String> cmd = curlCommand("verify", "good", "/hello");
         cmd.addAll(1, List.of("--local-port", String.valueOf(clientPort)));
         Processes.Result r = Processes.run(cmd);
@@ -271,7 +272,7 @@ class MutualTlsTest {
 
     private void assertFailure(String listener, String client, String code, String tls, int alert) throws Exception {
         int before = logLines().size();
-        int clientPort = freePort();
+        int clientPort = FreePort.loopback();
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect",
                 "127.0.0.1:" + gateway.boundPort(listener), "-bind", "127.0.0.1:" + clientPort,
                 "-servername", "localhost", "-msg",
@@ -479,12 +480,6 @@ class MutualTlsTest {
         return Files.readAllLines(connectionLog, StandardCharsets.UTF_8);
     }
 
-    /** A port free on 127.0.0.1 just now, for a client to connect from (so its log line can be found by it). */
-    static int freePort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     /** One connection-log line, field by field, under the names of the README's "Connection log". */
     record ConnectionLine(String line, String timestamp, String clientIp, int clientPort, int listenerPort,

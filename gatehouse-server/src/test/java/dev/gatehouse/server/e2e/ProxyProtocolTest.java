@@ -7,6 +7,7 @@ import dev.gatehouse.pki.testing.Tools;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.testing.EchoTarget;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.Processes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -179,8 +180,8 @@ class ProxyProtocolTest {
     void haproxySendProxyV2AndV1CarryTheClientAddressThroughMutualTls() throws Exception {
         String haproxy = Tools.installed("haproxy") ? "haproxy" : "/usr/sbin/haproxy";
         Tools.assumeInstalled(haproxy);
-        int v2 = freePort();
-        int v1 = freePort();
+        int v2 = FreePort.loopback();
+        int v1 = FreePort.loopback();
         int upstream = gateway.boundPort("mtls");
         Path cfg = dir.resolve("haproxy.cfg");
         Files.writeString(cfg, """
@@ -208,7 +209,7 @@ class ProxyProtocolTest {
             awaitListening(v2);
             awaitListening(v1);
             for (int port : new int[] {v2, v1}) {
-                int clientPort = freePort();
+                int clientPort = FreePort.loopback();
                 Processes.Result r = Processes.run(List.of("curl", "-sS", "--fail", "--max-time", "10",
                         "--interface", "127.0.0.2", "--local-port", String.valueOf(clientPort),
                         "--cacert", dir.resolve("server-ca.pem").toString(),
@@ -342,9 +343,4 @@ class ProxyProtocolTest {
         }
     }
 
-    static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

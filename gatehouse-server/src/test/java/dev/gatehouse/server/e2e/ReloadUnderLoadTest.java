@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.testing.EchoTarget;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.GatewayProcess;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,7 +83,7 @@ class ReloadUnderLoadTest {
         secret = new MountedSecret(dir.resolve("server"));
         rotateServerCertificate();
         target = EchoTarget.start();
-        extraPort = LiveReloadTest.freePort();
+        extraPort = FreePort.loopback();
         config = dir.resolve("gatehouse.yaml");
         Files.createDirectories(dir.resolve("logs"));
         writeAtomically(config, yaml(0, false));

@@ -7,6 +7,7 @@ import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.e2e.MutualTlsTest.ConnectionLine;
 import dev.gatehouse.server.reload.ReloadResult;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,7 +247,7 @@ class SessionResumptionTest {
             throws Exception {
         Path log = dir.resolve("logs/connection.log");
         int before = Files.exists(log) ? Files.readAllLines(log).size() : 0;
-        int clientPort = MutualTlsTest.freePort();
+        int clientPort = FreePort.loopback();
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + g.boundPort(listener),
                 "-bind", "127.0.0.1:" + clientPort, "-servername", serverName, tls.equals("1.3") ? "-tls1_3" : "-tls1_2",
                 "-cert", dir.resolve("alice.pem").toString(), "-key", dir.resolve("alice.key").toString(), "-ign_eof",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.NamedTarget;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -107,10 +108,7 @@ class TargetHealthTest {
     void aTargetThatDoesNotAnswerInTimeOrRefusesIsUnhealthy(@TempDir Path dir) throws Exception {
         try (NamedTarget a = NamedTarget.start("a")) {
             // A port with nobody listening: refused connections make the second target unhealthy.
-            int closedPort;
-            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                closedPort = s.getLocalPort();
-            }
+            int closedPort = FreePort.loopback();
             Gateway gateway = start(dir, """
                     listeners:
                       - name: web

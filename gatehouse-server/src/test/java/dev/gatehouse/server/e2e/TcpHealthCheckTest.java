@@ -7,6 +7,7 @@ import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.testing.CapturedLog;
+import dev.gatehouse.server.testing.FreePort;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -35,7 +36,7 @@ class TcpHealthCheckTest {
     void tcpChecksJudgeTheConnectionAndTheVerifiedHandshakeNotAnHttpAnswer(@TempDir Path dir) throws Exception {
         HeldCertificate ca = HeldCertificate.builder().commonName("Health Test CA").ca(0).build();
         Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
-        int deadPort = ProxyProtocolTest.freePort();
+        int deadPort = FreePort.loopback();
         try (Silent silent = new Silent();
              TlsPassthroughTest.TlsTarget plain = TlsPassthroughTest.TlsTarget.start("plain", HeldCertificate.builder()
                      .commonName("plain.test").addSanDns("plain.test").signedBy(ca).serverAuth().build(), false);

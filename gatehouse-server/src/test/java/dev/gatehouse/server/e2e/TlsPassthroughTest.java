@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
+import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.Processes;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -58,7 +59,7 @@ class TlsPassthroughTest {
                 .signedBy(ca).serverAuth().build(), false);
         beta = TlsTarget.start("beta", HeldCertificate.builder().commonName("beta.test").addSanDns("beta.test")
                 .addSanDns("other.test").signedBy(ca).serverAuth().build(), true);
-        deadPort = ProxyProtocolTest.freePort();
+        deadPort = FreePort.loopback();
         connectionLog = Files.createDirectories(dir.resolve("logs")).resolve("connection.log");
         Files.writeString(dir.resolve("gatehouse.yaml"), """
                 name: gw-l4
@@ -133,7 +134,7 @@ class TlsPassthroughTest {
     @Test
     void anUnknownServerNameWithoutDefaultActionIsClosedAndLogged() throws Exception {
         int port = gateway.boundPort("strict");
-        int clientPort = ProxyProtocolTest.freePort();
+        int clientPort = FreePort.loopback();
         Processes.Result r = Processes.run(List.of("curl", "-sS", "--max-time", "10", "--local-port",
                 String.valueOf(clientPort), "--cacert", dir.resolve("ca.pem").toString(),
                 "--resolve", "unknown.example:" + port + ":127.0.0.1", "https://unknown.example:" + port + "/"));
@@ -145,7 +146,7 @@ class TlsPassthroughTest {
     @Test
     void aGroupWithProxyProtocolV2SendsTheClientsAddressToItsTarget() throws Exception {
         int port = gateway.boundPort("strict");
-        int clientPort = ProxyProtocolTest.freePort();
+        int clientPort = FreePort.loopback();
         Processes.Result r = Processes.run(List.of("curl", "-sS", "--fail", "--max-time", "10", "--local-port",
                 String.valueOf(clientPort), "--cacert", dir.resolve("ca.pem").toString(),
                 "--resolve", "beta.test:" + port + ":127.0.0.1", "https://beta.test:" + port + "/proxied"));
@@ -171,7 +172,7 @@ class TlsPassthroughTest {
     @Test
     void aGroupWhoseTargetsRefuseIsLogged() throws Exception {
         int port = gateway.boundPort("router");
-        int clientPort = ProxyProtocolTest.freePort();
+        int clientPort = FreePort.loopback();
         Processes.Result r = Processes.run(List.of("curl", "-sS", "--max-time", "10", "--local-port",
                 String.valueOf(clientPort), "-k", "--resolve", "dead.test:" + port + ":127.0.0.1",
                 "https://dead.test:" + port + "/"));

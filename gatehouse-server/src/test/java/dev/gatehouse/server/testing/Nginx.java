@@ -2,7 +2,6 @@ package dev.gatehouse.server.testing;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,10 +32,7 @@ public final class Nginx implements AutoCloseable {
 
     public static Nginx start(Path dir, String servers) throws Exception {
         Files.createDirectories(dir.resolve("nginx-tmp"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.loopback();
         String conf = """
                 user root;
                 worker_processes 1;

@@ -11,6 +11,7 @@ import dev.gatehouse.pki.VerificationParameters;
 import dev.gatehouse.server.admin.GatewayProcess;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.config.GatewayConfig;
+import dev.gatehouse.server.testing.FreePort;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -75,8 +76,8 @@ class WarmupTest {
 
     @Test
     void readyzSaysStartingDuringTheWarmupAndTheRealGatewayCountsNoneOfIt() throws Exception {
-        int adminPort = freePort();
-        int port = freePort();
+        int adminPort = FreePort.loopback();
+        int port = FreePort.loopback();
         var parsed = realConfig(port, adminPort);
         CompletableFuture<GatewayProcess> starting = CompletableFuture.supplyAsync(() -> {
             try {
@@ -114,8 +115,8 @@ class WarmupTest {
 
     @Test
     void aStopDuringTheWarmupBindsNothingAndClosesTheAdminListener() throws Exception {
-        int adminPort = freePort();
-        int port = freePort();
+        int adminPort = FreePort.loopback();
+        int port = FreePort.loopback();
         assertThat(GatewayProcess.start(realConfig(port, adminPort), Duration.ofSeconds(30), () -> true)).isNull();
         for (int p : new int[] {port, adminPort}) {
             try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -144,11 +145,6 @@ class WarmupTest {
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private static List<Path> warmupDirectories() throws IOException {
         try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
