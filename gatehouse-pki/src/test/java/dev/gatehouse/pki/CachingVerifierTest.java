@@ -43,8 +43,11 @@ class CachingVerifierTest {
         HeldCertificate stranger = HeldCertificate.builder().build();
         byte[][] untrusted = {HeldCertificate.encoded(stranger.certificate())};
         assertThat(cache.verify(store, untrusted, VerificationParameters.client()).status()).isEqualTo("ClientCertUntrusted");
-        assertThat(cache.verify(store, untrusted, VerificationParameters.client()).status()).isEqualTo("ClientCertUntrusted");
+        Verdict kept = cache.verify(store, untrusted, VerificationParameters.client());
+        assertThat(kept.status()).isEqualTo("ClientCertUntrusted");
         assertThat(cache.hits()).isEqualTo(1);
+        // A cached failure keeps its steps: the connection log names the failing one.
+        assertThat(VerdictReport.failingStep(kept)).isNotNull();
 
         byte[][] expired = {HeldCertificate.encoded(HeldCertificate.builder().signedBy(root).expired().build().certificate())};
         cache.verify(store, expired, VerificationParameters.client());
@@ -160,6 +163,11 @@ class CachingVerifierTest {
         assertThat(kept.fingerprintSha256()).isEqualTo(fresh.fingerprintSha256());
         assertThat(kept.leafUrlEncodedPem()).isEqualTo(fresh.leafUrlEncodedPem());
         assertThat(kept.leaf()).isSameAs(first.path().get(0));
+        // No steps: the gateway reads steps only of failures, and a success's were half its objects.
+        assertThat(new CertificateVerifier().verify(store, List.of(device1.certificate(), ca.certificate()),
+                VerificationParameters.client()).steps()).hasSizeGreaterThan(3);
+        assertThat(first.steps()).isEmpty();
+        assertThat(first.explanation()).contains("device-1");
         // And a hit hands out the kept verdict itself.
         assertThat(cache.verify(store, new byte[][] {HeldCertificate.encoded(device1.certificate()),
                 HeldCertificate.encoded(ca.certificate())}, VerificationParameters.client())).isSameAs(first);

@@ -50,12 +50,11 @@ public final class ForwardedHeaders {
         if (!identity.isEmpty()) {
             headers.add(identity);
         }
-        List<String> prior = headers.getAll(X_FORWARDED_FOR);
-        if (prior.isEmpty()) {
-            headers.set(X_FORWARDED_FOR, clientIpValue);
+        if (!headers.contains(X_FORWARDED_FOR)) { // the usual case, without the list getAll makes
+            headers.add(X_FORWARDED_FOR, clientIpValue);
         } else {
             StringBuilder sb = new StringBuilder(64);
-            for (String p : prior) {
+            for (String p : headers.getAll(X_FORWARDED_FOR)) {
                 sb.append(p).append(", ");
             }
             headers.set(X_FORWARDED_FOR, sb.append(clientIp).toString());

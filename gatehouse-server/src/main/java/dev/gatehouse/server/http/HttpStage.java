@@ -23,6 +23,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.util.concurrent.TimeUnit;
@@ -219,9 +220,12 @@ public final class HttpStage {
         });
     }
 
-    /** Why {@code connection} is closing gracefully, or {@code null} if it is not (see {@link #closeGracefully}). */
-    static String closeReason(Channel connection) {
-        return connection.hasAttr(CLOSE_REASON) ? connection.attr(CLOSE_REASON).get() : null;
+    /**
+     * Holds why {@code connection} is closing gracefully, or {@code null} while it is not (see
+     * {@link #closeGracefully}): the same instance for every caller, so a handler may keep it.
+     */
+    static Attribute<String> closeReasonOf(Channel connection) {
+        return connection.attr(CLOSE_REASON);
     }
 
     /**

@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.Attribute;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -79,6 +80,8 @@ final class ProxyHandler extends ChannelDuplexHandler {
     ChannelHandlerContext ctx;
     /** The client connection: this channel, or for an HTTP/2 stream its parent (if it has one). */
     private Channel connection;
+    /** The connection's close reason ({@link HttpStage#closeGracefully}), held so a response does not look it up. */
+    private Attribute<String> closeReason;
     private ClientTimeouts timeouts;
 
     /** The exchange in progress; {@code null} between requests. */
@@ -114,6 +117,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
         this.timeouts = h2 ? null : ctx.pipeline().get(ClientTimeouts.class);
         Channel parent = ctx.channel().parent();
         this.connection = h2 && parent != null ? parent : ctx.channel();
+        this.closeReason = HttpStage.closeReasonOf(connection);
         if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
             ctx.read();
         }
@@ -574,7 +578,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
 
     /** Whether the connection closes after this response: the stage drains, or this connection alone. */
     boolean closing() {
-        return stage.draining() || HttpStage.closeReason(connection) != null;
+        return stage.draining() || closeReason.get() != null;
     }
 
     /**
@@ -597,7 +601,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
             log.endNanos = System.nanoTime();
         }
         if (log.reason == null) {
-            String closed = HttpStage.closeReason(connection);
+            String closed = closeReason.get();
             if (closed != null) {
                 log.reason = "connection closed: " + closed;
             }
