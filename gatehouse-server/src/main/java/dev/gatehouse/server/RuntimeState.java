@@ -26,7 +26,11 @@ import dev.gatehouse.server.observe.Telemetry;
 import dev.gatehouse.server.target.TargetGroups;
 import dev.gatehouse.server.tls.ClientCertificateJudge;
 import dev.gatehouse.server.tls.ServerTls;
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -73,6 +77,8 @@ public final class RuntimeState implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger references = new java.util.concurrent.atomic.AtomicInteger(1);
     private final java.util.List<Runnable> onClose = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The {@code tls_passthrough} connections accepted with this state (HTTP ones are in their stage). */
+    private final ChannelGroup relays = new DefaultChannelGroup("relays", GlobalEventExecutor.INSTANCE);
     /** Which configuration this is: 1 at start, one more per successful reload (set by the gateway). */
     private volatile long generation;
 
@@ -337,6 +343,40 @@ public final class RuntimeState implements AutoCloseable {
                 return true;
             }
         }
+    }
+
+    /** Remembers a relayed ({@code tls_passthrough}) connection accepted with this state, for {@link #endReplaced}. */
+    public void trackRelay(Channel ch) {
+        relays.add(ch);
+    }
+
+    /**
+     * The drain deadline of a state a reload replaced ({@code reload.drain_timeout}): its HTTP connections
+     * close gracefully (HTTP/1.1 after the response in flight, at once if idle; HTTP/2 with GOAWAY, once its
+     * open streams finish), its relayed connections close now. Any thread.
+     *
+     * @return the HTTP connections and the relayed connections that were open
+     */
+    public int[] endReplaced() {
+        int http = 0;
+        for (ListenerRuntime l : listeners.values()) {
+            http += l.openHttpConnections();
+            l.drain();
+        }
+        int relayed = relays.size();
+        relays.close();
+        return new int[] {http, relayed};
+    }
+
+    /** After {@link #endReplaced}: closes every connection still open (a response still streaming, a tunnel). */
+    public int closeRemaining() {
+        int n = relays.size();
+        for (ListenerRuntime l : listeners.values()) {
+            n += l.openHttpConnections();
+            l.closeHttpConnections();
+        }
+        relays.close();
+        return n;
     }
 
     /** Drops a reference; the last one closes the state. Any thread. */

@@ -253,11 +253,13 @@ public final class ConfigParser {
         });
         LogsConfig logs = problems.attempt(() -> logs(root));
         Boolean watchFiles = problems.attempt(() -> watchFiles(root));
+        // Read only when the reload mapping itself was good: its problems are reported once.
+        Duration drainTimeout = watchFiles == null ? null : problems.attempt(() -> drainTimeout(root));
         AdminConfig admin = problems.attempt(() -> admin(root, listeners, listenerParser, trustStoreNodes.keySet()));
         problems.throwIfAny();
 
         return new GatewayConfig(file, name, listeners, trustStores, targetGroups, logs, shutdownTimeout, watchFiles,
-                admin);
+                admin, drainTimeout);
     }
 
     /**
@@ -299,12 +301,22 @@ public final class ConfigParser {
 
     /** {@code reload.watch_files} (default true). */
     private static boolean watchFiles(ConfigMapping root) throws ConfigException {
-        ConfigNode reloadNode = root.optional("reload");
-        if (reloadNode == null) {
-            return true;
-        }
-        ConfigNode watch = reloadNode.mapping("a mapping with watch_files", "watch_files").optional("watch_files");
+        ConfigMapping reload = reload(root);
+        ConfigNode watch = reload == null ? null : reload.optional("watch_files");
         return watch == null || watch.bool();
+    }
+
+    /** {@code reload.drain_timeout} (default none: a replaced configuration's connections run to their end). */
+    private static Duration drainTimeout(ConfigMapping root) throws ConfigException {
+        ConfigMapping reload = reload(root);
+        ConfigNode drain = reload == null ? null : reload.optional("drain_timeout");
+        return drain == null ? null : drain.duration(false);
+    }
+
+    private static ConfigMapping reload(ConfigMapping root) throws ConfigException {
+        ConfigNode reloadNode = root.optional("reload");
+        return reloadNode == null ? null
+                : reloadNode.mapping("a mapping with watch_files, drain_timeout", "watch_files", "drain_timeout");
     }
 
     private static String name(ConfigMapping root) throws ConfigException {

@@ -46,4 +46,24 @@ public final class Durations {
         }
         return total;
     }
+
+    /** {@code d} as the configuration writes it: {@code 10m}, {@code 1m30s}, {@code 250ms} ({@link #parse} reads it back). */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 1000 != 0) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        StringBuilder sb = new StringBuilder();
+        if (s >= 3600) {
+            sb.append(s / 3600).append('h');
+        }
+        if (s % 3600 >= 60) {
+            sb.append(s % 3600 / 60).append('m');
+        }
+        if (s % 60 != 0 || sb.length() == 0) {
+            sb.append(s % 60).append('s');
+        }
+        return sb.toString();
+    }
 }

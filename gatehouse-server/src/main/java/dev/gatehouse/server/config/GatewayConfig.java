@@ -21,6 +21,9 @@ import java.util.Map;
  * @param watchFiles      whether a change to the configuration file or any file it names reloads the
  *                        gateway (default true); YAML key {@code reload.watch_files}
  * @param admin           the admin listener, or {@code null} for none (YAML key {@code admin})
+ * @param drainTimeout    how long after a reload the connections of the replaced configuration may stay
+ *                        open, or {@code null} to let them run to their end (the default); YAML key
+ *                        {@code reload.drain_timeout}
  */
 public record GatewayConfig(
         Path source,
@@ -31,7 +34,8 @@ public record GatewayConfig(
         LogsConfig logs,
         Duration shutdownTimeout,
         boolean watchFiles,
-        AdminConfig admin) {
+        AdminConfig admin,
+        Duration drainTimeout) {
 
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -39,6 +43,13 @@ public record GatewayConfig(
         listeners = List.copyOf(listeners);
         trustStores = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(trustStores));
         targetGroups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(targetGroups));
+    }
+
+    /** A configuration whose replaced connections run to their end after a reload. */
+    public GatewayConfig(Path source, String name, List<ListenerConfig> listeners,
+                         Map<String, TrustStoreConfig> trustStores, Map<String, TargetGroupConfig> targetGroups,
+                         LogsConfig logs, Duration shutdownTimeout, boolean watchFiles, AdminConfig admin) {
+        this(source, name, listeners, trustStores, targetGroups, logs, shutdownTimeout, watchFiles, admin, null);
     }
 
     /** A configuration without an admin listener. */

@@ -254,6 +254,15 @@ public final class HttpStage {
      * Requests of this stage received and not finished yet (response fully written, or the exchange
      * abandoned). Any thread; cheap enough to poll every few milliseconds during a stop.
      */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /** Closes every connection of this stage now, whatever it is doing. Any thread. */
+    public void closeConnections() {
+        connections.close();
+    }
+
     public int inFlight() {
         return (int) inFlight.sum();
     }

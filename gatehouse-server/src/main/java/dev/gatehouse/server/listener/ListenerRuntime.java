@@ -60,6 +60,18 @@ public record ListenerRuntime(ListenerConfig config, ServerTls tls, HttpStage ht
         }
     }
 
+    /** {@link HttpStage#openConnections()}: HTTP connections open (none on a passthrough listener). */
+    public int openHttpConnections() {
+        return http == null ? 0 : http.openConnections();
+    }
+
+    /** {@link HttpStage#closeConnections()}, for HTTP listeners. */
+    public void closeHttpConnections() {
+        if (http != null) {
+            http.closeConnections();
+        }
+    }
+
     /** {@link HttpStage#inFlight()}: requests in flight (none on a passthrough listener). */
     public int inFlight() {
         return http == null ? 0 : http.inFlight();

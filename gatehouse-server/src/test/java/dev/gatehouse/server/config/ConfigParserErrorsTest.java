@@ -83,6 +83,10 @@ class ConfigParserErrorsTest {
                         "wrong type: a list (expected: a mapping with at least 'listeners')"),
                 broken("unknown top-level key", BASE + "listener: {}\n", 12, "listener",
                         "unknown key (expected: one of name, listeners, trust_stores, target_groups, logs, shutdown_timeout, reload, admin)"),
+                broken("zero drain timeout", BASE + "reload: { drain_timeout: 0s }\n", 12, "reload.drain_timeout",
+                        "'0s' is zero (expected: a duration > 0)"),
+                broken("unknown reload key", BASE + "reload: { drain: 10m }\n", 12, "reload.drain",
+                        "unknown key (expected: one of watch_files, drain_timeout)"),
                 broken("unknown listener key", BASE.replace("    tls:", "    tsl: {}\n    tls:"), 4, "listeners[0].tsl",
                         "unknown key (expected: one of name, address, protocol, proxy_protocol, tls, mutual_authentication,"
                                 + " rules, default_action, timeouts, http2, server_names)"),

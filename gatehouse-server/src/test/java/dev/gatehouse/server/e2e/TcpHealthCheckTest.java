@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,14 +121,28 @@ class TcpHealthCheckTest {
         }
     }
 
-    /** A TCP service that accepts connections and never sends a byte, holding them until closed. */
+    /** A TCP service that accepts connections and never sends a byte, holding them until closed (it counts what it reads). */
     static final class Silent implements AutoCloseable {
         private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         private final List<Socket> held = new CopyOnWriteArrayList<>();
+        private final AtomicInteger read = new AtomicInteger();
         private final Thread acceptor = new Thread(() -> {
             while (!server.isClosed()) {
                 try {
-                    held.add(server.accept());
+                    Socket s = server.accept();
+                    held.add(s);
+                    Thread reader = new Thread(() -> {
+                        byte[] buf = new byte[4096];
+                        try {
+                            for (int n; (n = s.getInputStream().read(buf)) > 0; ) {
+                                read.addAndGet(n);
+                            }
+                        } catch (IOException closed) {
+                            // the connection ended
+                        }
+                    }, "silent-target-reader");
+                    reader.setDaemon(true);
+                    reader.start();
                 } catch (IOException closed) {
                     return;
                 }
@@ -145,6 +160,11 @@ class TcpHealthCheckTest {
 
         int accepted() {
             return held.size();
+        }
+
+        /** Bytes read so far from every connection. */
+        int bytesRead() {
+            return read.get();
         }
 
         @Override
