@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A close that lets the client read what was written last: the first handler of a client connection
  * whose client may still be sending when Gatehouse ends it (HTTP/2, where streams and frames keep coming
- * until the client has read the GOAWAY). Closing a socket that has unread input makes the kernel send a
- * TCP reset, and a client that receives the reset may lose the GOAWAY (and the TLS close_notify) sent
- * just before it, so it never learns why the connection ended.
+ * until the client has read the GOAWAY; an HTTP/1.1 connection closed before the request body was read,
+ * where it is added at that moment). Closing a socket that has unread input makes the kernel send a
+ * TCP reset, and a client that receives the reset may lose the GOAWAY or the response (and the TLS
+ * close_notify) sent just before it, so it never learns why the connection ended.
  *
  * <p>So a close first ends only the output (FIN after everything written, the TLS close_notify
  * included), then reads and drops whatever the client still sends until it closes its side too, or
