@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The mix, per round of each of {@value #WORKERS} concurrent workers: devices never seen (leaf and
  * intermediate), returning clients with a full handshake, returning clients on a listener with session
- * resumption on, a keep-alive connection with {@value #KEEP_ALIVE_REQUESTS} requests, a TCP connection
- * closed before TLS (a health check) and a client the gateway does not trust. Real traffic has all of
+ * resumption on, a keep-alive connection with {@value #KEEP_ALIVE_REQUESTS} requests, an HTTP/2 connection
+ * with as many streams, a TCP connection closed before TLS (a health check) and a client the gateway does
+ * not trust. Real traffic has all of
  * them; a kind the warm-up never made would, at its first occurrence, send compiled code back to the
  * interpreter and the compilers back to work.
  *
@@ -61,16 +62,17 @@ public final class Warmup {
     static final int MIN_CONNECTIONS = 3_000;
 
     /** What the warm-up did. */
-    public record Report(Duration took, long connections, long newDevices, long resumed, long requests, long failed,
-            boolean settled) {
+    public record Report(Duration took, long connections, long newDevices, long resumed, long http2, long requests,
+            long failed, boolean settled) {
         /** A warm-up that made no connection (skipped, cancelled, or failed to start), begun at {@code start}. */
         static Report none(long start) {
-            return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, false);
+            return new Report(Duration.ofNanos(System.nanoTime() - start), 0, 0, 0, 0, 0, 0, false);
         }
 
         public String summary() {
-            return String.format("%d connections (%d devices never seen, %d resumed sessions), %d requests (%d failed)"
-                    + " in %.1f s; %s", connections, newDevices, resumed, requests, failed, took.toMillis() / 1000.0,
+            return String.format("%d connections (%d devices never seen, %d resumed sessions, %d over HTTP/2), %d"
+                    + " requests (%d failed) in %.1f s; %s", connections, newDevices, resumed, http2, requests, failed,
+                    took.toMillis() / 1000.0,
                     settled ? "the JIT compilers settled" : "budget spent before the JIT compilers settled");
         }
     }
@@ -158,6 +160,7 @@ public final class Warmup {
         final AtomicLong connections = new AtomicLong();
         final AtomicLong served = new AtomicLong();
         final AtomicLong devices = new AtomicLong();
+        final AtomicLong http2 = new AtomicLong();
         final AtomicLong requests = new AtomicLong();
         final AtomicLong failed = new AtomicLong();
         /** Requests answered to a client the gateway must refuse: never, or the warm-up says so. */
@@ -169,7 +172,7 @@ public final class Warmup {
                         strangersServed.get());
             }
             return new Report(Duration.ofNanos(System.nanoTime() - start), connections.get(), devices.get(),
-                    resumed, requests.get(), failed.get(), settled);
+                    resumed, http2.get(), requests.get(), failed.get(), settled);
         }
     }
 
@@ -214,7 +217,7 @@ public final class Warmup {
 
     /** One of the concurrent clients: a connection, then the next of its round, until told to stop. */
     private static final class Worker {
-        private static final int ROUND = 10;
+        private static final int ROUND = 11;
         private final WarmupClient client;
         private final int port;
         private final int resumptionPort;
@@ -242,10 +245,12 @@ public final class Warmup {
             int kind = step++ % ROUND;
             // 0-2: a device never seen; 3-4: a returning client, full handshake; 5-6: a returning client
             // that resumes its session; 7: a keep-alive connection; 8: a TCP connection closed before
-            // TLS (a health check); 9: a client the gateway does not trust (refused in the handshake).
+            // TLS (a health check); 9: a client the gateway does not trust (refused in the handshake);
+            // 10: an HTTP/2 connection of a returning client, its requests on streams one after the other.
             boolean device = kind <= 2;
-            int count = kind == 7 ? KEEP_ALIVE_REQUESTS : kind >= 8 ? 0 : 1;
+            int count = kind == 7 || kind == 10 ? KEEP_ALIVE_REQUESTS : kind >= 8 ? 0 : 1;
             Future<Integer> done = switch (kind) {
+                case 10 -> client.connectH2(port, count);
                 case 8 -> client.probe(port);
                 case 9 -> client.connect(port, WarmupClient.Identity.STRANGER, 1);
                 case 5, 6 -> client.connect(resumptionPort, WarmupClient.Identity.RETURNING, count);
@@ -263,6 +268,9 @@ public final class Warmup {
                 }
                 if (device) {
                     counters.devices.incrementAndGet();
+                }
+                if (kind == 10) {
+                    counters.http2.incrementAndGet();
                 }
                 counters.requests.addAndGet(count);
                 counters.failed.addAndGet(count - ok);

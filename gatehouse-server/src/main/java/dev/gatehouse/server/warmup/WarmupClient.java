@@ -4,6 +4,7 @@ import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -19,6 +20,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -42,7 +50,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * The warm-up's clients, on BoringSSL like the gateway: one connection at a time per call, each a real
- * mutual-TLS handshake and one or more HTTP/1.1 requests. A device connection presents a device
+ * mutual-TLS handshake and one or more HTTP/1.1 requests (or HTTP/2 streams). A device connection presents a device
  * certificate never used before (leaf and intermediate, as a fleet's devices send them).
  */
 final class WarmupClient implements AutoCloseable {
@@ -51,6 +59,8 @@ final class WarmupClient implements AutoCloseable {
     private final SslContext returning;
     private final SslContext devices;
     private final SslContext stranger;
+    /** A returning client that offers only {@code h2} in ALPN. */
+    private final SslContext returningH2;
     private final AtomicLong resumed = new AtomicLong();
 
     WarmupClient(EventLoopGroup loops, WarmupPki pki) throws SSLException {
@@ -62,6 +72,12 @@ final class WarmupClient implements AutoCloseable {
                 .keyManager(new NewDevices(pki)).trustManager(pki.root).build();
         this.stranger = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .keyManager(pki.strangerKey.getPrivate(), pki.stranger).trustManager(pki.root).build();
+        this.returningH2 = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+                .keyManager(pki.clientKey.getPrivate(), pki.client).trustManager(pki.root)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2))
+                .build();
     }
 
     /**
@@ -80,6 +96,31 @@ final class WarmupClient implements AutoCloseable {
             ch.pipeline().addLast(ssl, new HttpClientCodec(), new HttpObjectAggregator(1 << 16),
                     new Requests(port, requests, done, resumed));
         });
+    }
+
+    /**
+     * One HTTP/2 connection to {@code port} as the returning client: handshake, {@code streams} requests,
+     * one stream after the other, then close. The promise completes with the count of 200 responses (0 if
+     * the gateway did not agree to {@code h2}).
+     */
+    Promise<Integer> connectH2(int port, int streams) {
+        return open(port, (ch, done) -> {
+            SslHandler ssl = returningH2.newHandler(ch.alloc(), "localhost", port);
+            ssl.setHandshakeTimeout(5, TimeUnit.SECONDS);
+            ch.pipeline().addLast(ssl, Http2FrameCodecBuilder.forClient().build(), new Http2MultiplexHandler(NO_PUSH),
+                    new Streams(port, streams, done, resumed));
+        });
+    }
+
+    /** The gateway pushes nothing; a stream it opened would be refused by the codec before reaching this. */
+    private static final ChannelHandler NO_PUSH = new NoPush();
+
+    @ChannelHandler.Sharable
+    private static final class NoPush extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.close();
+        }
     }
 
     /**
@@ -125,6 +166,7 @@ final class WarmupClient implements AutoCloseable {
         ReferenceCountUtil.release(returning);
         ReferenceCountUtil.release(devices);
         ReferenceCountUtil.release(stranger);
+        ReferenceCountUtil.release(returningH2);
     }
 
     /** Handshakes that resumed a session (the client's own view, from BoringSSL). */
@@ -200,6 +242,91 @@ final class WarmupClient implements AutoCloseable {
                 done.trySuccess(ok);
                 ctx.close();
             }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            done.trySuccess(ok);
+            super.channelInactive(ctx);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** On an HTTP/2 connection: once the handshake agreed to {@code h2}, one stream per request, in turn. */
+    private static final class Streams extends ChannelInboundHandlerAdapter {
+        private final int port;
+        private final int streams;
+        private final Promise<Integer> done;
+        private final AtomicLong resumed;
+        private int sent;
+        private int ok;
+
+        Streams(int port, int streams, Promise<Integer> done, AtomicLong resumed) {
+            this.port = port;
+            this.streams = streams;
+            this.done = done;
+            this.resumed = resumed;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent e) {
+                SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                if (e.isSuccess() && ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+                    if (ssl.engine() instanceof ReferenceCountedOpenSslEngine engine
+                            && SSL.isSessionReused(engine.sslPointer())) {
+                        resumed.incrementAndGet();
+                    }
+                    next(ctx.channel());
+                } else {
+                    ctx.close();
+                }
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        /** The next request on a stream of its own, or the end of the connection. */
+        private void next(Channel connection) {
+            if (sent == streams) {
+                done.trySuccess(ok);
+                connection.close();
+                return;
+            }
+            sent++;
+            new Http2StreamChannelBootstrap(connection).handler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel stream) {
+                    stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false),
+                            new HttpObjectAggregator(1 << 16), new SimpleChannelInboundHandler<FullHttpResponse>() {
+                                @Override
+                                protected void channelRead0(ChannelHandlerContext s, FullHttpResponse response) {
+                                    if (response.status().code() == 200) {
+                                        ok++;
+                                    }
+                                    s.close();
+                                    next(connection);
+                                }
+
+                                @Override
+                                public void exceptionCaught(ChannelHandlerContext s, Throwable cause) {
+                                    connection.close();
+                                }
+                            });
+                }
+            }).open().addListener(f -> {
+                if (!f.isSuccess()) {
+                    connection.close();
+                    return;
+                }
+                FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/warm-up");
+                r.headers().set(HttpHeaderNames.HOST, "localhost:" + port)
+                        .set(HttpHeaderNames.USER_AGENT, "gatehouse-warm-up").set(HttpHeaderNames.ACCEPT, "*/*");
+                ((Channel) f.getNow()).writeAndFlush(r);
+            });
         }
 
         @Override
