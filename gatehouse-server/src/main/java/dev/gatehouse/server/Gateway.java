@@ -402,10 +402,11 @@ public final class Gateway implements AutoCloseable {
     /**
      * {@code reload.drain_timeout}: once {@code after} has passed, the connections the replaced state
      * {@code old} still has close ({@link RuntimeState#endReplaced}), and {@code grace} later whatever is
-     * still open is closed. Nothing happens if the state closed by itself before (its last connection ended).
+     * still open is closed. A state that closes by itself before (its last connection ended) cancels the
+     * deadline, so a closed state's trust stores and CRLs are not kept until then.
      */
     private void endWhenDue(RuntimeState old, Duration after, Duration grace) {
-        eventLoops.next().schedule(() -> {
+        io.netty.util.concurrent.ScheduledFuture<?> due = eventLoops.next().schedule(() -> {
             if (old.isClosed() || stopped) {
                 return;
             }
@@ -424,6 +425,7 @@ public final class Gateway implements AutoCloseable {
                 }
             }, grace.toNanos(), TimeUnit.NANOSECONDS);
         }, after.toNanos(), TimeUnit.NANOSECONDS);
+        old.whenClosed(() -> due.cancel(false));
     }
 
     /**
