@@ -2,7 +2,6 @@ package dev.gatehouse.server;
 
 import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.ConfigParser;
-import dev.gatehouse.server.config.Durations;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.config.TargetAddress;
@@ -357,7 +356,7 @@ public final class Gateway implements AutoCloseable {
             l.retire();
         }
         if (next.drainTimeout() != null) {
-            endWhenDue(old, next.drainTimeout(), next.shutdownTimeout());
+            old.endAfter(next.drainTimeout(), next.shutdownTimeout(), eventLoops);
         }
         for (Map.Entry<String, Bound> e : new ArrayList<>(serverChannels.entrySet())) {
             String name = e.getKey();
@@ -397,35 +396,6 @@ public final class Gateway implements AutoCloseable {
         generation = nextGeneration;
         log.info("reloaded {}: configuration generation {} serves new connections", source, generation);
         return ReloadResult.succeeded(generation);
-    }
-
-    /**
-     * {@code reload.drain_timeout}: once {@code after} has passed, the connections the replaced state
-     * {@code old} still has close ({@link RuntimeState#endReplaced}), and {@code grace} later whatever is
-     * still open is closed. A state that closes by itself before (its last connection ended) cancels the
-     * deadline, so a closed state's trust stores and CRLs are not kept until then.
-     */
-    private void endWhenDue(RuntimeState old, Duration after, Duration grace) {
-        io.netty.util.concurrent.ScheduledFuture<?> due = eventLoops.next().schedule(() -> {
-            if (old.isClosed() || stopped) {
-                return;
-            }
-            int[] open = old.endReplaced();
-            log.info("configuration generation {} was replaced {} ago (reload.drain_timeout): closing its {} HTTP"
-                    + " connections (after their responses in flight) and its {} relayed connections", old.generation(),
-                    Durations.format(after), open[0], open[1]);
-            eventLoops.next().schedule(() -> {
-                if (old.isClosed() || stopped) {
-                    return;
-                }
-                int left = old.closeRemaining();
-                if (left > 0) {
-                    log.warn("configuration generation {}: closed its {} connections still open {} after the drain"
-                            + " deadline (shutdown_timeout)", old.generation(), left, Durations.format(grace));
-                }
-            }, grace.toNanos(), TimeUnit.NANOSECONDS);
-        }, after.toNanos(), TimeUnit.NANOSECONDS);
-        old.whenClosed(() -> due.cancel(false));
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.gatehouse.pki.TrustStore;
 import dev.gatehouse.pki.TrustStoreLimits;
 import dev.gatehouse.pki.VerificationParameters;
 import dev.gatehouse.server.config.ConfigException;
+import dev.gatehouse.server.config.Durations;
 import dev.gatehouse.server.config.GatewayConfig;
 import dev.gatehouse.server.config.ListenerConfig;
 import dev.gatehouse.server.config.MutualAuthConfig;
@@ -32,10 +33,12 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One immutable snapshot of everything the gateway serves with: per listener its TLS contexts, trust
@@ -351,13 +354,39 @@ public final class RuntimeState implements AutoCloseable {
     }
 
     /**
+     * {@code reload.drain_timeout} for this state, which a reload just replaced: once {@code after} has
+     * passed, the connections it still has end ({@link #endReplaced}), and {@code grace} later whatever is
+     * still open is closed ({@link #closeRemaining}). If the state closes by itself before (its last
+     * connection ended), the deadline is cancelled, so its trust stores and CRLs are not kept until then.
+     */
+    public void endAfter(Duration after, Duration grace, EventLoopGroup loops) {
+        io.netty.util.concurrent.ScheduledFuture<?> due = loops.next().schedule(() -> {
+            if (isClosed()) {
+                return;
+            }
+            int[] open = endReplaced();
+            log.info("configuration generation {} was replaced {} ago (reload.drain_timeout): closing its {} HTTP"
+                    + " connections (after their responses in flight) and its {} relayed connections", generation,
+                    Durations.format(after), open[0], open[1]);
+            loops.next().schedule(() -> {
+                int left = isClosed() ? 0 : closeRemaining();
+                if (left > 0) {
+                    log.warn("configuration generation {}: closed its {} connections still open {} after the drain"
+                            + " deadline (shutdown_timeout)", generation, left, Durations.format(grace));
+                }
+            }, grace.toNanos(), TimeUnit.NANOSECONDS);
+        }, after.toNanos(), TimeUnit.NANOSECONDS);
+        whenClosed(() -> due.cancel(false));
+    }
+
+    /**
      * The drain deadline of a state a reload replaced ({@code reload.drain_timeout}): its HTTP connections
      * close gracefully (HTTP/1.1 after the response in flight, at once if idle; HTTP/2 with GOAWAY, once its
      * open streams finish), its relayed connections close now. Any thread.
      *
      * @return the HTTP connections and the relayed connections that were open
      */
-    public int[] endReplaced() {
+    int[] endReplaced() {
         int http = 0;
         for (ListenerRuntime l : listeners.values()) {
             http += l.openHttpConnections();
@@ -369,7 +398,7 @@ public final class RuntimeState implements AutoCloseable {
     }
 
     /** After {@link #endReplaced}: closes every connection still open (a response still streaming, a tunnel). */
-    public int closeRemaining() {
+    int closeRemaining() {
         int n = relays.size();
         for (ListenerRuntime l : listeners.values()) {
             n += l.openHttpConnections();

@@ -3,6 +3,7 @@ package dev.gatehouse.server.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -27,6 +28,18 @@ import java.util.concurrent.TimeUnit;
 final class LingeringClose extends ChannelDuplexHandler {
     /** How long a closing connection waits at most for the client to close its side. */
     static final long LINGER_MILLIS = 2_000;
+
+    /**
+     * For an HTTP/1.1 connection about to close while its client may still be sending the request body (a
+     * refusal of a large upload, a body that stopped arriving): the close will linger, so that the client's
+     * unread bytes do not make the kernel reset the connection under the response. Added only then, so the
+     * connections that close with nothing unread do not pay for it.
+     */
+    static void addTo(ChannelPipeline pipeline) {
+        if (pipeline.get(LingeringClose.class) == null) {
+            pipeline.addFirst("h1-linger", new LingeringClose());
+        }
+    }
 
     private ChannelPromise lingering;
     private ScheduledFuture<?> timer;

@@ -563,21 +563,9 @@ final class ProxyHandler extends ChannelDuplexHandler {
         }
         if (close) {
             if (!h2 && !ex.requestComplete) {
-                lingerOnClose();
+                LingeringClose.addTo(ctx.pipeline());
             }
             f.addListener(ChannelFutureListener.CLOSE);
-        }
-    }
-
-    /**
-     * HTTP/1.1 closing while the client may still be sending its request body (a refusal of a large
-     * upload, a body that stopped arriving): the close lingers ({@link LingeringClose}) so that the
-     * client's unread bytes do not make the kernel reset the connection under the response. Added only
-     * then, so the connections that close with nothing unread do not pay for it.
-     */
-    private void lingerOnClose() {
-        if (ctx.pipeline().get(LingeringClose.class) == null) {
-            ctx.pipeline().addFirst("h1-linger", new LingeringClose());
         }
     }
 

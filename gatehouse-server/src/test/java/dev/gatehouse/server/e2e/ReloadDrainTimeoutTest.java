@@ -53,7 +53,7 @@ class ReloadDrainTimeoutTest {
     void connectionsOfTheReplacedConfigurationCloseOnceTheDrainTimeoutHasPassed(@TempDir Path dir) throws Exception {
         try (EchoTarget app = EchoTarget.start();
              TcpHealthCheckTest.Silent brokers = new TcpHealthCheckTest.Silent();
-             CapturedLog log = CapturedLog.of("dev.gatehouse.server.Gateway")) {
+             CapturedLog log = CapturedLog.of("dev.gatehouse.server.RuntimeState")) {
             Path file = dir.resolve("gatehouse.yaml");
             Files.writeString(file, CONFIG.formatted(app.address(), brokers.address(), "reload: { watch_files: false, drain_timeout: 1s }"));
             Gateway gateway = Gateway.start(ConfigParser.parse(file));
