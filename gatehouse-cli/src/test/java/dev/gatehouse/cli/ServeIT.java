@@ -121,7 +121,7 @@ class ServeIT {
             }
             assertThat(Files.readString(dir.resolve("serve.out"))).contains("SIGHUP")
                     .containsPattern("warm-up: [1-9][0-9]* connections \\([1-9][0-9]* devices never seen, [0-9]+ resumed"
-                            + " sessions\\), [1-9][0-9]* requests \\(0 failed\\)");
+                            + " sessions, [1-9][0-9]* over HTTP/2\\), [1-9][0-9]* requests \\(0 failed\\)");
             assertThat(Files.readString(dir.resolve("logs/access.log"))).contains("/work").contains(" 200 ")
                     .doesNotContain("/warm-up");
         } finally {
