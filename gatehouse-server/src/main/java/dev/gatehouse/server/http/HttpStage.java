@@ -250,10 +250,7 @@ public final class HttpStage {
         return draining;
     }
 
-    /**
-     * Requests of this stage received and not finished yet (response fully written, or the exchange
-     * abandoned). Any thread; cheap enough to poll every few milliseconds during a stop.
-     */
+    /** The connections of this stage still open (HTTP/1.1, and HTTP/2 connections with their streams). */
     public int openConnections() {
         return connections.size();
     }
@@ -263,6 +260,10 @@ public final class HttpStage {
         connections.close();
     }
 
+    /**
+     * Requests of this stage received and not finished yet (response fully written, or the exchange
+     * abandoned). Any thread; cheap enough to poll every few milliseconds during a stop.
+     */
     public int inFlight() {
         return (int) inFlight.sum();
     }
