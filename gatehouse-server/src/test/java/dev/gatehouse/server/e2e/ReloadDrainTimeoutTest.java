@@ -3,11 +3,29 @@ package dev.gatehouse.server.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import dev.gatehouse.pki.testing.HeldCertificate;
 import dev.gatehouse.server.Gateway;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.reload.ReloadResult;
 import dev.gatehouse.server.testing.CapturedLog;
 import dev.gatehouse.server.testing.EchoTarget;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -19,6 +37,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -28,8 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code reload.drain_timeout} on real sockets: the connections a reload left on the replaced
- * configuration (an idle HTTP/1.1 keep-alive connection, and a TLS passthrough relay, which has no
- * request to end it) are closed once the timeout has passed; without the key both stay open and keep
+ * configuration (an idle HTTP/1.1 keep-alive connection, a TLS passthrough relay, which has no request to
+ * end it, and an HTTP/2 connection, which gets GOAWAY) are closed once the timeout has passed; without the key both stay open and keep
  * working, as before.
  */
 class ReloadDrainTimeoutTest {
@@ -121,6 +141,70 @@ class ReloadDrainTimeoutTest {
             } finally {
                 gateway.stop(Duration.ofSeconds(2));
             }
+        }
+    }
+
+    @Test
+    void anHttp2ConnectionOfTheReplacedConfigurationGetsGoawayAtTheDeadline(@TempDir Path dir) throws Exception {
+        HeldCertificate server = HeldCertificate.builder().commonName("web.test").addSanDns("web.test").serverAuth()
+                .build();
+        Files.writeString(dir.resolve("server.pem"), server.certificatePem());
+        Files.writeString(dir.resolve("server.key"), server.privateKeyPem());
+        String yaml = """
+                listeners:
+                  - name: web
+                    address: 127.0.0.1:0
+                    protocol: https
+                    tls: { certificates: [ { certificate: server.pem, private_key: server.key } ] }
+                    default_action: { forward: app }
+                target_groups:
+                  app: { targets: ["%s"] }
+                reload: { watch_files: false, drain_timeout: 1s }
+                """;
+        EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (EchoTarget app = EchoTarget.start()) {
+            Path file = dir.resolve("gatehouse.yaml");
+            Files.writeString(file, yaml.formatted(app.address()));
+            Gateway gateway = Gateway.start(ConfigParser.parse(file));
+            try {
+                SslContext tls = SslContextBuilder.forClient().trustManager(server.certificate())
+                        .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2"))
+                        .build();
+                CompletableFuture<Long> goaway = new CompletableFuture<>();
+                int port = gateway.boundPort("web");
+                Channel h2 = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                        .handler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel c) {
+                                c.pipeline().addLast(tls.newHandler(c.alloc(), "web.test", port),
+                                        Http2FrameCodecBuilder.forClient().build(),
+                                        new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
+                                        new ChannelInboundHandlerAdapter() {
+                                            @Override
+                                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                                if (msg instanceof Http2GoAwayFrame g) {
+                                                    goaway.complete(g.errorCode());
+                                                }
+                                                ReferenceCountUtil.release(msg);
+                                            }
+                                        });
+                            }
+                        }).connect("127.0.0.1", port).sync().channel();
+                assertThat(h2.pipeline().get(SslHandler.class).handshakeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+                assertThat(h2.pipeline().get(SslHandler.class).applicationProtocol()).isEqualTo("h2");
+
+                Files.writeString(file, yaml.formatted(app.address()) + "shutdown_timeout: 5s\n");
+                assertThat(gateway.reload().success()).isTrue();
+                assertThat(goaway.isDone()).as("no GOAWAY before the deadline").isFalse();
+                assertThat(goaway.get(5, TimeUnit.SECONDS)).as("GOAWAY with NO_ERROR at the deadline").isZero();
+                assertThat(h2.closeFuture().await(5, TimeUnit.SECONDS)).as("then the idle connection closes").isTrue();
+            } finally {
+                gateway.stop(Duration.ofSeconds(2));
+            }
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
