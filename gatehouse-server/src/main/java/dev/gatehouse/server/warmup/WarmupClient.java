@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
@@ -184,6 +183,22 @@ final class WarmupClient implements AutoCloseable {
         STRANGER
     }
 
+    /** The warm-up's request, its header names capitalised or in lower case. */
+    private static FullHttpRequest request(int port, boolean capitalised) {
+        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/warm-up");
+        r.headers().set(capitalised ? "Host" : "host", "localhost:" + port)
+                .set(capitalised ? "User-Agent" : "user-agent", "gatehouse-warm-up")
+                .set(capitalised ? "Accept" : "accept", "*/*");
+        return r;
+    }
+
+    /** Counts the handshake just completed on {@code ssl} if it resumed a session (BoringSSL's own view). */
+    private static void countIfResumed(SslHandler ssl, AtomicLong resumed) {
+        if (ssl.engine() instanceof ReferenceCountedOpenSslEngine engine && SSL.isSessionReused(engine.sslPointer())) {
+            resumed.incrementAndGet();
+        }
+    }
+
     /** Sends the requests one after the other once the handshake is done, counting 200s. */
     private static final class Requests extends SimpleChannelInboundHandler<FullHttpResponse> {
         private final int port;
@@ -204,10 +219,7 @@ final class WarmupClient implements AutoCloseable {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent e) {
                 if (e.isSuccess()) {
-                    if (ctx.pipeline().get(SslHandler.class).engine() instanceof ReferenceCountedOpenSslEngine engine
-                            && SSL.isSessionReused(engine.sslPointer())) {
-                        resumed.incrementAndGet();
-                    }
+                    countIfResumed(ctx.pipeline().get(SslHandler.class), resumed);
                     send(ctx);
                 } else {
                     ctx.close();
@@ -218,13 +230,10 @@ final class WarmupClient implements AutoCloseable {
 
         private void send(ChannelHandlerContext ctx) {
             sent++;
-            FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/warm-up");
             // Header names as clients write them: capitalised (curl, wrk, browsers over HTTP/1.1) and in
             // lower case; the gateway compares them either way.
             boolean capitalised = (sent & 1) == 1;
-            r.headers().set(capitalised ? "Host" : "host", "localhost:" + port)
-                    .set(capitalised ? "User-Agent" : "user-agent", "gatehouse-warm-up")
-                    .set(capitalised ? "Accept" : "accept", "*/*");
+            FullHttpRequest r = request(port, capitalised);
             if (sent == requests) {
                 r.headers().set(capitalised ? "Connection" : "connection", "close");
             }
@@ -277,10 +286,7 @@ final class WarmupClient implements AutoCloseable {
             if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent e) {
                 SslHandler ssl = ctx.pipeline().get(SslHandler.class);
                 if (e.isSuccess() && ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
-                    if (ssl.engine() instanceof ReferenceCountedOpenSslEngine engine
-                            && SSL.isSessionReused(engine.sslPointer())) {
-                        resumed.incrementAndGet();
-                    }
+                    countIfResumed(ssl, resumed);
                     next(ctx.channel());
                 } else {
                     ctx.close();
@@ -322,10 +328,7 @@ final class WarmupClient implements AutoCloseable {
                     connection.close();
                     return;
                 }
-                FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/warm-up");
-                r.headers().set(HttpHeaderNames.HOST, "localhost:" + port)
-                        .set(HttpHeaderNames.USER_AGENT, "gatehouse-warm-up").set(HttpHeaderNames.ACCEPT, "*/*");
-                ((Channel) f.getNow()).writeAndFlush(r);
+                ((Channel) f.getNow()).writeAndFlush(request(port, false));
             });
         }
 

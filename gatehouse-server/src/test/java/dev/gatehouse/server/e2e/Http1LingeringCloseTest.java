@@ -93,7 +93,7 @@ class Http1LingeringCloseTest {
         out.write(("POST /upload HTTP/1.1\r\nHost: web.test\r\nContent-Length: " + (64L << 20) + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.write(chunk);
-        String head = readHead(s.getInputStream());
+        String head = ProxyTargets.readHead(s.getInputStream());
         assertThat(head).startsWith("HTTP/1.1 403").containsIgnoringCase("connection: close");
 
         // The client goes on sending its body regardless: 8 MiB more, far beyond what
@@ -109,17 +109,5 @@ class Http1LingeringCloseTest {
         }
         assertThat(rest.toString(StandardCharsets.US_ASCII)).as("the 403's body, then the end of the stream")
                 .isNotEmpty().doesNotContain("HTTP/1.1");
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.append((char) b);
-        }
-        return head.toString();
     }
 }

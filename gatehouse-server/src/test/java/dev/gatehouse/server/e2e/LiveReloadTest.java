@@ -211,26 +211,7 @@ class LiveReloadTest {
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2"))
                     .build();
             CompletableFuture<Long> goaway = new CompletableFuture<>();
-            Channel ch = new Bootstrap().group(loop)
-                    .channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel c) {
-                            c.pipeline().addLast(tls.newHandler(c.alloc(), "127.0.0.1", port("api")),
-                                    Http2FrameCodecBuilder.forClient().build(),
-                                    new Http2MultiplexHandler(
-                                            new ChannelInboundHandlerAdapter()),
-                                    new ChannelInboundHandlerAdapter() {
-                                        @Override
-                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                            if (msg instanceof Http2GoAwayFrame g) {
-                                                goaway.complete(g.errorCode());
-                                            }
-                                            ReferenceCountUtil.release(msg);
-                                        }
-                                    });
-                        }
-                    }).connect("127.0.0.1", port("api")).sync().channel();
+            Channel ch = http2Client(loop, tls, "127.0.0.1", port("api"), goaway);
             CompletableFuture<Integer> status = new CompletableFuture<>();
             Http2StreamChannel stream =
                     new Http2StreamChannelBootstrap(ch)
@@ -657,6 +638,33 @@ class LiveReloadTest {
         } catch (IOException e) {
             return BigInteger.ZERO;
         }
+    }
+
+    /**
+     * An HTTP/2 client connection to {@code port} (TLS with {@code serverName}, ALPN from {@code tls}),
+     * completing {@code goaway} with the error code of the first GOAWAY it receives.
+     */
+    static Channel http2Client(EventLoopGroup loop, SslContext tls, String serverName, int port,
+                               CompletableFuture<Long> goaway) throws InterruptedException {
+        return new Bootstrap().group(loop)
+                .channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(tls.newHandler(c.alloc(), serverName, port),
+                                Http2FrameCodecBuilder.forClient().build(),
+                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
+                                new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                        if (msg instanceof Http2GoAwayFrame g) {
+                                            goaway.complete(g.errorCode());
+                                        }
+                                        ReferenceCountUtil.release(msg);
+                                    }
+                                });
+                    }
+                }).connect("127.0.0.1", port).sync().channel();
     }
 
     static void assertRefused(int port) {

@@ -9,23 +9,14 @@ import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.reload.ReloadResult;
 import dev.gatehouse.server.testing.CapturedLog;
 import dev.gatehouse.server.testing.EchoTarget;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -174,24 +165,7 @@ class ReloadDrainTimeoutTest {
                         .build();
                 CompletableFuture<Long> goaway = new CompletableFuture<>();
                 int port = gateway.boundPort("web");
-                Channel h2 = new Bootstrap().group(loop).channel(NioSocketChannel.class)
-                        .handler(new ChannelInitializer<Channel>() {
-                            @Override
-                            protected void initChannel(Channel c) {
-                                c.pipeline().addLast(tls.newHandler(c.alloc(), "web.test", port),
-                                        Http2FrameCodecBuilder.forClient().build(),
-                                        new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
-                                        new ChannelInboundHandlerAdapter() {
-                                            @Override
-                                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                                if (msg instanceof Http2GoAwayFrame g) {
-                                                    goaway.complete(g.errorCode());
-                                                }
-                                                ReferenceCountUtil.release(msg);
-                                            }
-                                        });
-                            }
-                        }).connect("127.0.0.1", port).sync().channel();
+                Channel h2 = LiveReloadTest.http2Client(loop, tls, "web.test", port, goaway);
                 assertThat(h2.pipeline().get(SslHandler.class).handshakeFuture().await(5, TimeUnit.SECONDS)).isTrue();
                 assertThat(h2.pipeline().get(SslHandler.class).applicationProtocol()).isEqualTo("h2");
 
@@ -242,18 +216,9 @@ class ReloadDrainTimeoutTest {
         s.getOutputStream().write("GET / HTTP/1.1\r\nHost: web.test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         s.setSoTimeout(5000);
         InputStream in = s.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            head.append((char) b);
-        }
-        String h = head.toString().toLowerCase(java.util.Locale.ROOT);
-        int length = Integer.parseInt(h.replaceAll("(?s).*content-length: (\\d+).*", "$1"));
-        in.readNBytes(length);
-        return head.toString().startsWith("HTTP/1.1") ? "HTTP/1.1" + h.substring(8) : h;
+        String head = ProxyTargets.readHead(in);
+        in.readNBytes((int) ProxyTargets.contentLength(head));
+        return "HTTP/1.1" + head.substring(8).toLowerCase(java.util.Locale.ROOT);
     }
 
     /** What a read on {@code s} sees within {@code limit}: a byte, -1 at the end of the stream, -2 for nothing. */
