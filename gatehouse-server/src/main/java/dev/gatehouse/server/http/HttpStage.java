@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code http-proxy} ({@link ProxyHandler}).
  * HTTP/2: {@code h2-idle} → {@code h2-codec} ({@link Http2FrameCodec} with {@link Http2Limits}: the
  * listener's {@code http2.max_concurrent_streams}, 431 for oversize header blocks, ENHANCE_YOUR_CALM for
- * floods) → {@code h2-mux} ({@link Http2MultiplexHandler}) → {@code h2-guard}; each stream:
+ * floods) → {@code h2-mux} ({@link Http2MultiplexHandler}) → {@code h2-guard} ({@link Http2ConnectionGuard},
+ * which also closes the stream channels still open when the connection ends); each stream:
  * {@link Http2StreamFrameToHttpObjectCodec} → {@link RequestBodyTimeout} → {@link ProxyHandler}. The same
  * proxy handler serves both.
  *
@@ -175,16 +176,18 @@ public final class HttpStage {
         pipeline.addFirst("h2-linger", new LingeringClose());
         pipeline.addLast("h2-idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
         pipeline.addLast("h2-codec", codec);
+        Http2ConnectionGuard guard = new Http2ConnectionGuard(codec, CONNECTION_WINDOW);
         pipeline.addLast("h2-mux", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
+                guard.streamOpened(stream);
                 stream.config().setAutoRead(false);
                 stream.pipeline().addLast("h2-http", new Http2StreamFrameToHttpObjectCodec(true));
                 stream.pipeline().addLast("http-body-timeout", new RequestBodyTimeout(bodyNanos));
                 stream.pipeline().addLast("http-proxy", new ProxyHandler(HttpStage.this, connection, forwarded, true));
             }
         }));
-        pipeline.addLast("h2-guard", new Http2ConnectionGuard(codec, CONNECTION_WINDOW));
+        pipeline.addLast("h2-guard", guard);
         if (draining) {
             ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(DRAIN));
         }
