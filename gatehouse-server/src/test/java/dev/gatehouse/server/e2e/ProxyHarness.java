@@ -47,7 +47,7 @@ public final class ProxyHarness implements AutoCloseable {
 
     private final EventLoopGroup loops;
     private final Channel server;
-    /** The client connections accepted, closed first on {@link #close()} as the gateway's stop does. */
+    /** The client connections accepted: {@link #close()} closes them before it stops the event loops. */
     private final ChannelGroup clients;
     private final HttpStage stage;
     private final TargetGroups groups;
