@@ -3,6 +3,7 @@ package dev.gatehouse.server.http;
 import dev.gatehouse.server.target.Http2Windows;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -32,6 +33,7 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
     private final int connectionWindow;
     /** The connection's stream channels that are still open. */
     private final Set<Channel> streams = new HashSet<>();
+    private final ChannelFutureListener forget = f -> streams.remove(f.channel());
 
     Http2ConnectionGuard(Http2FrameCodec codec, int connectionWindow) {
         this.codec = codec;
@@ -51,7 +53,7 @@ final class Http2ConnectionGuard extends ChannelDuplexHandler {
     /** Called for each stream channel as it is initialised: closed with the connection if still open then. */
     void streamOpened(Channel stream) {
         streams.add(stream);
-        stream.closeFuture().addListener(f -> streams.remove(stream));
+        stream.closeFuture().addListener(forget);
     }
 
     @Override
