@@ -559,26 +559,31 @@ public final class Gateway implements AutoCloseable {
                 l.drain();
             }
         }
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (System.nanoTime() < deadline && inFlight() > 0) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        awaitNoneInFlight(grace);
         int left = inFlight();
         if (left > 0) {
             log.warn("stopping with {} requests still in flight after {}", left, grace);
         }
-        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        ListenerInitializer.closeAll(clients, Duration.ofSeconds(1));
+        awaitNoneInFlight(Duration.ofSeconds(2)); // the requests cut off end, and are logged, on their loops
         for (RuntimeState s : new ArrayList<>(live)) {
             s.close();
         }
         eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         logs.close();
         log.info("stopped");
+    }
+
+    private void awaitNoneInFlight(Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline && inFlight() > 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private int inFlight() {

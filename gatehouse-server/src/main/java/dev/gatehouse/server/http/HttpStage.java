@@ -224,6 +224,23 @@ public final class HttpStage {
     }
 
     /**
+     * Closes one client connection at a stop: politely ({@link Channel#close()}: HTTP/2 GOAWAY, which waits
+     * for open streams; TLS close_notify) or at once, without either, so that its handlers see it end now.
+     * The access-log lines of the requests it cuts off carry {@code reason} (unless a graceful close gave
+     * one first). Any thread.
+     */
+    public static void close(Channel connection, String reason, boolean atOnce) {
+        connection.eventLoop().execute(() -> {
+            connection.attr(CLOSE_REASON).setIfAbsent(reason);
+            if (atOnce) {
+                connection.unsafe().close(connection.unsafe().voidPromise());
+            } else {
+                connection.close();
+            }
+        });
+    }
+
+    /**
      * Holds why {@code connection} is closing gracefully, or {@code null} while it is not (see
      * {@link #closeGracefully}): the same instance for every caller, so a handler may keep it.
      */

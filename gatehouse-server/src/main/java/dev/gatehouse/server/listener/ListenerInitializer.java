@@ -2,6 +2,7 @@ package dev.gatehouse.server.listener;
 
 import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.connection.TraceIds;
+import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.passthrough.TlsPassthrough;
 import dev.gatehouse.server.observe.ListenerTelemetry;
@@ -15,7 +16,9 @@ import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -58,6 +61,26 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
         this.open = open;
         this.clients = clients;
         this.judged = judged;
+    }
+
+    /**
+     * Closes every connection in {@code clients} when the gateway stops: politely first (HTTP/2 GOAWAY, TLS
+     * close_notify), waiting at most {@code polite}. An HTTP/2 connection would keep waiting for streams still
+     * open; whatever is open after {@code polite} is closed at once, so its handlers see it end while the
+     * loops still run. Either way the requests cut off are logged with the reason {@code connection closed:
+     * gateway stopped}. Returns once all are closed, or after 2 s more.
+     */
+    public static void closeAll(ChannelGroup clients, Duration polite) {
+        for (Channel ch : clients) {
+            HttpStage.close(ch, "gateway stopped", false);
+        }
+        if (clients.newCloseFuture().awaitUninterruptibly(polite.toMillis())) {
+            return;
+        }
+        for (Channel ch : clients) {
+            HttpStage.close(ch, "gateway stopped", true);
+        }
+        clients.newCloseFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
 
     private static SslHandler sslHandler(ServerTls policy, SslContext context, ByteBufAllocator allocator,
