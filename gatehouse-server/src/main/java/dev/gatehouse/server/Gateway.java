@@ -563,7 +563,7 @@ public final class Gateway implements AutoCloseable {
         if (left > 0) {
             log.warn("stopping with {} requests still in flight after {}", left, grace);
         }
-        ListenerInitializer.closeAll(clients, Duration.ofSeconds(1));
+        ListenerInitializer.closeAll(clients, Duration.ofSeconds(3)); // > an HTTP/1.1 lingering close
         awaitNoneInFlight(Duration.ofSeconds(2)); // the requests cut off end, and are logged, on their loops
         for (RuntimeState s : new ArrayList<>(live)) {
             s.close();

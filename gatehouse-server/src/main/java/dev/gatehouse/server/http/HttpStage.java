@@ -89,7 +89,7 @@ public final class HttpStage {
 
     /**
      * On a client connection (the TLS or TCP channel, not an HTTP/2 stream): why it must close after the
-     * responses in flight, set by {@link #closeGracefully}.
+     * responses in flight, set by {@link #closeGracefully}; or {@link #STOPPED}, set by {@link #closeAtStop}.
      */
     private static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf(HttpStage.class, "closeReason");
 
@@ -223,15 +223,19 @@ public final class HttpStage {
         });
     }
 
+    /** The close reason of connections closed by {@link #closeAtStop}. */
+    public static final String STOPPED = "gateway stopped";
+
     /**
-     * Closes one client connection at a stop: politely ({@link Channel#close()}: HTTP/2 GOAWAY, which waits
-     * for open streams; TLS close_notify) or at once, without either, so that its handlers see it end now.
-     * The access-log lines of the requests it cuts off carry {@code reason} (unless a graceful close gave
-     * one first). Any thread.
+     * Closes one client connection when the gateway stops, after its grace period: politely
+     * ({@link Channel#close()}: HTTP/2 GOAWAY, which waits for open streams; TLS close_notify) or at once,
+     * without either, so that its handlers see it end now. The access-log lines of the requests it cuts off
+     * say {@code connection closed: gateway stopped}, whatever reason an earlier graceful close gave. Any
+     * thread.
      */
-    public static void close(Channel connection, String reason, boolean atOnce) {
+    public static void closeAtStop(Channel connection, boolean atOnce) {
         connection.eventLoop().execute(() -> {
-            connection.attr(CLOSE_REASON).setIfAbsent(reason);
+            connection.attr(CLOSE_REASON).set(STOPPED);
             if (atOnce) {
                 connection.unsafe().close(connection.unsafe().voidPromise());
             } else {
@@ -241,8 +245,8 @@ public final class HttpStage {
     }
 
     /**
-     * Holds why {@code connection} is closing gracefully, or {@code null} while it is not (see
-     * {@link #closeGracefully}): the same instance for every caller, so a handler may keep it.
+     * Holds why {@code connection} is closing, or {@code null} while it is not (see {@link #closeGracefully}
+     * and {@link #closeAtStop}): the same instance for every caller, so a handler may keep it.
      */
     static Attribute<String> closeReasonOf(Channel connection) {
         return connection.attr(CLOSE_REASON);

@@ -244,7 +244,7 @@ final class ProxyHandler extends ChannelDuplexHandler {
             ex.cancelResponseTimer();
             TargetSide.drop(ex);
             if (ex.active) {
-                if (log.reason == null && closeReason.get() == null) { // else the gateway's reason
+                if (log.reason == null && !HttpStage.STOPPED.equals(closeReason.get())) { // cut off by a stop
                     log.reason = tunnel != null ? "tunnel closed by the client" : "client closed the connection";
                 }
                 endExchange(ex);

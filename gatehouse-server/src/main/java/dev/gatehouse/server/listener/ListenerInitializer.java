@@ -64,21 +64,20 @@ public final class ListenerInitializer extends ChannelInitializer<Channel> {
     }
 
     /**
-     * Closes every connection in {@code clients} when the gateway stops: politely first (HTTP/2 GOAWAY, TLS
-     * close_notify), waiting at most {@code polite}. An HTTP/2 connection would keep waiting for streams still
-     * open; whatever is open after {@code polite} is closed at once, so its handlers see it end while the
-     * loops still run. Either way the requests cut off are logged with the reason {@code connection closed:
-     * gateway stopped}. Returns once all are closed, or after 2 s more.
+     * Closes every connection in {@code clients} when the gateway stops ({@link HttpStage#closeAtStop}):
+     * politely first (HTTP/2 GOAWAY, TLS close_notify), waiting at most {@code polite}. An HTTP/2 connection
+     * would keep waiting for streams still open; whatever is open after {@code polite} is closed at once, so
+     * its handlers see it end while the loops still run. Returns once all are closed, or after 2 s more.
      */
     public static void closeAll(ChannelGroup clients, Duration polite) {
         for (Channel ch : clients) {
-            HttpStage.close(ch, "gateway stopped", false);
+            HttpStage.closeAtStop(ch, false);
         }
         if (clients.newCloseFuture().awaitUninterruptibly(polite.toMillis())) {
             return;
         }
         for (Channel ch : clients) {
-            HttpStage.close(ch, "gateway stopped", true);
+            HttpStage.closeAtStop(ch, true);
         }
         clients.newCloseFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
