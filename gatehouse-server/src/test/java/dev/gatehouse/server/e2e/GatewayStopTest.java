@@ -15,20 +15,14 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +65,7 @@ class GatewayStopTest {
             Gateway gateway = Gateway.start(ConfigParser.parse(file));
             int port = gateway.boundPort("web");
             Channel h2 = LiveReloadTest.http2Client(loop, tls, "web.test", port, new CompletableFuture<>());
-            try (SSLSocket h1 = http1Client(server, port)) {
+            try (SSLSocket h1 = TlsClients.connect(TlsClients.context(null, server.certificate()), port)) {
                 assertThat(h2.pipeline().get(SslHandler.class).handshakeFuture().await(5, TimeUnit.SECONDS)).isTrue();
                 assertThat(h2.pipeline().get(SslHandler.class).applicationProtocol()).isEqualTo("h2");
                 CompletableFuture<H2Connection.Outcome> stuck = H2Connection.stream(h2,
@@ -105,21 +99,5 @@ class GatewayStopTest {
         } finally {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
-    }
-
-    private static SSLSocket http1Client(HeldCertificate server, int port) throws Exception {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("server", server.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
-        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
-        SSLParameters params = s.getSSLParameters();
-        params.setServerNames(List.of(new SNIHostName("web.test")));
-        s.setSSLParameters(params);
-        s.startHandshake();
-        return s;
     }
 }
