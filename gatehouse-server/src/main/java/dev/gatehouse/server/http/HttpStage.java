@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
@@ -174,6 +175,11 @@ public final class HttpStage {
         Http2FrameCodec codec = Http2Limits.serverCodec(maxConcurrentStreams, STREAM_WINDOW, MAX_HEAD, shutdownMillis);
         ForwardedHeaders forwarded = new ForwardedHeaders(connection);
         pipeline.addFirst("h2-linger", new LingeringClose());
+        // Responses of many streams reach the connection from as many target connections, each with its
+        // own flush: one TLS record and one write per response. Flushed together at the end of the event
+        // loop's turn, they share records and writes (HTTP/2 keep-alive, bench/README.md).
+        pipeline.addLast("h2-flush", new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         pipeline.addLast("h2-idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
         pipeline.addLast("h2-codec", codec);
         Http2ConnectionGuard guard = new Http2ConnectionGuard(codec, CONNECTION_WINDOW);
