@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -66,6 +67,10 @@ final class Http2TargetConnections {
         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).initialWindowSize(STREAM_WINDOW))
                 .build();
+        // Requests of many client connections reach this connection, each with its own flush: flushed
+        // together at the end of the event loop's turn, they share TLS records and writes.
+        p.addLast("h2-flush", new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         p.addLast("h2-idle", new IdleStateHandler(0, 0, TargetPool.IDLE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS));
         p.addLast("h2-codec", codec);
         // Server push is off: a stream the target opens anyway is closed.
