@@ -46,7 +46,7 @@ public final class TargetPool {
      * Idle connections kept per target and event loop: as many as a burst used, up to this. HTTP/2 clients
      * put many requests in flight at once (each needs an HTTP/1.1 connection of its own); with a bound
      * below the burst, every burst connected anew what the last one had just closed (with 64, HTTP/2
-     * keep-alive at 160 streams in flight cost 30% more CPU per request). The idle timeout returns the
+     * keep-alive at 160 streams in flight cost 40% more CPU per request). The idle timeout returns the
      * connections a passing peak left.
      */
     public static final int MAX_IDLE = 256;
