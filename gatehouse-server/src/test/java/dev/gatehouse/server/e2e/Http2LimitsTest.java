@@ -320,13 +320,14 @@ class Http2LimitsTest {
 
     /**
      * An HTTP/1.1 target that reads requests (heads only: the tests send no bodies) and answers each
-     * {@code 200 ok} once {@link #open()} was called; counts the requests it received.
+     * {@code 200 ok} once {@link #open()} was called; counts the requests and connections it received.
+     * {@link #hold} closes a new gate for the requests that come after it.
      */
     static final class GatedTarget implements AutoCloseable {
         final AtomicInteger requests = new AtomicInteger();
-        private final CountDownLatch gate = new CountDownLatch(1);
+        final List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile CountDownLatch gate = new CountDownLatch(1);
         private final ServerSocket server = new ServerSocket();
-        private final List<Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         GatedTarget() throws IOException {
             server.bind(new InetSocketAddress("127.0.0.1", 0), 512);
@@ -355,6 +356,11 @@ class Http2LimitsTest {
             gate.countDown();
         }
 
+        /** Holds the answers to the requests that arrive from now on, until the next {@link #open}. */
+        void hold() {
+            gate = new CountDownLatch(1);
+        }
+
         void awaitRequests(int n) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (requests.get() < n && System.nanoTime() < deadline) {
@@ -368,8 +374,9 @@ class Http2LimitsTest {
                 OutputStream out = s.getOutputStream();
                 while (true) {
                     ProxyTargets.readHead(in);
+                    CountDownLatch g = gate;
                     requests.incrementAndGet();
-                    gate.await();
+                    g.await();
                     out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                 }
