@@ -176,8 +176,9 @@ public final class HttpStage {
         ForwardedHeaders forwarded = new ForwardedHeaders(connection);
         pipeline.addFirst("h2-linger", new LingeringClose());
         // Responses of many streams reach the connection from as many target connections, each with its
-        // own flush: one TLS record and one write per response. Flushed together at the end of the event
-        // loop's turn, they share records and writes (HTTP/2 keep-alive, bench/README.md).
+        // own flush: one TLS record and one write per response. Flushed together by one task that the
+        // loop runs after the events it has ready, they share records and writes (HTTP/2 keep-alive,
+        // bench/README.md).
         pipeline.addLast("h2-flush", new FlushConsolidationHandler(
                 FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         pipeline.addLast("h2-idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));

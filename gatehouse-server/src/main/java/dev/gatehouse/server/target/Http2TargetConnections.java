@@ -68,7 +68,8 @@ final class Http2TargetConnections {
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).initialWindowSize(STREAM_WINDOW))
                 .build();
         // Requests of many client connections reach this connection, each with its own flush: flushed
-        // together at the end of the event loop's turn, they share TLS records and writes.
+        // together by one task that the loop runs after the events it has ready, they share TLS records
+        // and writes. (HTTP/2 health checks, which use this pipeline too, send one request: no effect.)
         p.addLast("h2-flush", new FlushConsolidationHandler(
                 FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         p.addLast("h2-idle", new IdleStateHandler(0, 0, TargetPool.IDLE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS));
