@@ -27,6 +27,10 @@
 # HTTP/2 keep-alive has no target: its ratios are printed without a verdict).
 #
 # Usage: bench/side_by_side.sh [SECONDS] [GATEWAYS...]   gateways: gatehouse nginx haproxy caddy (default: all four)
+#   and the relay floors, keep-alive only, never peers: floor-raw floor-bytes floor-codec (RelayFloor in the
+#   bench jar, built if missing: what an mTLS relay on Netty and BoringSSL costs at the least with no HTTP,
+#   with a byte-level scan of each head adding Gatehouse's headers, and with Netty's HTTP/1.1 codecs adding
+#   them; bench/README.md "Keep-alive floors")
 # Environment: PORT_BASE (default 28443: nginx +0, haproxy +1, gatehouse +2, caddy +3, backend +557),
 #              FLEET (default 20000 device certificates for fleet, as many more for storm),
 #              GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse),
@@ -62,6 +66,7 @@ GATEHOUSE_HOME=${GATEHOUSE_HOME:-$(dirname "$HERE")}
 PB=${PORT_BASE:-28443}
 P_NGINX=$PB P_HAPROXY=$((PB + 1)) P_GATEHOUSE=$((PB + 2)) P_CADDY=$((PB + 3)) P_BACKEND=$((PB + 557))
 P_GATEHOUSE_H2T=$((PB + 4)) P_BACKEND_H2=$((PB + 558))   # h2target: Gatehouse's second listener, the backend's HTTP/2 server
+P_FLOOR_RAW=$((PB + 5)) P_FLOOR_BYTES=$((PB + 6)) P_FLOOR_CODEC=$((PB + 7))
 W=$(mktemp -d /tmp/gh-bench.XXXX); cd "$W" || exit 2
 SHIM=$W/mtls_preload.so
 gcc -shared -fPIC -O2 -o "$SHIM" "$HERE/mtls_preload.c" -ldl -lssl -lcrypto || { echo "cannot build the preload shim (apt-get install gcc libssl-dev)"; exit 2; }
@@ -236,11 +241,13 @@ logs: { connection: $W/logs/connection.log }
 EOF
 }
 
-port_of() { case $1 in nginx) echo $P_NGINX;; haproxy) echo $P_HAPROXY;; gatehouse) echo $P_GATEHOUSE;; caddy) echo $P_CADDY;; esac; }
+port_of() { case $1 in nginx) echo $P_NGINX;; haproxy) echo $P_HAPROXY;; gatehouse) echo $P_GATEHOUSE;; caddy) echo $P_CADDY;;
+  floor-raw) echo $P_FLOOR_RAW;; floor-bytes) echo $P_FLOOR_BYTES;; floor-codec) echo $P_FLOOR_CODEC;; esac; }
+floor() { [[ $1 == floor-* ]]; }
 pids_of() { case $1 in
   nginx) pgrep -P "$(cat "$W/nginx.pid")" ;;
   haproxy) cat "$W/haproxy.pid" ;;
-  caddy) cat "$W/caddy.pid" ;;
+  caddy|floor-*) cat "$W/$1.pid" ;;
   gatehouse) pgrep -s "$(cat "$W/gatehouse.pid")" ;; esac; }
 cpu_ticks() { local t=0 p; for p in $(pids_of "$1"); do [ -r /proc/$p/stat ] && t=$((t + $(awk '{print $14+$15}' /proc/$p/stat))); done; echo $t; }
 rss_kib() { local t=0 p; for p in $(pids_of "$1"); do [ -r /proc/$p/status ] && t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status))); done; echo $t; }
@@ -253,11 +260,16 @@ start() { case $1 in
          echo $! > "$W/caddy.pid" ;;
   gatehouse) (cd "$GATEHOUSE_HOME" && exec setsid bin/gatehouse serve --config "$W/gatehouse.yaml") > "$W/gatehouse.out" 2>&1 &
              echo $! > "$W/gatehouse.pid" ;;
+  floor-*) # with bin/gatehouse's JVM options (the same JIT settings and leak detection off)
+    local jit="-XX:CompileThresholdScaling=0.3"; [ "$(nproc)" -lt 4 ] && jit="$jit -XX:CICompilerCount=3"
+    setsid java -Dio.netty.leakDetection.level=disabled $jit -cp "$BENCH_JAR" dev.gatehouse.bench.RelayFloor "${1#floor-}" \
+      "$(port_of "$1")" "$P_BACKEND" "$W/server.pem" "$W/server.key" "$W/ca.pem" > "$W/$1.out" 2>&1 &
+    echo $! > "$W/$1.pid" ;;
   esac
   # up to 90 s: `gatehouse serve` warms itself up (at most 40 s by default) before its listeners bind
   for _ in $(seq 1 180); do (exec 3<>/dev/tcp/127.0.0.1/"$(port_of "$1")") 2>/dev/null && return 0; sleep 0.5; done
   echo "$1 did not start listening on $(port_of "$1")"; [ "$1" = gatehouse ] && tail -20 "$W/gatehouse.out"; return 1; }
-stop() { case $1 in nginx) kill "$(cat "$W/nginx.pid")" ;; haproxy) kill "$(cat "$W/haproxy.pid")" ;; caddy) kill "$(cat "$W/caddy.pid")" ;;
+stop() { case $1 in nginx) kill "$(cat "$W/nginx.pid")" ;; haproxy) kill "$(cat "$W/haproxy.pid")" ;; caddy|floor-*) kill "$(cat "$W/$1.pid")" ;;
   gatehouse) kill -- "-$(cat "$W/gatehouse.pid")" ;; esac; sleep 1; }
 run_wrk() { # port mode(close|keep|fleet|fleetwarm|storm|resume) connections seconds -> "requests non2xx p99_ms errors"
   local hdr=() id=(MTLS_CERT="$W/client.pem" MTLS_KEY="$W/client.key")
@@ -324,6 +336,11 @@ asyncio.run(main())
 PY
 }
 
+BENCH_JAR=$GATEHOUSE_HOME/bench/target/benchmarks.jar
+if [[ " $GWS " == *" floor-"* ]] && { [ ! -f "$BENCH_JAR" ] || [ -n "$(find "$GATEHOUSE_HOME/bench/src" -newer "$BENCH_JAR" -type f | head -n 1)" ]; }; then
+  echo "building the bench jar for the relay floors..."
+  (cd "$GATEHOUSE_HOME" && ./mvnw -B -q -DskipTests package -pl bench -am) || { echo "could not build $BENCH_JAR"; exit 1; }
+fi
 nginx -c "$W/backend.conf"
 : > "$W/results.tsv"
 printf '%-10s %-10s %9s %8s %8s %14s %9s\n' gateway mode ops/s non2xx errors cpu_ms/1k_ops p99
@@ -336,6 +353,10 @@ for g in $GWS; do
     "https://localhost:$(port_of "$g")/identity")"
   echo "$g: the backend gets a request head of ${head:-?} bytes per request (subject header: ${subject:--})"
   if [ "$IDENTITY" = full ] && [ -z "$subject" ]; then echo "$g: does not forward the full identity (not measured)"; stop "$g"; continue; fi
+  if floor "$g"; then   # a floor takes part in keep-alive only; 30 s of it first, as gatehouse serve warms itself up
+    if want keepalive && [ "$ROUNDS" -eq 1 ]; then run_wrk "$(port_of "$g")" keep 16 30 > /dev/null; measure "$g" keepalive keep 64; fi
+    stop "$g"; continue
+  fi
   want storm && measure "$g" storm storm 32   # cold: the first load after the start
   # Each other mode is measured warm, the same for every gateway (JIT, pools): 5 s of keep-alive, then
   # before each mode 5 s of the same load. The fleet's warm-up uses 5,000 extra devices that its
@@ -375,7 +396,11 @@ done
 if [ "$ROUNDS" -gt 1 ] && want keepalive; then
   write_configs 0
   up=()
-  for g in $GWS; do start "$g" && up+=("$g") && run_wrk "$(port_of "$g")" keep 16 5 > /dev/null; done
+  for g in $GWS; do
+    start "$g" || continue
+    up+=("$g"); run_wrk "$(port_of "$g")" keep 16 5 > /dev/null
+    floor "$g" && run_wrk "$(port_of "$g")" keep 16 25 > /dev/null   # in place of gatehouse serve's start-up warm-up
+  done
   for r in $(seq 0 $((ROUNDS - 1))); do
     for i in $(seq 0 $((${#up[@]} - 1))); do
       g=${up[$(( (i + r) % ${#up[@]} ))]}
@@ -411,7 +436,7 @@ modes = [("storm", "storm: CPU ms / 1k first handshakes after start", 1.5), ("ne
          ("h2target", "HTTP/2 to an HTTP/2 target: CPU ms / 1k requests", None), ("h2tp99", "HTTP/2 to an HTTP/2 target p99 ms", None),
          ("idle", "idle: KiB / connection", 0.5)]
 modes = [x for x in modes if any(k[1] == x[0] for k in bad)]   # the modes measured in this run
-gws = [g for g in ["gatehouse", "nginx", "haproxy", "caddy"] if any(k[0] == g for k in bad)]
+gws = [g for g in ["gatehouse", "nginx", "haproxy", "caddy", "floor-raw", "floor-bytes", "floor-codec"] if any(k[0] == g for k in bad)]
 print()
 if rounds > 1:
     print(f"(keep-alive: the median of {rounds} interleaved rounds)")
@@ -423,7 +448,7 @@ for g in gws:
         v = val.get((g, m)); b = bad.get((g, m), 0)
         cells.append(("-" if v is None else f"{v:,.1f}") + (f" ({b} failed)" if b else ""))
     print(f"| {g} | " + " | ".join(cells) + " |")
-peers = [g for g in gws if g != "gatehouse"]
+peers = [g for g in gws if g != "gatehouse" and not g.startswith("floor-")]
 if "gatehouse" in gws and peers:
     cells = []
     for m, _, target in modes:
@@ -436,5 +461,12 @@ if "gatehouse" in gws and peers:
         if target is None: cells.append(f"{r:.2f}x {who}"); continue
         cells.append(f"{r:.2f}x {who} ({'meets' if r <= target and not bad.get(('gatehouse', m)) else 'misses'} <= {target})")
     print("| **Gatehouse / best peer** | " + " | ".join(cells) + " |")
+for f in [g for g in gws if g.startswith("floor-")]:   # the floors' ratios, without a verdict: none is a product
+    cells = []
+    for m, _, _ in modes:
+        best = [(val[p, m], p) for p in peers if (p, m) in val and not bad.get((p, m))]
+        v = val.get((f, m))
+        cells.append(f"{v / min(best)[0]:.2f}x {min(best)[1]}" if best and v is not None else "-")
+    print(f"| {f} / best peer | " + " | ".join(cells) + " |")
 PY
 echo "workdir: $W"
