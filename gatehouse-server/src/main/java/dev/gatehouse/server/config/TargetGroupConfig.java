@@ -146,9 +146,18 @@ public record TargetGroupConfig(
 
     /**
      * {@code timeouts} of a target group: {@code connect} (default 5s), {@code response} (time to the
-     * first byte of the response head after the request was sent; default 60s).
+     * first byte of the response head after the request was sent; default 60s), {@code idle} (how long a
+     * kept-alive connection to a target may wait unused before Gatehouse closes it; default 30s: keep it
+     * below the targets' own keep-alive timeout, so that a target never closes a connection just as a
+     * request goes out on it).
      */
-    public record TargetTimeouts(Duration connect, Duration response) {
+    public record TargetTimeouts(Duration connect, Duration response, Duration idle) {
+        public static final Duration DEFAULT_IDLE = Duration.ofSeconds(30);
         public static final TargetTimeouts DEFAULTS = new TargetTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60));
+
+        /** Connect and response timeouts, and the default idle timeout. */
+        public TargetTimeouts(Duration connect, Duration response) {
+            this(connect, response, DEFAULT_IDLE);
+        }
     }
 }

@@ -87,12 +87,15 @@ final class TargetGroupParser {
         TargetTimeouts timeouts = TargetTimeouts.DEFAULTS;
         ConfigNode timeoutsNode = map.optional("timeouts");
         if (timeoutsNode != null) {
-            ConfigMapping t = timeoutsNode.mapping("a mapping with connect and/or response", "connect", "response");
+            ConfigMapping t = timeoutsNode.mapping("a mapping with connect, response and/or idle",
+                    "connect", "response", "idle");
             ConfigNode connect = t.optional("connect");
             ConfigNode response = t.optional("response");
+            ConfigNode idle = t.optional("idle");
             timeouts = new TargetTimeouts(
                     connect == null ? TargetTimeouts.DEFAULTS.connect() : connect.duration(false),
-                    response == null ? TargetTimeouts.DEFAULTS.response() : response.duration(false));
+                    response == null ? TargetTimeouts.DEFAULTS.response() : response.duration(false),
+                    idle == null ? TargetTimeouts.DEFAULTS.idle() : idle.duration(false));
         }
         ConfigNode proxyProtocolNode = map.optional("proxy_protocol");
         boolean proxyProtocol = proxyProtocolNode != null

@@ -130,7 +130,7 @@ final class HealthChecker {
                     return;
                 }
                 if (h2) {
-                    Http2TargetConnections.configure(ch.pipeline());
+                    Http2TargetConnections.configure(ch.pipeline(), group.timeouts().idle().toNanos());
                     return;
                 }
                 ch.pipeline().addLast("http-codec", new HttpClientCodec());

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * A stream opens on the first connection that can take one more (the target's
  * {@code SETTINGS_MAX_CONCURRENT_STREAMS}, no GOAWAY received); when none can, a new connection is made
  * (ALPN {@code h2} over TLS, prior knowledge in clear), and requests arriving while it connects wait for
- * it. A connection without streams closes after {@link TargetPool#IDLE_TIMEOUT_NANOS}.
+ * it. A connection without streams closes after the group's {@code timeouts.idle}.
  *
  * <h2>Streams</h2>
  * A stream is a child channel whose frames are turned into HTTP/1-style objects
@@ -62,8 +62,11 @@ final class Http2TargetConnections {
         this.pool = pool;
     }
 
-    /** The HTTP/2 part of a new connection's pipeline (after TLS, if any). */
-    static void configure(ChannelPipeline p) {
+    /**
+     * The HTTP/2 part of a new connection's pipeline (after TLS, if any); {@code idleNanos} without a
+     * frame either way close it.
+     */
+    static void configure(ChannelPipeline p, long idleNanos) {
         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).initialWindowSize(STREAM_WINDOW))
                 .build();
@@ -72,7 +75,7 @@ final class Http2TargetConnections {
         // and writes. (HTTP/2 health checks, which use this pipeline too, send one request: no effect.)
         p.addLast("h2-flush", new FlushConsolidationHandler(
                 FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        p.addLast("h2-idle", new IdleStateHandler(0, 0, TargetPool.IDLE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS));
+        p.addLast("h2-idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
         p.addLast("h2-codec", codec);
         // Server push is off: a stream the target opens anyway is closed.
         p.addLast("h2-mux", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {

@@ -36,6 +36,7 @@ public final class Target {
     private final int connectTimeoutMillis;
     private final TargetTls tls;
     private final boolean h2;
+    private final long idleTimeoutNanos;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final ConcurrentHashMap<EventLoop, TargetPool> pools = new ConcurrentHashMap<>();
     private volatile long benchedUntil;
@@ -46,13 +47,19 @@ public final class Target {
     private volatile boolean closed;
 
     Target(TargetAddress address, int index, int connectTimeoutMillis, TargetTls tls) {
-        this(address, index, connectTimeoutMillis, tls, false);
+        this(address, index, connectTimeoutMillis, tls, false,
+                dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts.DEFAULT_IDLE.toNanos());
     }
 
-    /** @param h2 whether requests reach the target over HTTP/2 */
-    Target(TargetAddress address, int index, int connectTimeoutMillis, TargetTls tls, boolean h2) {
+    /**
+     * @param h2               whether requests reach the target over HTTP/2
+     * @param idleTimeoutNanos how long a pooled connection may stay unused (the group's {@code timeouts.idle})
+     */
+    Target(TargetAddress address, int index, int connectTimeoutMillis, TargetTls tls, boolean h2,
+           long idleTimeoutNanos) {
         this.address = address;
         this.h2 = h2;
+        this.idleTimeoutNanos = idleTimeoutNanos;
         this.tls = tls;
         this.index = index;
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -162,6 +169,11 @@ public final class Target {
             }
         });
         return f;
+    }
+
+    /** How long a pooled connection to this target may stay unused before it is closed. */
+    long idleTimeoutNanos() {
+        return idleTimeoutNanos;
     }
 
     /** The pool of this target on {@code loop}, created on first use. */

@@ -46,7 +46,8 @@ public final class TargetGroup {
         int connectMillis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeouts.connect().toMillis()));
         List<Target> list = new ArrayList<>(config.targets().size());
         for (int i = 0; i < config.targets().size(); i++) {
-            list.add(new Target(config.targets().get(i), i, connectMillis, tls, protocolVersion.http2()));
+            list.add(new Target(config.targets().get(i), i, connectMillis, tls, protocolVersion.http2(),
+                    timeouts.idle().toNanos()));
         }
         this.targets = List.copyOf(list);
     }

@@ -37,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * of its own.
  *
  * <h2>Idle connections</h2>
- * At most {@link #MAX_IDLE} connections are kept; each is closed after {@link #IDLE_TIMEOUT_NANOS} unused
- * (a sweep runs while the pool holds any), or as soon as the target closes it (idle connections keep a
- * read pending, so a FIN is seen at once and the connection never reaches a request).
+ * At most {@link #MAX_IDLE} connections are kept; each is closed once it has been unused for the group's
+ * {@code timeouts.idle} (a sweep is scheduled for when the oldest one expires, while the pool holds any),
+ * or as soon as the target closes it (idle connections keep a read pending, so a FIN is seen at once and
+ * the connection never reaches a request). A target that closes idle connections itself sooner than
+ * that can close one just as a request goes out on it: the request then fails with 502, which is why the
+ * idle timeout should be below the targets' own.
  */
 public final class TargetPool {
     /**
@@ -50,8 +53,6 @@ public final class TargetPool {
      * connections a passing peak left.
      */
     public static final int MAX_IDLE = 256;
-    /** Idle connections are closed after this long, below the keep-alive timeout of common servers. */
-    public static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     static final long TLS_WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Logger log = LoggerFactory.getLogger(TargetPool.class);
@@ -66,12 +67,15 @@ public final class TargetPool {
     /** HTTP/2 groups: the multiplexed connections; {@code null} for HTTP/1.1. */
     private final Http2TargetConnections h2;
     private final ArrayDeque<TargetConnection> idle = new ArrayDeque<>();
+    /** The group's {@code timeouts.idle}. */
+    private final long idleNanos;
     private ScheduledFuture<?> sweep;
     private boolean closed;
 
     TargetPool(Target target, EventLoop loop, int connectTimeoutMillis, TargetTls tls, boolean h2) {
         this.target = target;
         this.loop = loop;
+        this.idleNanos = target.idleTimeoutNanos();
         this.h2 = h2 ? new Http2TargetConnections(this) : null;
         this.bootstrap = Target.bootstrap(loop, connectTimeoutMillis)
                 .option(ChannelOption.AUTO_READ, false)
@@ -84,7 +88,7 @@ public final class TargetPool {
                             ch.pipeline().addLast("tls", ssl);
                         }
                         if (h2) {
-                            Http2TargetConnections.configure(ch.pipeline());
+                            Http2TargetConnections.configure(ch.pipeline(), idleNanos);
                             return;
                         }
                         ch.pipeline().addLast("http-codec", new HttpClientCodec(new HttpDecoderConfig()
@@ -183,7 +187,7 @@ public final class TargetPool {
         idle.addLast(c);
         c.read(); // notice a close by the target while idle
         if (sweep == null) {
-            sweep = loop.schedule(this::sweep, IDLE_TIMEOUT_NANOS / 2, TimeUnit.NANOSECONDS);
+            sweep = loop.schedule(this::sweep, idleNanos, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -195,12 +199,12 @@ public final class TargetPool {
         sweep = null;
         long now = System.nanoTime();
         TargetConnection c;
-        while ((c = idle.peekFirst()) != null && now - c.idleSince >= IDLE_TIMEOUT_NANOS) {
+        while ((c = idle.peekFirst()) != null && now - c.idleSince >= idleNanos) {
             idle.pollFirst();
             c.channel().close();
         }
-        if (!idle.isEmpty() && !closed) {
-            sweep = loop.schedule(this::sweep, IDLE_TIMEOUT_NANOS / 2, TimeUnit.NANOSECONDS);
+        if (c != null && !closed) { // the oldest left expires next (idleSince only grows along the queue)
+            sweep = loop.schedule(this::sweep, c.idleSince + idleNanos - now, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -93,7 +93,7 @@ class ConfigParserTest {
                 protocol_version: grpc
                 tls: { trust_store: partners, server_name: admin.example.com,
                        certificate: certs/client.pem, private_key: certs/client.key }
-                timeouts: { connect: 1s, response: 1h }
+                timeouts: { connect: 1s, response: 1h, idle: 4s }
             logs:
               connection: logs/connection.log
               access: /var/log/gatehouse/access.log
@@ -219,7 +219,8 @@ class ConfigParserTest {
         assertThat(adminGroup.tls().serverName()).isEqualTo("admin.example.com");
         assertThat(adminGroup.tls().clientCertificate().certificate()).isEqualTo(dir.resolve("certs/client.pem"));
         assertThat(adminGroup.tls().clientCertificate().privateKey()).isEqualTo(dir.resolve("certs/client.key"));
-        assertThat(adminGroup.timeouts()).isEqualTo(new TargetTimeouts(Duration.ofSeconds(1), Duration.ofHours(1)));
+        assertThat(adminGroup.timeouts()).isEqualTo(new TargetTimeouts(Duration.ofSeconds(1), Duration.ofHours(1),
+                Duration.ofSeconds(4)));
         assertThat(adminGroup.healthCheck()).isNull();
 
         assertThat(config.logs().connection()).isEqualTo(dir.resolve("logs/connection.log"));

@@ -120,12 +120,17 @@ public final class ProxyHarness implements AutoCloseable {
 
         public Builder group(String name, TargetGroupConfig.LoadBalancing lb, Duration connect, Duration response,
                              int... ports) {
+            return group(name, lb, new TargetGroupConfig.TargetTimeouts(connect, response), ports);
+        }
+
+        public Builder group(String name, TargetGroupConfig.LoadBalancing lb, TargetGroupConfig.TargetTimeouts timeouts,
+                             int... ports) {
             List<TargetAddress> targets = new ArrayList<>();
             for (int p : ports) {
                 targets.add(TargetAddress.of("127.0.0.1", p));
             }
             groups.put(name, new TargetGroupConfig(name, TargetGroupConfig.TargetProtocol.HTTP, targets, lb, null, null,
-                    new TargetGroupConfig.TargetTimeouts(connect, response), ConfigLocation.synthetic("target_groups." + name)));
+                    timeouts, ConfigLocation.synthetic("target_groups." + name)));
             return this;
         }
 
