@@ -31,7 +31,8 @@
 #   bench jar, built if missing: what an mTLS relay on Netty and BoringSSL costs at the least with no HTTP,
 #   with a byte-level scan of each head adding Gatehouse's headers, and with Netty's HTTP/1.1 codecs adding
 #   them; bench/README.md "Keep-alive floors")
-# Environment: PORT_BASE (default 28443: nginx +0, haproxy +1, gatehouse +2, caddy +3, backend +557),
+# Environment: PORT_BASE (default 28443: nginx +0, haproxy +1, gatehouse +2, caddy +3, Gatehouse's h2target listener +4,
+#              floors +5..+7, backends +557 and +558),
 #              FLEET (default 20000 device certificates for fleet, as many more for storm),
 #              GATEHOUSE_JAVA_OPTS (passed to bin/gatehouse),
 #              MODES (default "storm new fleet keepalive h2keepalive idle resume"; h2target only when
@@ -262,13 +263,13 @@ start() { case $1 in
              echo $! > "$W/gatehouse.pid" ;;
   floor-*) # with bin/gatehouse's JVM options (the same JIT settings and leak detection off)
     local jit="-XX:CompileThresholdScaling=0.3"; [ "$(nproc)" -lt 4 ] && jit="$jit -XX:CICompilerCount=3"
-    setsid java -Dio.netty.leakDetection.level=disabled $jit -cp "$BENCH_JAR" dev.gatehouse.bench.RelayFloor "${1#floor-}" \
+    setsid java -Dio.netty.leakDetection.level=disabled $jit ${GATEHOUSE_JAVA_OPTS:-} -cp "$BENCH_JAR" dev.gatehouse.bench.RelayFloor "${1#floor-}" \
       "$(port_of "$1")" "$P_BACKEND" "$W/server.pem" "$W/server.key" "$W/ca.pem" > "$W/$1.out" 2>&1 &
     echo $! > "$W/$1.pid" ;;
   esac
   # up to 90 s: `gatehouse serve` warms itself up (at most 40 s by default) before its listeners bind
   for _ in $(seq 1 180); do (exec 3<>/dev/tcp/127.0.0.1/"$(port_of "$1")") 2>/dev/null && return 0; sleep 0.5; done
-  echo "$1 did not start listening on $(port_of "$1")"; [ "$1" = gatehouse ] && tail -20 "$W/gatehouse.out"; return 1; }
+  echo "$1 did not start listening on $(port_of "$1")"; case $1 in gatehouse|floor-*) tail -20 "$W/$1.out" ;; esac; return 1; }
 stop() { case $1 in nginx) kill "$(cat "$W/nginx.pid")" ;; haproxy) kill "$(cat "$W/haproxy.pid")" ;; caddy|floor-*) kill "$(cat "$W/$1.pid")" ;;
   gatehouse) kill -- "-$(cat "$W/gatehouse.pid")" ;; esac; sleep 1; }
 run_wrk() { # port mode(close|keep|fleet|fleetwarm|storm|resume) connections seconds -> "requests non2xx p99_ms errors"
@@ -352,7 +353,7 @@ for g in $GWS; do
   read -r head subject <<< "$(curl -sk -H 'User-Agent:' -H 'Accept:' --cert "$W/client.pem" --key "$W/client.key" \
     "https://localhost:$(port_of "$g")/identity")"
   echo "$g: the backend gets a request head of ${head:-?} bytes per request (subject header: ${subject:--})"
-  if [ "$IDENTITY" = full ] && [ -z "$subject" ]; then echo "$g: does not forward the full identity (not measured)"; stop "$g"; continue; fi
+  if [ "$IDENTITY" = full ] && [ -z "$subject" ] && [ "$g" != floor-raw ]; then echo "$g: does not forward the full identity (not measured)"; stop "$g"; continue; fi
   if floor "$g"; then   # a floor takes part in keep-alive only; 30 s of it first, as gatehouse serve warms itself up
     if want keepalive && [ "$ROUNDS" -eq 1 ]; then run_wrk "$(port_of "$g")" keep 16 30 > /dev/null; measure "$g" keepalive keep 64; fi
     stop "$g"; continue

@@ -140,8 +140,7 @@ public final class RelayFloor {
                 if (mode == Mode.BYTES) {
                     StringBuilder block = new StringBuilder(2048);
                     headers.forEach(h -> block.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n"));
-                    added = Unpooled.unreleasableBuffer(Unpooled.directBuffer()
-                            .writeBytes(block.toString().getBytes(StandardCharsets.US_ASCII)));
+                    added = Unpooled.directBuffer().writeBytes(block.toString().getBytes(StandardCharsets.US_ASCII));
                 } else if (mode == Mode.CODEC) {
                     addedHeaders = DefaultHttpHeadersFactory.headersFactory().newHeaders();
                     headers.forEach(h -> addedHeaders.add(AsciiString.of(h.getKey()), new AsciiString(h.getValue())));
@@ -161,6 +160,10 @@ public final class RelayFloor {
                         .connect("127.0.0.1", targetPort).addListener((ChannelFutureListener) f -> {
                             if (!f.isSuccess()) {
                                 client.close();
+                                return;
+                            }
+                            if (!client.isActive()) { // the client left while the target connected
+                                f.channel().close();
                                 return;
                             }
                             target = f.channel();
@@ -202,7 +205,7 @@ public final class RelayFloor {
                 }
                 int lineEnd = buf.indexOf(buf.readerIndex(), end, (byte) '\n') + 1;
                 target.write(buf.retainedSlice(buf.readerIndex(), lineEnd - buf.readerIndex()), target.voidPromise());
-                target.write(added.duplicate(), target.voidPromise());
+                target.write(added.retainedDuplicate(), target.voidPromise());
                 target.write(buf.retainedSlice(lineEnd, end - lineEnd), target.voidPromise());
                 buf.readerIndex(end);
             }
@@ -228,6 +231,10 @@ public final class RelayFloor {
             }
             waiting.forEach(ReferenceCountUtil::release);
             waiting.clear();
+            if (added != null) {
+                added.release();
+                added = null;
+            }
         }
 
         @Override
