@@ -13,6 +13,11 @@ public final class Durations {
     private static final Pattern WHOLE = Pattern.compile("(?:\\d{1,9}(?:ms|s|m|h))+");
     /** What a duration looks like, for error messages. */
     public static final String FORM = "a duration such as 250ms, 5s, 2m, 1h or 1m30s";
+    /**
+     * The longest duration accepted: a year. Longer ones mean a typo, and timers count in nanoseconds
+     * from now, which holds about 292 years: a bigger value would fail when a timer is set, not here.
+     */
+    public static final Duration MAX = Duration.ofHours(8760);
 
     private Durations() {}
 
@@ -43,6 +48,9 @@ public final class Durations {
                 case "m" -> Duration.ofMinutes(n);
                 default -> Duration.ofHours(n);
             });
+        }
+        if (total.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is longer than a year (expected: at most 8760h)");
         }
         return total;
     }

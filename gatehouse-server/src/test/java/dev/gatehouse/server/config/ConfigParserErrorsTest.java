@@ -352,6 +352,8 @@ class ConfigParserErrorsTest {
                         "empty list (expected: at least one host:port)"),
                 broken("zero target idle timeout", BASE + "    timeouts: { idle: 0s }\n", 12, "target_groups.app.timeouts.idle",
                         "'0s' is zero (expected: a duration > 0)"),
+                broken("target idle timeout of a century", BASE + "    timeouts: { idle: 876000h }\n", 12,
+                        "target_groups.app.timeouts.idle", "'876000h' is longer than a year (expected: at most 8760h)"),
                 broken("unknown target timeout", BASE + "    timeouts: { keepalive: 4s }\n", 12,
                         "target_groups.app.timeouts.keepalive", "unknown key (expected: one of connect, response, idle)"),
                 broken("target port 0", BASE.replace("127.0.0.1:9001", "127.0.0.1:0"), 11, "target_groups.app.targets[0]",

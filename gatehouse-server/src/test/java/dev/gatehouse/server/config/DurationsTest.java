@@ -1,6 +1,7 @@
 package dev.gatehouse.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -17,5 +18,15 @@ class DurationsTest {
         for (String text : new String[] {"10m", "1m30s", "1h1m1s", "250ms", "2h", "45s"}) {
             assertThat(Durations.format(Durations.parse(text))).isEqualTo(text);
         }
+    }
+
+    @Test
+    void aYearIsTheLongestDuration() {
+        assertThat(Durations.parse("8760h")).isEqualTo(Durations.MAX);
+        assertThat(Durations.parse("8759h59m59s")).isLessThan(Durations.MAX);
+        // Longer would overflow a timer's nanoseconds from now at the latest at about 292 years: refused here.
+        assertThatThrownBy(() -> Durations.parse("8760h1ms")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'8760h1ms' is longer than a year (expected: at most 8760h)");
+        assertThatThrownBy(() -> Durations.parse("999999999h")).hasMessageContaining("longer than a year");
     }
 }
