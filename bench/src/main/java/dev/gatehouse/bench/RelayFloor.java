@@ -1,6 +1,9 @@
 package dev.gatehouse.bench;
 
 import dev.gatehouse.pki.ClientIdentity;
+import dev.gatehouse.server.config.ConfigLocation;
+import dev.gatehouse.server.config.MutualAuthConfig;
+import dev.gatehouse.server.headers.IdentityHeaderValues;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -275,7 +278,14 @@ public final class RelayFloor {
         }
     }
 
-    /** The headers Gatehouse forwards for a verified client certificate (verify mode, {@code alb} format). */
+    /** What a verify listener with the default {@code forward: [alb]} and header names forwards. */
+    private static final MutualAuthConfig VERIFY = new MutualAuthConfig(MutualAuthConfig.MutualAuthMode.VERIFY,
+            "floor", false, false, Map.of(), false, ConfigLocation.synthetic("floor"));
+
+    /**
+     * The headers Gatehouse forwards for a verified client certificate, built by the code that builds
+     * Gatehouse's own, and {@code X-Forwarded-For/-Proto/-Port}.
+     */
     private static List<Map.Entry<String, String>> headers(SslHandler ssl, Channel client) {
         List<X509Certificate> chain = new ArrayList<>();
         try {
@@ -285,18 +295,14 @@ public final class RelayFloor {
         } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
             throw new IllegalStateException("no client certificate after a handshake that requires one", e);
         }
-        ClientIdentity id = ClientIdentity.of(chain, true);
+        List<Map.Entry<String, String>> headers = new ArrayList<>(IdentityHeaderValues.verified(VERIFY,
+                ClientIdentity.of(chain, true), chain.toArray(new X509Certificate[0])));
         java.net.InetSocketAddress local = (java.net.InetSocketAddress) client.localAddress();
         java.net.InetSocketAddress remote = (java.net.InetSocketAddress) client.remoteAddress();
-        return List.of(
-                Map.entry("X-Amzn-Mtls-Clientcert-Serial-Number", id.serialNumber()),
-                Map.entry("X-Amzn-Mtls-Clientcert-Issuer", id.issuer()),
-                Map.entry("X-Amzn-Mtls-Clientcert-Subject", id.subject()),
-                Map.entry("X-Amzn-Mtls-Clientcert-Validity", id.validity()),
-                Map.entry("X-Amzn-Mtls-Clientcert-Leaf", id.leafUrlEncodedPem()),
-                Map.entry("X-Forwarded-For", remote.getAddress().getHostAddress()),
-                Map.entry("X-Forwarded-Proto", "https"),
-                Map.entry("X-Forwarded-Port", Integer.toString(local.getPort())));
+        headers.add(Map.entry("X-Forwarded-For", remote.getAddress().getHostAddress()));
+        headers.add(Map.entry("X-Forwarded-Proto", "https"));
+        headers.add(Map.entry("X-Forwarded-Port", Integer.toString(local.getPort())));
+        return headers;
     }
 
     /** The index just past the blank line that ends the head starting at the reader index, or -1. */

@@ -1,6 +1,7 @@
 package dev.gatehouse.server.target;
 
 import dev.gatehouse.server.config.TargetAddress;
+import dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts;
 import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
@@ -47,8 +48,7 @@ public final class Target {
     private volatile boolean closed;
 
     Target(TargetAddress address, int index, int connectTimeoutMillis, TargetTls tls) {
-        this(address, index, connectTimeoutMillis, tls, false,
-                dev.gatehouse.server.config.TargetGroupConfig.TargetTimeouts.DEFAULT_IDLE.toNanos());
+        this(address, index, connectTimeoutMillis, tls, false, TargetTimeouts.DEFAULT_IDLE.toNanos());
     }
 
     /**
