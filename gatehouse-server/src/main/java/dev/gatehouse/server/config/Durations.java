@@ -50,7 +50,8 @@ public final class Durations {
             });
         }
         if (total.compareTo(MAX) > 0) {
-            throw new IllegalArgumentException("'" + text + "' is longer than a year (expected: at most 8760h)");
+            throw new IllegalArgumentException("'" + text + "' is longer than a year (expected: at most "
+                    + MAX.toHours() + "h)");
         }
         return total;
     }
