@@ -139,12 +139,12 @@ public final class Warmup {
             // paths just when the real listeners open. The second round compiles them again.
             for (int round = 1; round <= 2 && !cancelled.getAsBoolean() && System.nanoTime() < deadline; round++) {
                 long roundEnd = round == 1 ? start + budget.toNanos() * 3 / 5 : deadline;
-                long keepAliveUntil = round == 1 ? System.nanoTime() + budget.toNanos() / KEEP_ALIVE_FIRST_SHARE : 0;
+                long keepAliveNanos = round == 1 ? budget.toNanos() / KEEP_ALIVE_FIRST_SHARE : 0;
                 Gateway gateway = Gateway.start(ConfigParser.parse(config), new Telemetry());
                 try {
                     Runnable rehearsal = round == 1 || real == null ? () -> { } : () -> rehearse(real);
                     settled = load(client, gateway.boundPort("warm-up"), gateway.boundPort("warm-up-resumption"),
-                            keepAliveUntil, roundEnd, cancelled, counters, rehearsal);
+                            keepAliveNanos, roundEnd, cancelled, counters, rehearsal);
                 } finally {
                     gateway.stop(Duration.ZERO);
                 }
@@ -187,11 +187,13 @@ public final class Warmup {
     }
 
     /**
-     * Drives the gateway on {@code port} and {@code resumptionPort} until the JIT settles (after
-     * {@code rehearsal}, run once the load runs) or {@code deadline}; whether it settled.
+     * Drives the gateway on {@code port} and {@code resumptionPort}, with keep-alive connections alone for
+     * the first {@code keepAliveNanos}, until the JIT settles (after {@code rehearsal}, run once the load
+     * runs) or {@code deadline}; whether it settled.
      */
-    private static boolean load(WarmupClient client, int port, int resumptionPort, long keepAliveUntil, long deadline,
+    private static boolean load(WarmupClient client, int port, int resumptionPort, long keepAliveNanos, long deadline,
             BooleanSupplier cancelled, Counters counters, Runnable rehearsal) throws InterruptedException {
+        long keepAliveUntil = System.nanoTime() + keepAliveNanos;
         AtomicBoolean stop = new AtomicBoolean();
         long servedBefore = counters.served.get();
         CountDownLatch finished = new CountDownLatch(WORKERS);
@@ -213,7 +215,7 @@ public final class Warmup {
                 quietSeconds = now - lastCompileMs < SETTLED_MS ? quietSeconds + 1 : 0;
                 lastCompileMs = now;
                 if (quietSeconds >= 2 && counters.served.get() - servedBefore >= MIN_CONNECTIONS
-                        && System.nanoTime() >= keepAliveUntil) {
+                        && System.nanoTime() - keepAliveUntil >= 0) {
                     settled = true;
                     break;
                 }
@@ -256,7 +258,7 @@ public final class Warmup {
                 finished.countDown();
                 return;
             }
-            int kind = System.nanoTime() < keepAliveUntil ? KEEP_ALIVE : step++ % ROUND;
+            int kind = System.nanoTime() - keepAliveUntil < 0 ? KEEP_ALIVE : step++ % ROUND;
             // 0-2: a device never seen; 3-4: a returning client, full handshake; 5-6: a returning client
             // that resumes its session; 7: a keep-alive connection; 8: a TCP connection closed before
             // TLS (a health check); 9: a client the gateway does not trust (refused in the handshake);
