@@ -69,6 +69,23 @@ class WarmupTest {
     }
 
     @Test
+    void theFirstQuarterOfTheBudgetMakesKeepAliveConnectionsAlone() {
+        // A 40 s budget begins with 10 s of keep-alive connections; stopped after about 2 s, the warm-up
+        // has made no other kind (no device, no resumption, no HTTP/2, no one-request connection).
+        long t0 = System.nanoTime();
+        Warmup.Report r = Warmup.run(Duration.ofSeconds(40),
+                () -> System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(2), null);
+
+        assertThat(r.connections()).as(r.summary()).isPositive();
+        assertThat(r.failed()).as(r.summary()).isZero();
+        assertThat(r.newDevices()).as(r.summary()).isZero();
+        assertThat(r.resumed()).as(r.summary()).isZero();
+        assertThat(r.http2()).as(r.summary()).isZero();
+        assertThat(r.requests()).as("every connection a keep-alive one: %s", r.summary())
+                .isEqualTo(r.connections() * Warmup.KEEP_ALIVE_REQUESTS);
+    }
+
+    @Test
     void aStopRequestEndsTheWarmupAtOnce() {
         long t0 = System.nanoTime();
         Warmup.Report r = Warmup.run(Duration.ofMinutes(5), () -> true, null);
