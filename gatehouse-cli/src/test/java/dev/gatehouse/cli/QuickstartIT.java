@@ -99,7 +99,14 @@ class QuickstartIT {
 
             assertThat(Files.getPosixFilePermissions(dir.resolve("client.key")))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-            String log = Files.readString(dir.resolve("logs/connection.log"));
+            // the connection log is written by its own thread, a few milliseconds after the handshake
+            Path connectionLog = dir.resolve("logs/connection.log");
+            long logDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            String log = Files.readString(connectionLog);
+            while (!(log.contains("Success") && log.contains("Failed:ClientCertMissing")) && System.nanoTime() < logDeadline) {
+                Thread.sleep(20);
+                log = Files.readString(connectionLog);
+            }
             assertThat(log).contains("Success").contains("Failed:ClientCertMissing");
         } finally {
             p.destroy(); // SIGTERM: graceful stop

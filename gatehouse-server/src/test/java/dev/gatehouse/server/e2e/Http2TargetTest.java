@@ -103,7 +103,7 @@ class Http2TargetTest {
         Processes.Result r = Processes.run(curl("--http2", paths.toArray(new String[0])));
         assertThat(r.exitCode()).as(r.all()).isZero();
         assertThat(r.stdout().lines()).hasSize(5).allMatch(l -> l.startsWith("proto=HTTP/2.0 "));
-        List<String> lines = nginx.accessLog().lines().filter(l -> l.startsWith("GET /shared/")).toList();
+        List<String> lines = nginx.awaitAccessLines(l -> l.startsWith("GET /shared/"), 5);
         assertThat(lines).hasSize(5);
         assertThat(lines.stream().map(l -> l.substring(l.indexOf("connection="))).distinct()).hasSize(1);
     }

@@ -6,6 +6,8 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Debian's nginx ({@code /usr/sbin/nginx}) as a real target, in the foreground, with everything it writes
@@ -65,6 +67,22 @@ public final class Nginx implements AutoCloseable {
     public String accessLog() throws IOException {
         Path log = dir.resolve("nginx-access.log");
         return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    /**
+     * Waits up to 5 s until nginx's access log holds {@code count} lines that {@code match}, and returns those
+     * lines (fewer if the time ran out). nginx writes a request's line after it has sent the response, so a
+     * client that has its response may look before the line is there.
+     */
+    public List<String> awaitAccessLines(Predicate<String> match, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            List<String> lines = accessLog().lines().filter(match).toList();
+            if (lines.size() >= count || System.nanoTime() > deadline) {
+                return lines;
+            }
+            Thread.sleep(20);
+        }
     }
 
     private void awaitListening() throws Exception {
