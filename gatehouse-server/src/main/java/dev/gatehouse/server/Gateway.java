@@ -80,6 +80,8 @@ public final class Gateway implements AutoCloseable {
     private final Map<String, Bound> serverChannels = new ConcurrentHashMap<>();
     private final ChannelGroup clients;
     private final LogFiles logs = new LogFiles();
+    /** How long a closed state's log files stay open for the lines of its last connections, at most. */
+    private static final Duration LAST_LINES_WAIT = Duration.ofSeconds(5);
     /** States built and not yet closed: the current one, and older ones that still have connections. */
     private final Set<RuntimeState> live = ConcurrentHashMap.newKeySet();
     private final ThreadPoolExecutor reloads;
@@ -193,10 +195,24 @@ public final class Gateway implements AutoCloseable {
             live.add(built);
             built.whenClosed(() -> {
                 live.remove(built);
-                // Closing a log file waits for its writer: never on the event loop of the last connection.
+                if (stopped) {
+                    return; // stop() closes every log file once the event loops have ended
+                }
+                // Closing a log file waits for its writer: never on the event loop of the last connection. And
+                // not before that connection's handlers ran: they see its close after the state did, and
+                // write the lines of what it ended then.
                 offEventLoop(() -> {
-                    logs.release(a);
-                    logs.release(c);
+                    if (stopped) {
+                        return;
+                    }
+                    if (!built.awaitLastLines(eventLoops, LAST_LINES_WAIT) && !stopped) {
+                        log.warn("configuration generation {}: closing its log files with {} requests still in"
+                                + " flight after {}", built.generation(), built.inFlight(), LAST_LINES_WAIT);
+                    }
+                    if (!stopped) {
+                        logs.release(a);
+                        logs.release(c);
+                    }
                 });
             });
             return built;
@@ -588,9 +604,7 @@ public final class Gateway implements AutoCloseable {
     private int inFlight() {
         int n = 0;
         for (RuntimeState s : live) {
-            for (ListenerRuntime l : s.listeners().values()) {
-                n += l.inFlight();
-            }
+            n += s.inFlight();
         }
         return n;
     }
