@@ -117,17 +117,18 @@ class RequestBodyTimeoutTest {
     @Test
     void aSlowBodyThatKeepsArrivingIsNeverCutOff() throws Exception {
         try (ProxyHarness proxy = proxy(ProxyHarness.Protocol.HTTP1); RawHttp c = new RawHttp(proxy.port())) {
-            c.send("POST /slow HTTP/1.1\r\nHost: h\r\nContent-Length: 8\r\nConnection: close\r\n\r\n");
-            // 8 pieces, 400 ms apart: 3.2 s in all, four times the timeout, never 800 ms without a byte.
-            for (int i = 0; i < 8; i++) {
-                Thread.sleep(400);
-                c.send(Integer.toString(i));
+            c.send("POST /slow HTTP/1.1\r\nHost: h\r\nContent-Length: 16\r\nConnection: close\r\n\r\n");
+            // 16 pieces, 200 ms apart: 3.2 s in all, four times the timeout, never 800 ms without a byte (and
+            // 600 ms to spare for a test thread that two busy shared cores wake late).
+            for (int i = 0; i < 16; i++) {
+                Thread.sleep(200);
+                c.send(Integer.toHexString(i));
             }
             RawHttp.Response r = c.read(false);
             assertThat(r.status()).isEqualTo(200);
             assertThat(target.requests).anySatisfy(q -> {
                 assertThat(q.requestLine()).startsWith("POST /slow ");
-                assertThat(q.bodyText()).isEqualTo("01234567");
+                assertThat(q.bodyText()).isEqualTo("0123456789abcdef");
             });
         }
     }

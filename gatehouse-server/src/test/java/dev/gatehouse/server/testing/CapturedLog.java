@@ -27,9 +27,16 @@ public final class CapturedLog implements AutoCloseable {
         return new CapturedLog(loggerName);
     }
 
-    /** The formatted messages logged so far at {@code level} or above. */
+    /**
+     * The formatted messages logged so far at {@code level} or above. Safe while other threads (event loops,
+     * health checks) still log: the appender adds under its own lock, so the list is copied under it.
+     */
     public List<String> messages(Level level) {
-        return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(level))
+        List<ILoggingEvent> events;
+        synchronized (appender) {
+            events = List.copyOf(appender.list);
+        }
+        return events.stream().filter(e -> e.getLevel().isGreaterOrEqual(level))
                 .map(ILoggingEvent::getFormattedMessage).toList();
     }
 
