@@ -161,5 +161,8 @@ public final class TargetGroup {
         for (Target t : targets) {
             t.close();
         }
+        if (tls != null) {
+            tls.close();
+        }
     }
 }

@@ -55,26 +55,33 @@ public final class TargetGroups implements AutoCloseable {
             throws ConfigException {
         Map<String, TargetGroup> built = new LinkedHashMap<>();
         List<HealthChecker> checkers = new ArrayList<>();
-        for (Map.Entry<String, TargetGroupConfig> e : groups.entrySet()) {
-            TargetGroupConfig config = e.getValue();
-            TargetTls tls = null;
-            if (config.protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
-                tls = TargetTls.build(config.tls(), trustStores.get(config.tls().trustStore()), verdicts,
-                        config.protocolVersion().http2());
-            }
-            TargetGroup group = new TargetGroup(config, tls);
-            for (Target t : group.targets()) {
-                // Connections use the address resolved here; one that did not resolve would fail every request.
-                if (t.socketAddress().isUnresolved()) {
-                    throw new ConfigException(config.at().child("targets", config.at().line()).index(t.index(),
-                            config.at().line()), "host '" + t.address().host() + "' does not resolve"
-                            + " (expected: a host name this machine can resolve, or an IP address)");
+        try {
+            for (Map.Entry<String, TargetGroupConfig> e : groups.entrySet()) {
+                TargetGroupConfig config = e.getValue();
+                TargetTls tls = null;
+                if (config.protocol() == TargetGroupConfig.TargetProtocol.HTTPS) {
+                    tls = TargetTls.build(config.tls(), trustStores.get(config.tls().trustStore()), verdicts,
+                            config.protocolVersion().http2());
+                }
+                TargetGroup group = new TargetGroup(config, tls);
+                built.put(e.getKey(), group);
+                for (Target t : group.targets()) {
+                    // Connections use the address resolved here; one that did not resolve would fail every request.
+                    if (t.socketAddress().isUnresolved()) {
+                        throw new ConfigException(config.at().child("targets", config.at().line()).index(t.index(),
+                                config.at().line()), "host '" + t.address().host() + "' does not resolve"
+                                + " (expected: a host name this machine can resolve, or an IP address)");
+                    }
+                }
+                if (config.healthCheck() != null && eventLoops != null) {
+                    checkers.add(new HealthChecker(group, config.healthCheck(), tls, eventLoops.next()));
                 }
             }
-            built.put(e.getKey(), group);
-            if (config.healthCheck() != null && eventLoops != null) {
-                checkers.add(new HealthChecker(group, config.healthCheck(), tls, eventLoops.next()));
+        } catch (ConfigException | RuntimeException e) {
+            for (TargetGroup g : built.values()) {
+                g.close(); // TLS contexts built so far (nothing was connected yet)
             }
+            throw e;
         }
         return new TargetGroups(Map.copyOf(built), List.copyOf(checkers));
     }

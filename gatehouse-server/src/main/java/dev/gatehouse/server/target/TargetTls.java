@@ -15,11 +15,14 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.ReferenceCounted;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -40,12 +43,17 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * For a group with {@code protocol_version: http2} or {@code grpc} the context offers ALPN {@code h2}
  * only; a target that does not select it is refused ({@link TargetPool}).
  *
- * <p>Immutable and thread-safe.
+ * <h2>Lifetime</h2>
+ * The group's state {@link #close closes} it: with BoringSSL the native context is freed once the last
+ * connection made with it has closed too (each holds a reference), not left to a finalizer.
+ *
+ * <p>Thread-safe.
  */
 public final class TargetTls {
     private final SslContext context;
     private final String serverName;
     private final X509Certificate clientCertificate;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private TargetTls(SslContext context, String serverName, X509Certificate clientCertificate) {
         this.context = context;
@@ -102,6 +110,18 @@ public final class TargetTls {
     /** A handler for a new connection to {@code target}. */
     SslHandler newHandler(ByteBufAllocator alloc, Target target) {
         return context.newHandler(alloc, serverName(target), target.address().port());
+    }
+
+    /** Gives back the context (connections still open keep it until they close). Idempotent. */
+    void close() {
+        if (closed.compareAndSet(false, true)) {
+            ReferenceCountUtil.release(context);
+        }
+    }
+
+    /** References to the native context (its own, and one per connection open), or {@code -1} for the JDK's. */
+    int references() {
+        return context instanceof ReferenceCounted counted ? counted.refCnt() : -1;
     }
 
     /** Checks target certificates with the gateway's verifier; the peer host of the engine is the name checked. */
