@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * of its own.
  *
  * <h2>Idle connections</h2>
- * At most {@link #MAX_IDLE} connections are kept; each is closed once it has been unused for the group's
- * {@code timeouts.idle} (a sweep is scheduled for when the oldest one expires, while the pool holds any),
- * or as soon as the target closes it (idle connections keep a read pending, so a FIN is seen at once and
+ * At most {@link #MAX_IDLE} connections are kept (when full, the one unused longest makes room); each is
+ * closed once it has been unused for the group's {@code timeouts.idle} (a sweep is scheduled for when the
+ * oldest one expires, while the pool holds any), or as soon as the target closes it (idle connections keep a read pending, so a FIN is seen at once and
  * the connection never reaches a request). A target that closes idle connections itself sooner than
  * that can close one just as a request goes out on it: the request then fails with 502, which is why the
  * idle timeout should be below the targets' own.
@@ -179,9 +179,13 @@ public final class TargetPool {
     }
 
     void offer(TargetConnection c) {
-        if (closed || idle.size() >= MAX_IDLE || !loop.inEventLoop()) {
+        if (closed || !loop.inEventLoop()) {
             c.channel().close();
             return;
+        }
+        if (idle.size() >= MAX_IDLE) {
+            // Full: the connection unused longest goes, the nearest to the target's own idle timeout.
+            idle.pollFirst().channel().close();
         }
         c.idleSince = System.nanoTime();
         idle.addLast(c);
