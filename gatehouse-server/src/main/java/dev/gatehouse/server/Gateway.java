@@ -565,6 +565,9 @@ public final class Gateway implements AutoCloseable {
                 watcher = null;
             }
         }
+        // An interrupt does not cut the sequence short (the logs would lose what it cut off): it is kept for
+        // the caller, once the gateway has stopped.
+        boolean interrupted = Thread.interrupted();
         reloads.shutdownNow();
         for (Bound b : serverChannels.values()) {
             b.server().close().syncUninterruptibly();
@@ -574,31 +577,38 @@ public final class Gateway implements AutoCloseable {
                 l.drain();
             }
         }
-        awaitNoneInFlight(grace);
+        interrupted |= awaitNoneInFlight(grace);
         int left = inFlight();
         if (left > 0) {
             log.warn("stopping with {} requests still in flight after {}", left, grace);
         }
         ListenerInitializer.closeAll(clients, Duration.ofSeconds(3)); // > an HTTP/1.1 lingering close
-        awaitNoneInFlight(Duration.ofSeconds(2)); // the requests cut off end, and are logged, on their loops
+        // the requests cut off end, and are logged, on their loops
+        interrupted |= awaitNoneInFlight(Duration.ofSeconds(2));
         for (RuntimeState s : new ArrayList<>(live)) {
             s.close();
         }
         eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        interrupted |= Thread.interrupted();
         logs.close();
         log.info("stopped");
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
-    private void awaitNoneInFlight(Duration limit) {
+    /** Waits at most {@code limit} for no request in flight, through interrupts; returns whether one came. */
+    private boolean awaitNoneInFlight(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
+        boolean interrupted = false;
         while (System.nanoTime() < deadline && inFlight() > 0) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                interrupted = true;
             }
         }
+        return interrupted;
     }
 
     private int inFlight() {

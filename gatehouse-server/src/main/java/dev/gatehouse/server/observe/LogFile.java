@@ -259,16 +259,36 @@ public final class LogFile implements Closeable {
             return;
         }
         closed = true;
-        try {
-            // Never wait forever: a full queue behind a stuck disk must not hang a graceful stop.
-            if (!queue.offer(STOP, 5, TimeUnit.SECONDS)) {
-                writer.interrupt();
+        // Never wait forever: a full queue behind a stuck disk must not hang a graceful stop. An interrupt
+        // does not cut the wait short (the queued lines would be lost): it is kept for the caller.
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        boolean stopQueued = false;
+        while (!stopQueued) {
+            try {
+                stopQueued = queue.offer(STOP, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (!stopQueued) {
+                    writer.interrupt();
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
-            writer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
+        }
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (writer.isAlive() && System.nanoTime() < deadline) {
+            try {
+                writer.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        try {
             out.close();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

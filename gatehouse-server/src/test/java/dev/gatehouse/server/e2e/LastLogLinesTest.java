@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * No log line is lost when a log file closes together with the connections that write to it: the
- * connections a stop cuts off, and the last connections of a configuration that a reload replaced with
- * other log files, all have their lines in the file. Here every connection is still in its handshake when
+ * connections a stop cuts off (even when the thread that stops it is interrupted), and the last connections
+ * of a configuration that a reload replaced with other log files, all have their lines in the file. Here every connection is still in its handshake when
  * it ends; its one connection-log line is written by its handlers after the close itself, and the close is
  * what gives back the state (and the log files) it held.
  */
@@ -83,6 +83,16 @@ class LastLogLinesTest {
     void aStopLogsEveryConnectionItCutsOff() throws Exception {
         connectAll();
         gateway.stop(Duration.ofSeconds(1));
+        assertThat(lines("logs/first.log")).as("one line per connection the stop closed").hasSize(CONNECTIONS)
+                .allMatch(l -> l.contains("Failed:UnmappedConnectionError"));
+    }
+
+    @Test
+    void anInterruptedStopStillLogsEveryConnectionItCutsOffAndKeepsTheInterrupt() throws Exception {
+        connectAll();
+        Thread.currentThread().interrupt(); // an embedder's thread, interrupted as it stops the gateway
+        gateway.stop(Duration.ofSeconds(1));
+        assertThat(Thread.interrupted()).as("the interrupt, kept for the caller").isTrue();
         assertThat(lines("logs/first.log")).as("one line per connection the stop closed").hasSize(CONNECTIONS)
                 .allMatch(l -> l.contains("Failed:UnmappedConnectionError"));
     }
