@@ -9,8 +9,6 @@ import dev.gatehouse.server.http.HttpStage;
 import dev.gatehouse.server.listener.JudgedConnections;
 import dev.gatehouse.server.listener.ListenerInitializer;
 import dev.gatehouse.server.listener.ListenerRuntime;
-import dev.gatehouse.server.observe.LogFile;
-import dev.gatehouse.server.observe.LogFiles;
 import dev.gatehouse.server.observe.Readiness;
 import dev.gatehouse.server.observe.Telemetry;
 import dev.gatehouse.server.reload.FileWatcher;
@@ -33,7 +31,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -61,7 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Stopping</h2>
  * {@link #stop} stops accepting, lets in-flight requests finish (bounded by the grace period), then
- * closes the remaining connections, the target pools and the logs.
+ * closes the remaining connections, the target pools and, once the event loops have ended, the logs: the
+ * lines of what it cut off are in them ({@link LiveStates}).
  *
  * <h2>Threading</h2>
  * One group of event loops (one per core) accepts and serves client connections; target connections
@@ -79,11 +77,8 @@ public final class Gateway implements AutoCloseable {
     /** Bound listeners by name; changed only by start and reload (under this object's lock). */
     private final Map<String, Bound> serverChannels = new ConcurrentHashMap<>();
     private final ChannelGroup clients;
-    private final LogFiles logs = new LogFiles();
-    /** How long a closed state's log files stay open for the lines of its last connections, at most. */
-    private static final Duration LAST_LINES_WAIT = Duration.ofSeconds(5);
-    /** States built and not yet closed: the current one, and older ones that still have connections. */
-    private final Set<RuntimeState> live = ConcurrentHashMap.newKeySet();
+    /** States built and not yet closed (the current one, and older ones that still have connections), with their logs. */
+    private final LiveStates live;
     private final ThreadPoolExecutor reloads;
     private final AtomicBoolean reloadQueued = new AtomicBoolean();
     private final JudgedConnections judged;
@@ -109,6 +104,7 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.live = new LiveStates(eventLoops, telemetry, this::offEventLoop);
         this.judged = new JudgedConnections(name -> {
             RuntimeState s = state.get();
             return s == null ? null : s.listener(name);
@@ -133,7 +129,7 @@ public final class Gateway implements AutoCloseable {
         Gateway g = new Gateway(config, loops, transport.serverChannel(), telemetry);
         RuntimeState built = null;
         try {
-            built = g.build(config);
+            built = g.live.build(config);
             g.state.set(built);
             for (ListenerConfig l : config.listeners()) {
                 g.serverChannels.put(l.name(), g.bind(l));
@@ -157,12 +153,13 @@ public final class Gateway implements AutoCloseable {
             for (Bound b : g.serverChannels.values()) {
                 b.server().close().syncUninterruptibly();
             }
+            g.live.stopping();
             if (built != null) {
                 built.close();
             }
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             g.reloads.shutdownNow();
-            g.logs.close();
+            g.live.closeLogs();
             throw e;
         }
     }
@@ -178,48 +175,6 @@ public final class Gateway implements AutoCloseable {
             RuntimeState.build(config, loops, null, null).close();
         } finally {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        }
-    }
-
-    /** Opens the logs {@code config} names and builds a state that gives them back when it closes. */
-    private RuntimeState build(GatewayConfig config) throws ConfigException {
-        LogFile access = null;
-        LogFile connections = null;
-        try {
-            LogPaths.check(config);
-            access = LogPaths.open(logs, config.logs().access(), config.logs().accessAt());
-            connections = LogPaths.open(logs, config.logs().connection(), config.logs().connectionAt());
-            RuntimeState built = RuntimeState.build(config, eventLoops, access, connections, telemetry);
-            LogFile a = access;
-            LogFile c = connections;
-            live.add(built);
-            built.whenClosed(() -> {
-                live.remove(built);
-                if (stopped) {
-                    return; // stop() closes every log file once the event loops have ended
-                }
-                // Closing a log file waits for its writer: never on the event loop of the last connection. And
-                // not before that connection's handlers ran: they see its close after the state did, and
-                // write the lines of what it ended then.
-                offEventLoop(() -> {
-                    if (stopped) {
-                        return;
-                    }
-                    if (!built.awaitLastLines(eventLoops, LAST_LINES_WAIT) && !stopped) {
-                        log.warn("configuration generation {}: closing its log files with {} requests still in"
-                                + " flight after {}", built.generation(), built.inFlight(), LAST_LINES_WAIT);
-                    }
-                    if (!stopped) {
-                        logs.release(a);
-                        logs.release(c);
-                    }
-                });
-            });
-            return built;
-        } catch (ConfigException | RuntimeException e) {
-            logs.release(access);
-            logs.release(connections);
-            throw e;
         }
     }
 
@@ -334,7 +289,7 @@ public final class Gateway implements AutoCloseable {
         Map<String, Bound> renamed = new LinkedHashMap<>();
         try {
             next = ConfigParser.parse(source);
-            built = build(next);
+            built = live.build(next);
             for (ListenerConfig l : next.listeners()) {
                 Bound b = serverChannels.get(l.name());
                 if (b != null && b.address().equals(l.address())) {
@@ -466,9 +421,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Reopens every log file (after logrotate renamed them): lines written from now on go to fresh files. */
     public void reopenLogs() {
-        List<LogFile> files = logs.snapshot();
-        logs.reopenAll();
-        log.info("reopened {} log files", files.size());
+        log.info("reopened {} log files", live.reopenLogs());
     }
 
     /** The port a listener is bound to (useful with port 0). */
@@ -531,7 +484,7 @@ public final class Gateway implements AutoCloseable {
 
     /** Log files open now. */
     public int openLogFiles() {
-        return logs.snapshot().size();
+        return live.openLogFiles();
     }
 
     /** Open connections whose client certificate is judged again on reloads and at its expiry. */
@@ -559,6 +512,7 @@ public final class Gateway implements AutoCloseable {
                 return;
             }
             stopped = true;
+            live.stopping();
             telemetry.readiness(Readiness.DRAINING);
             if (watcher != null) {
                 watcher.close();
@@ -572,51 +526,29 @@ public final class Gateway implements AutoCloseable {
         for (Bound b : serverChannels.values()) {
             b.server().close().syncUninterruptibly();
         }
-        for (RuntimeState s : live) {
+        for (RuntimeState s : live.snapshot()) {
             for (ListenerRuntime l : s.listeners().values()) {
                 l.drain();
             }
         }
-        interrupted |= awaitNoneInFlight(grace);
-        int left = inFlight();
+        interrupted |= live.awaitNoneInFlight(grace);
+        int left = live.inFlight();
         if (left > 0) {
             log.warn("stopping with {} requests still in flight after {}", left, grace);
         }
         ListenerInitializer.closeAll(clients, Duration.ofSeconds(3)); // > an HTTP/1.1 lingering close
         // the requests cut off end, and are logged, on their loops
-        interrupted |= awaitNoneInFlight(Duration.ofSeconds(2));
-        for (RuntimeState s : new ArrayList<>(live)) {
+        interrupted |= live.awaitNoneInFlight(Duration.ofSeconds(2));
+        for (RuntimeState s : live.snapshot()) {
             s.close();
         }
         eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         interrupted |= Thread.interrupted();
-        logs.close();
+        live.closeLogs();
         log.info("stopped");
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Waits at most {@code limit} for no request in flight, through interrupts; returns whether one came. */
-    private boolean awaitNoneInFlight(Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        boolean interrupted = false;
-        while (System.nanoTime() < deadline && inFlight() > 0) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        return interrupted;
-    }
-
-    private int inFlight() {
-        int n = 0;
-        for (RuntimeState s : live) {
-            n += s.inFlight();
-        }
-        return n;
     }
 
     /** {@link #stop} with the configured {@code shutdown_timeout}. */

@@ -31,18 +31,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -427,44 +422,6 @@ public final class RuntimeState implements AutoCloseable {
             n += l.inFlight();
         }
         return n;
-    }
-
-    /**
-     * For a closed state, before its log files are given back: waits until what its connections still had
-     * to do has run. Its requests in flight have ended (each writes its access-log line before it stops
-     * counting), and every event loop has twice run what was queued on it before: a connection's handlers
-     * see its close a task or two after the close that released the state, and a connection that closed
-     * in its handshake writes its connection-log line then. Never on an event loop.
-     *
-     * @return whether all that happened within {@code limit} (not if interrupted, or the loops shut down)
-     */
-    public boolean awaitLastLines(EventLoopGroup loops, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        try {
-            while (inFlight() > 0) {
-                if (System.nanoTime() - deadline > 0) {
-                    return false;
-                }
-                Thread.sleep(5);
-            }
-            for (int pass = 0; pass < 2; pass++) {
-                List<Future<?>> passed = new ArrayList<>();
-                for (EventExecutor loop : loops) {
-                    passed.add(loop.submit(() -> { }));
-                }
-                for (Future<?> f : passed) {
-                    if (!f.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                        return false;
-                    }
-                }
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (RejectedExecutionException e) {
-            return false; // the loops are shutting down: the gateway stops
-        }
     }
 
     /** Runs {@code action} when the state is closed (at once if it already is). */
