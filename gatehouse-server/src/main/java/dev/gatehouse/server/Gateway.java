@@ -104,7 +104,7 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.live = new LiveStates(eventLoops, telemetry, this::offEventLoop);
+        this.live = new LiveStates(eventLoops, telemetry, reloads);
         this.judged = new JudgedConnections(name -> {
             RuntimeState s = state.get();
             return s == null ? null : s.listener(name);
@@ -178,17 +178,6 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    /** Runs {@code task} on the reload thread, or here once the gateway stops (then this is not an event loop). */
-    private void offEventLoop(Runnable task) {
-        try {
-            reloads.execute(task);
-        } catch (RejectedExecutionException e) {
-            task.run();
-        }
-    }
-
-
-
     /**
      * Binds one listener's address, not accepting yet (auto-read off: connections wait in the backlog
      * until the caller turns it on, once the state that serves them is current).
@@ -220,7 +209,7 @@ public final class Gateway implements AutoCloseable {
 
 
     /**
-     * A new connection on {@code bound}: holds the current state until the connection closes. {@code null}
+     * A new connection on {@code bound}: holds the current state until the connection closes ({@link StateHold}). {@code null}
      * when the state has no such listener any more (removed by a reload that is closing its server
      * channel) or the gateway stops.
      */
@@ -246,11 +235,10 @@ public final class Gateway implements AutoCloseable {
             s.release();
             return null;
         }
-        RuntimeState held = s;
-        ch.closeFuture().addListener(f -> held.release());
+        ch.pipeline().addFirst("state", new StateHold(s));
         bound.connections().add(ch);
         if (l.passthrough() != null) {
-            held.trackRelay(ch);
+            s.trackRelay(ch);
         }
         return l;
     }
@@ -544,6 +532,12 @@ public final class Gateway implements AutoCloseable {
         }
         eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         interrupted |= Thread.interrupted();
+        try {
+            // a log file the reload thread was closing when the stop began: closed (flushed) before we return
+            reloads.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
         live.closeLogs();
         log.info("stopped");
         if (interrupted) {

@@ -27,10 +27,12 @@ import org.slf4j.LoggerFactory;
  * <h2>Last lines</h2>
  * A connection's handlers see its close a task or two after the close that released its state, and write
  * the lines of what it ended then: the connection-log line of a connection still in its handshake, the
- * access-log lines of the requests it cut off. So a state that closes gives its log files back only once
- * its requests in flight have ended (each writes its line before it stops counting) and every event loop
- * has twice run what was queued on it before; and once the gateway {@link #stopping stops}, closed states
- * leave their files to {@link #closeLogs}, which the stop calls after the event loops have ended.
+ * access-log lines of the requests it cut off. So a connection holds its state until it is unregistered
+ * ({@link StateHold}: after its handlers saw the close); a state that closes gives its log files back only
+ * once its requests in flight have ended (each writes its line before it stops counting, HTTP/2 streams
+ * included) and every event loop has twice run what was queued on it before; and once the gateway
+ * {@link #stopping stops}, closed states leave their files to {@link #closeLogs}, which the stop calls after
+ * the event loops have ended.
  *
  * <p>Thread-safe.
  */
@@ -43,7 +45,7 @@ final class LiveStates {
     private final LogFiles logs = new LogFiles();
     private final EventLoopGroup loops;
     private final Telemetry telemetry;
-    /** Runs the wait for a closed state's last lines, never on an event loop. */
+    /** Runs the wait for a closed state's last lines (the reload thread): never an event loop. */
     private final Executor offLoop;
     private volatile boolean stopping;
 
@@ -69,7 +71,11 @@ final class LiveStates {
                 live.remove(built);
                 if (!stopping) {
                     // Closing a log file waits for its writer: never on the loop of the last connection.
-                    offLoop.execute(() -> releaseAfterLastLines(built, a, c));
+                    try {
+                        offLoop.execute(() -> releaseAfterLastLines(built, a, c));
+                    } catch (RejectedExecutionException e) {
+                        // the gateway stops: closeLogs() closes the files
+                    }
                 }
             });
             return built;

@@ -457,8 +457,8 @@ public final class RuntimeState implements AutoCloseable {
         references.set(0);
         targetGroups.close();
         for (ListenerRuntime l : listeners.values()) {
-            if (l.tls() != null) {
-                l.tls().close();
+            for (ServerNamePolicy p : l.policies()) { // the listener's own TLS first, then its server names'
+                p.tls().close();
             }
         }
         for (Runnable r : onClose) {

@@ -252,9 +252,12 @@ public final class LogFile implements Closeable {
         return writeErrors.get();
     }
 
-    /** Writes every queued line, flushes and closes the file. */
+    /**
+     * Writes every queued line, flushes and closes the file. A second caller returns once the first is
+     * done.
+     */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (closed) {
             return;
         }

@@ -33,6 +33,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,8 +98,9 @@ final class HealthChecker {
         }
     }
 
-    void close() {
-        loop.execute(() -> {
+    /** Stops the checks on their loop, then runs {@code then} there (no check starts after it). */
+    void close(Runnable then) {
+        Runnable stop = () -> {
             closed = true;
             for (State s : states) {
                 if (s.schedule != null) {
@@ -108,7 +110,13 @@ final class HealthChecker {
                     s.channel.close();
                 }
             }
-        });
+            then.run();
+        };
+        try {
+            loop.execute(stop);
+        } catch (RejectedExecutionException e) {
+            stop.run(); // the loop has shut down: no check runs any more
+        }
     }
 
     private void check(State s) {

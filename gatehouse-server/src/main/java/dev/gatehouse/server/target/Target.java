@@ -192,6 +192,11 @@ public final class Target {
         return p;
     }
 
+    /** Whether the state that built this target has closed it. */
+    boolean closed() {
+        return closed;
+    }
+
     void close() {
         closed = true;
         for (TargetPool p : pools.values()) {

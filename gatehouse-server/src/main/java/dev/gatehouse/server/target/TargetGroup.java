@@ -157,10 +157,15 @@ public final class TargetGroup {
         }
     }
 
+    /** Closes the targets' pools (new connections are refused from now on). */
     void close() {
         for (Target t : targets) {
             t.close();
         }
+    }
+
+    /** After {@link #close}: gives back the TLS context to the targets, if any. */
+    void releaseTls() {
         if (tls != null) {
             tls.close();
         }

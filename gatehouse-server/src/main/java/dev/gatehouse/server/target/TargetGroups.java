@@ -79,7 +79,7 @@ public final class TargetGroups implements AutoCloseable {
             }
         } catch (ConfigException | RuntimeException e) {
             for (TargetGroup g : built.values()) {
-                g.close(); // TLS contexts built so far (nothing was connected yet)
+                g.releaseTls(); // the TLS contexts built so far (nothing connected yet)
             }
             throw e;
         }
@@ -129,14 +129,24 @@ public final class TargetGroups implements AutoCloseable {
         return groups.get(name);
     }
 
-    /** Stops health checks; closes idle pooled connections (connections in use close when their exchange ends). */
+    /**
+     * Stops health checks; closes idle pooled connections (connections in use close when their exchange ends);
+     * releases the groups' TLS contexts (each connection made with one holds it until it closes).
+     */
     @Override
     public void close() {
-        for (HealthChecker c : checkers) {
-            c.close();
-        }
         for (TargetGroup g : groups.values()) {
             g.close();
+        }
+        java.util.Set<TargetGroup> checked = new java.util.HashSet<>();
+        for (HealthChecker c : checkers) {
+            checked.add(c.group());
+            c.close(c.group()::releaseTls); // after its checks stopped: a check due meanwhile still connects
+        }
+        for (TargetGroup g : groups.values()) {
+            if (!checked.contains(g)) {
+                g.releaseTls();
+            }
         }
     }
 }

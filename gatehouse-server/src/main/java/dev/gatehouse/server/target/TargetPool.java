@@ -10,6 +10,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -117,6 +118,11 @@ public final class TargetPool {
      * on this pool's event loop; the listener may be called back before this method returns.
      */
     public void acquire(TargetListener listener) {
+        if (closed || target.closed()) {
+            // Only a stop closes the state of a connection still open: its TLS context may be released.
+            listener.targetConnectFailed(target, new ClosedChannelException());
+            return;
+        }
         if (h2 != null) {
             h2.acquire(listener);
             return;

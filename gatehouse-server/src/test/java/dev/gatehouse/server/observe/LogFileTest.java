@@ -26,6 +26,19 @@ class LogFileTest {
     }
 
     @Test
+    void aCloseOnAnInterruptedThreadStillWritesEveryLineAndKeepsTheInterrupt() throws Exception {
+        Path p = dir.resolve("interrupted.log");
+        LogFile f = LogFile.open(p);
+        for (int i = 0; i < 20_000; i++) { // fewer than the queue holds: none dropped
+            assertThat(f.append("line " + i)).isTrue();
+        }
+        Thread.currentThread().interrupt();
+        f.close();
+        assertThat(Thread.interrupted()).as("the interrupt, kept for the caller").isTrue();
+        assertThat(Files.readAllLines(p)).hasSize(20_000).endsWith("line 19999");
+    }
+
+    @Test
     void aFailingDiskCountsLostLinesAndNeitherKillsTheWriterNorHangsClose() throws Exception {
         Path full = Path.of("/dev/full");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(full), "/dev/full is not available");
