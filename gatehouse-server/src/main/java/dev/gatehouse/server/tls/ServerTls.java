@@ -227,6 +227,18 @@ public final class ServerTls {
         }
     }
 
+    /** References held on the native contexts, all together (each one's own and its connections'), or -1 (JDK). */
+    int references() {
+        int n = 0;
+        for (SslContext ctx : contexts) {
+            if (!(ctx instanceof io.netty.util.ReferenceCounted counted)) {
+                return -1;
+            }
+            n += counted.refCnt();
+        }
+        return n;
+    }
+
     /** The SNI mapping: host name to context, the first certificate's context for anything else. */
     public Mapping<String, SslContext> sni() {
         return sni;
