@@ -16,11 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +56,7 @@ class HttpsTargetTest {
         HeldCertificate selfSigned = HeldCertificate.builder().commonName("pinned.internal").addSanDns("pinned.internal")
                 .serverAuth().build();
         Files.writeString(dir.resolve("pinned.pem"), selfSigned.certificatePem());
-        pinned = NamedTarget.start("pinned", sslContext(selfSigned));
+        pinned = NamedTarget.start("pinned", selfSigned);
 
         nginx = Nginx.start(dir, """
                     server {
@@ -229,16 +225,5 @@ class HttpsTargetTest {
             Thread.sleep(20);
         }
         throw new AssertionError("no access-log line with " + containing);
-    }
-
-    static SSLContext sslContext(HeldCertificate held) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("key", held.keyPair().getPrivate(), new char[0], new Certificate[] {held.certificate()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, new char[0]);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        return ctx;
     }
 }

@@ -14,11 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +32,7 @@ class TargetTlsReleaseTest {
         HeldCertificate pin = HeldCertificate.builder().commonName("pinned.internal").addSanDns("pinned.internal")
                 .serverAuth().build();
         Files.writeString(dir.resolve("pinned.pem"), pin.certificatePem());
-        try (NamedTarget target = NamedTarget.start("pinned", sslContext(pin))) {
+        try (NamedTarget target = NamedTarget.start("pinned", pin)) {
             Path config = dir.resolve("gatehouse.yaml");
             Files.writeString(config, yaml(target, "first"));
             Gateway gateway = Gateway.start(ConfigParser.parse(config));
@@ -96,16 +92,5 @@ class TargetTlsReleaseTest {
             InputStream in = s.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
         }
-    }
-
-    private static SSLContext sslContext(HeldCertificate held) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("key", held.keyPair().getPrivate(), new char[0], new Certificate[] {held.certificate()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, new char[0]);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        return ctx;
     }
 }

@@ -3,15 +3,19 @@ package dev.gatehouse.server.testing;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.gatehouse.pki.testing.HeldCertificate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -35,10 +39,23 @@ public final class NamedTarget implements AutoCloseable {
     }
 
     public static NamedTarget start(String name) throws IOException {
-        return start(name, null);
+        return start(name, (SSLContext) null);
     }
 
     /** @param tls the server side of TLS, or {@code null} for plain HTTP */
+    /** An HTTPS target presenting {@code certificate} (alone, no chain). */
+    public static NamedTarget start(String name, HeldCertificate certificate) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("key", certificate.keyPair().getPrivate(), new char[0],
+                new Certificate[] {certificate.certificate()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        return start(name, ctx);
+    }
+
     public static NamedTarget start(String name, SSLContext tls) throws IOException {
         HttpServer server;
         if (tls == null) {
