@@ -103,7 +103,8 @@ class QuickstartIT {
             Path connectionLog = dir.resolve("logs/connection.log");
             long logDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             String log = Files.readString(connectionLog);
-            while (!(log.contains("Success") && log.contains("Failed:ClientCertMissing")) && System.nanoTime() < logDeadline) {
+            while (!(log.contains("Success") && log.contains("Failed:ClientCertMissing"))
+                    && System.nanoTime() < logDeadline) {
                 Thread.sleep(20);
                 log = Files.readString(connectionLog);
             }

@@ -77,7 +77,7 @@ public final class Gateway implements AutoCloseable {
     /** Bound listeners by name; changed only by start and reload (under this object's lock). */
     private final Map<String, Bound> serverChannels = new ConcurrentHashMap<>();
     private final ChannelGroup clients;
-    /** States built and not yet closed (the current one, and older ones that still have connections), with their logs. */
+    /** States built and not yet closed (the current one, older ones with connections), and their logs. */
     private final LiveStates live;
     private final ThreadPoolExecutor reloads;
     private final AtomicBoolean reloadQueued = new AtomicBoolean();
@@ -209,9 +209,9 @@ public final class Gateway implements AutoCloseable {
 
 
     /**
-     * A new connection on {@code bound}: holds the current state until the connection closes ({@link StateHold}). {@code null}
-     * when the state has no such listener any more (removed by a reload that is closing its server
-     * channel) or the gateway stops.
+     * A new connection on {@code bound}: holds the current state until the connection closes
+     * ({@link StateHold}). {@code null} when the state has no such listener any more (removed by a reload
+     * that is closing its server channel) or the gateway stops.
      */
     private ListenerRuntime open(Bound bound, Channel ch) {
         RuntimeState s;

@@ -7,9 +7,11 @@ import dev.gatehouse.server.config.ConfigException;
 import dev.gatehouse.server.config.TargetGroupConfig;
 import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The target groups of one runtime state, by name, with their connection pools and health checks.
@@ -138,7 +140,7 @@ public final class TargetGroups implements AutoCloseable {
         for (TargetGroup g : groups.values()) {
             g.close();
         }
-        java.util.Set<TargetGroup> checked = new java.util.HashSet<>();
+        Set<TargetGroup> checked = new HashSet<>();
         for (HealthChecker c : checkers) {
             checked.add(c.group());
             c.close(c.group()::releaseTls); // after its checks stopped: a check due meanwhile still connects

@@ -40,10 +40,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Idle connections</h2>
  * At most {@link #MAX_IDLE} connections are kept (when full, the one unused longest makes room); each is
  * closed once it has been unused for the group's {@code timeouts.idle} (a sweep is scheduled for when the
- * oldest one expires, while the pool holds any), or as soon as the target closes it (idle connections keep a read pending, so a FIN is seen at once and
- * the connection never reaches a request). A target that closes idle connections itself sooner than
- * that can close one just as a request goes out on it: the request then fails with 502, which is why the
- * idle timeout should be below the targets' own.
+ * oldest one expires, while the pool holds any), or as soon as the target closes it (idle connections
+ * keep a read pending, so a FIN is seen at once and the connection never reaches a request). A target
+ * that closes idle connections itself sooner than that can close one just as a request goes out on it:
+ * the request then fails with 502, which is why the idle timeout should be below the targets' own.
  */
 public final class TargetPool {
     /**
