@@ -7,7 +7,6 @@ import dev.gatehouse.server.observe.LogFiles;
 import dev.gatehouse.server.observe.Telemetry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Future;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * access-log lines of the requests it cut off. So a connection holds its state until it is unregistered
  * ({@link StateHold}: after its handlers saw the close); a state that closes gives its log files back only
  * once its requests in flight have ended (each writes its line before it stops counting, HTTP/2 streams
- * included) and every event loop has twice run what was queued on it before; and once the gateway
- * {@link #stopping stops}, closed states leave their files to {@link #closeLogs}, which the stop calls after
- * the event loops have ended.
+ * included) and every event loop has twice run what was queued on it before (waited for on the event
+ * loops, holding no thread); and once the gateway {@link #stopping stops}, closed states leave their files
+ * to {@link #closeLogs}, which the stop calls after the event loops have ended.
  *
  * <p>Thread-safe.
  */
@@ -45,7 +45,7 @@ final class LiveStates {
     private final LogFiles logs = new LogFiles();
     private final EventLoopGroup loops;
     private final Telemetry telemetry;
-    /** Runs the wait for a closed state's last lines (the reload thread): never an event loop. */
+    /** Where a closed state's log files are given back (the reload thread): never an event loop. */
     private final Executor offLoop;
     private volatile boolean stopping;
 
@@ -70,12 +70,7 @@ final class LiveStates {
             built.whenClosed(() -> {
                 live.remove(built);
                 if (!stopping) {
-                    // Closing a log file waits for its writer: never on the loop of the last connection.
-                    try {
-                        offLoop.execute(() -> releaseAfterLastLines(built, a, c));
-                    } catch (RejectedExecutionException e) {
-                        // the gateway stops: closeLogs() closes the files
-                    }
+                    afterLastLines(built, System.nanoTime() + LAST_LINES_WAIT.toNanos(), () -> release(a, c));
                 }
             });
             return built;
@@ -86,53 +81,67 @@ final class LiveStates {
         }
     }
 
-    private void releaseAfterLastLines(RuntimeState closed, LogFile access, LogFile connections) {
+    /**
+     * Runs {@code then} once the closed state's requests in flight have ended (or {@link #LAST_LINES_WAIT}
+     * has passed: then with a warning) and every event loop has twice run what was queued on it before (see
+     * "Last lines"). Never blocks a thread: it looks again on an event loop's timer. Gives up when the
+     * gateway stops ({@link #closeLogs} closes the files then).
+     */
+    private void afterLastLines(RuntimeState closed, long deadline, Runnable then) {
         if (stopping) {
             return;
         }
-        if (!awaitLastLines(closed) && !stopping) {
+        if (closed.inFlight() > 0) {
+            if (System.nanoTime() - deadline < 0) {
+                try {
+                    loops.next().schedule(() -> afterLastLines(closed, deadline, then), 5, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    // the loops shut down: the gateway stops
+                }
+                return;
+            }
             log.warn("configuration generation {}: closing its log files with {} requests still in flight after {}",
                     closed.generation(), closed.inFlight(), LAST_LINES_WAIT);
         }
-        if (!stopping) {
-            logs.release(access);
-            logs.release(connections);
+        afterPasses(2, then);
+    }
+
+    /** Runs {@code then} once every event loop has run, {@code passes} times over, what was queued on it. */
+    private void afterPasses(int passes, Runnable then) {
+        if (stopping) {
+            return;
+        }
+        if (passes == 0) {
+            then.run();
+            return;
+        }
+        List<EventExecutor> all = new ArrayList<>();
+        loops.forEach(all::add);
+        AtomicInteger left = new AtomicInteger(all.size());
+        try {
+            for (EventExecutor loop : all) {
+                loop.execute(() -> {
+                    if (left.decrementAndGet() == 0) {
+                        afterPasses(passes - 1, then);
+                    }
+                });
+            }
+        } catch (RejectedExecutionException e) {
+            // the loops shut down: the gateway stops
         }
     }
 
-    /**
-     * Waits until the closed state's requests in flight have ended and every event loop has twice run what
-     * was queued on it before (see "Last lines").
-     *
-     * @return whether all that happened within {@link #LAST_LINES_WAIT} (not if interrupted, or the loops
-     *         shut down)
-     */
-    private boolean awaitLastLines(RuntimeState closed) {
-        long deadline = System.nanoTime() + LAST_LINES_WAIT.toNanos();
+    /** Gives the files back on the reload thread: closing a log file waits for its writer. */
+    private void release(LogFile access, LogFile connections) {
         try {
-            while (closed.inFlight() > 0) {
-                if (System.nanoTime() - deadline > 0) {
-                    return false;
+            offLoop.execute(() -> {
+                if (!stopping) {
+                    logs.release(access);
+                    logs.release(connections);
                 }
-                Thread.sleep(5);
-            }
-            for (int pass = 0; pass < 2; pass++) {
-                List<Future<?>> passed = new ArrayList<>();
-                for (EventExecutor loop : loops) {
-                    passed.add(loop.submit(() -> { }));
-                }
-                for (Future<?> f : passed) {
-                    if (!f.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                        return false;
-                    }
-                }
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            });
         } catch (RejectedExecutionException e) {
-            return false; // the loops are shutting down: the gateway stops
+            // the gateway stops: closeLogs() closes the files
         }
     }
 
