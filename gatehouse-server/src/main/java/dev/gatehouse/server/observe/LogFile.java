@@ -266,14 +266,12 @@ public final class LogFile implements Closeable {
         // does not cut the wait short (the queued lines would be lost): it is kept for the caller.
         boolean interrupted = false;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        boolean stopQueued = false;
-        while (!stopQueued) {
+        while (true) {
             try {
-                stopQueued = queue.offer(STOP, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (!stopQueued) {
+                if (!queue.offer(STOP, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     writer.interrupt();
-                    break;
                 }
+                break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }

@@ -118,8 +118,9 @@ public final class TargetPool {
      * on this pool's event loop; the listener may be called back before this method returns.
      */
     public void acquire(TargetListener listener) {
-        if (closed || target.closed()) {
-            // Only a stop closes the state of a connection still open: its TLS context may be released.
+        if (target.closed()) {
+            // Its pools close after it. Only a stop closes the state of a connection still open: its TLS
+            // context may be released.
             listener.targetConnectFailed(target, new ClosedChannelException());
             return;
         }

@@ -20,6 +20,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.internal.tcnative.SSL;
 import io.netty.util.DomainWildcardMappingBuilder;
 import io.netty.util.Mapping;
+import io.netty.util.ReferenceCounted;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateParsingException;
@@ -231,7 +232,7 @@ public final class ServerTls {
     int references() {
         int n = 0;
         for (SslContext ctx : contexts) {
-            if (!(ctx instanceof io.netty.util.ReferenceCounted counted)) {
+            if (!(ctx instanceof ReferenceCounted counted)) {
                 return -1;
             }
             n += counted.refCnt();
