@@ -60,7 +60,8 @@ class CaRevokeCommandTest {
         List<String> lines = Cli.ok("ca", "list", "--dir", d).out().lines().collect(Collectors.toList());
         assertThat(lines.get(0)).matches("SERIAL +SUBJECT +NOT AFTER +STATUS");
         assertThat(lines).hasSize(3);
-        assertThat(lines.get(1)).startsWith(serial + "  CN=mallory ").endsWith("  revoked");
+        // The serial column is as wide as the longest serial: a serial with a leading zero byte is shorter.
+        assertThat(lines.get(1)).matches(serial + " {2,}CN=mallory .*  revoked");
         assertThat(lines.get(2)).contains("  CN=alice ").endsWith("  valid");
     }
 
