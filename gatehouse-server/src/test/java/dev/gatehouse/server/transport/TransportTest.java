@@ -1,7 +1,9 @@
 package dev.gatehouse.server.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.server.config.ConfigException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -9,8 +11,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -18,18 +21,41 @@ import org.junit.jupiter.api.Test;
 class TransportTest {
 
     @Test
-    void bestIsEpollWhereItLoadsElseNio() {
-        assertThat(Transport.best()).isEqualTo(Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO);
+    void bestIsIoUringWhereItRunsThenEpollThenNio() {
+        Transport expected = IoUring.isAvailable() ? Transport.IO_URING
+                : Epoll.isAvailable() ? Transport.EPOLL : Transport.NIO;
+        assertThat(Transport.best()).isEqualTo(expected);
+    }
+
+    @Test
+    void thePropertyNamesATransportOrAutoForTheBest() throws Exception {
+        assertThat(Transport.named(null)).isEqualTo(Transport.best());
+        assertThat(Transport.named(" auto ")).isEqualTo(Transport.best());
+        assertThat(Transport.named("NIO")).isEqualTo(Transport.NIO);
+        for (Transport t : available()) {
+            assertThat(Transport.named(t.toString())).isEqualTo(t);
+        }
+    }
+
+    @Test
+    void anUnknownOrUnavailableTransportIsRefusedWithTheReason() {
+        assertThatThrownBy(() -> Transport.named("kqueue"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("-Dgatehouse.transport")
+                .hasMessageContaining("'kqueue' is not a transport; use auto, io_uring, epoll, nio");
+        for (Transport t : Transport.values()) {
+            if (t.unavailabilityCause() != null) {
+                assertThatThrownBy(() -> Transport.named(t.toString()))
+                        .isInstanceOf(ConfigException.class)
+                        .hasMessageContaining(t + " cannot run here: ");
+            }
+        }
     }
 
     /** Each transport here: its loops say which they are, and its channel classes listen and connect on them. */
     @Test
     void channelsOfALoopsTransportWorkOnThatLoop() throws Exception {
-        List<Transport> available = new ArrayList<>(List.of(Transport.NIO));
-        if (Epoll.isAvailable()) {
-            available.add(Transport.EPOLL);
-        }
-        for (Transport transport : available) {
+        for (Transport transport : available()) {
             EventLoopGroup loops = transport.eventLoops(1);
             try {
                 EventLoop loop = loops.next();
@@ -48,5 +74,9 @@ class TransportTest {
                 loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             }
         }
+    }
+
+    private static List<Transport> available() {
+        return Arrays.stream(Transport.values()).filter(t -> t.unavailabilityCause() == null).toList();
     }
 }
