@@ -4,6 +4,7 @@ import dev.gatehouse.pki.ClientIdentity;
 import dev.gatehouse.server.config.ConfigLocation;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.headers.IdentityHeaderValues;
+import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -15,15 +16,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -64,6 +57,8 @@ import java.util.Map;
  * No checks, no limits, no routing, no logs, no timeouts, no pipelining and no request bodies in
  * {@code bytes} mode: a measuring tool, never a proxy to deploy.
  *
+ * <p>The floors run on Gatehouse's transport ({@code -Dgatehouse.transport} chooses it as for the gateway).
+ *
  * <p>Usage: {@code RelayFloor raw|bytes|codec LISTEN_PORT TARGET_PORT CERT KEY CA}; both on 127.0.0.1.
  */
 public final class RelayFloor {
@@ -71,11 +66,12 @@ public final class RelayFloor {
 
     private final Mode mode;
     private final int targetPort;
-    private final boolean epoll = Epoll.isAvailable();
+    private final Transport transport;
 
-    private RelayFloor(Mode mode, int targetPort) {
+    private RelayFloor(Mode mode, int targetPort, Transport transport) {
         this.mode = mode;
         this.targetPort = targetPort;
+        this.transport = transport;
     }
 
     public static void main(String[] args) throws Exception {
@@ -87,13 +83,12 @@ public final class RelayFloor {
         SslContext tls = SslContextBuilder.forServer(new File(args[3]), new File(args[4]))
                 .sslProvider(SslProvider.OPENSSL).clientAuth(ClientAuth.REQUIRE)
                 .trustManager(new File(args[5])).protocols("TLSv1.3", "TLSv1.2").build();
-        new RelayFloor(mode, Integer.parseInt(args[2])).serve(tls, Integer.parseInt(args[1]));
+        new RelayFloor(mode, Integer.parseInt(args[2]), Transport.chosen()).serve(tls, Integer.parseInt(args[1]));
     }
 
     private void serve(SslContext tls, int port) throws InterruptedException {
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        Class<? extends ServerChannel> server = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        EventLoopGroup loops = transport.eventLoops(Runtime.getRuntime().availableProcessors());
+        Class<? extends ServerChannel> server = transport.serverChannel();
         Channel listening = new ServerBootstrap().group(loops).channel(server)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -149,7 +144,7 @@ public final class RelayFloor {
                     headers.forEach(h -> addedHeaders.add(AsciiString.of(h.getKey()), new AsciiString(h.getValue())));
                 }
                 new Bootstrap().group(client.eventLoop())
-                        .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                        .channel(transport.socketChannel())
                         .option(ChannelOption.TCP_NODELAY, true)
                         .handler(new ChannelInitializer<Channel>() {
                             @Override

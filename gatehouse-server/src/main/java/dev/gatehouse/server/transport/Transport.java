@@ -27,14 +27,14 @@ import java.util.stream.Collectors;
 
 /**
  * The socket transport, chosen in this one place: io_uring where Netty's native transport for it loads
- * and the kernel allows it (Linux 5.14 and later), else epoll (Linux), else the JDK's NIO; or the one
- * named by {@code -Dgatehouse.transport}. The gateway's event loops are made here, and every channel on
- * them (listeners, connections to targets, health checks) takes its class from the transport of its
- * loop, so a channel always matches the loop it is registered with.
+ * and the kernel allows it (Linux 5.9 and later, not refused by a seccomp profile), else epoll (Linux),
+ * else the JDK's NIO; or the one named by {@code -Dgatehouse.transport}. The gateway's event loops are
+ * made here, and every channel on them (listeners, connections to targets, health checks) takes its
+ * class from the transport of its loop, so a channel always matches the loop it is registered with.
  *
  * <p>io_uring comes first because it costs less per request: on keep-alive connections about a fifth
- * less CPU than epoll for the same relay (bench/README.md), the same system calls' work batched through
- * one submission ring per loop.
+ * less CPU than epoll for the same relay (bench/README.md), each loop's reads and writes submitted and
+ * completed through one ring instead of a system call each.
  */
 public enum Transport {
     IO_URING("io_uring", IoUringIoHandler.class, IoUringIoHandler::newFactory, IoUringServerSocketChannel.class,
