@@ -124,8 +124,8 @@ public final class Gateway implements AutoCloseable {
     /** {@link #start(GatewayConfig)}, reporting metrics, rejections and readiness to {@code telemetry}. */
     public static Gateway start(GatewayConfig config, Telemetry telemetry) throws ConfigException {
         int threads = Integer.getInteger("gatehouse.eventLoops", Runtime.getRuntime().availableProcessors());
-        Transport transport = Transport.chosen();
-        EventLoopGroup loops = transport.eventLoops(threads);
+        EventLoopGroup loops = Transport.eventLoopsOfThisProcess(threads);
+        Transport transport = Transport.of(loops.next());
         log.info("{} event loops on {}", threads, transport);
         Gateway g = new Gateway(config, loops, transport.serverChannel(), telemetry);
         RuntimeState built = null;

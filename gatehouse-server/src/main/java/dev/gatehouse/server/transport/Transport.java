@@ -22,8 +22,11 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.Arrays;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The socket transport, chosen in this one place: io_uring where Netty's native transport for it loads
@@ -46,6 +49,8 @@ public enum Transport {
     /** The system property that names a transport: {@code auto} (or unset), {@code io_uring}, {@code epoll}, {@code nio}. */
     public static final String PROPERTY = "gatehouse.transport";
 
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+
     private final String label;
     private final Class<? extends IoHandler> ioType;
     private final Supplier<IoHandlerFactory> ioHandlers;
@@ -62,6 +67,43 @@ public enum Transport {
     }
 
     /**
+     * The event loops of this process: {@code threads} of them on the transport {@code -Dgatehouse.transport}
+     * names, or on the best one that starts here. Left to choose, a transport whose loops fail to start
+     * (io_uring's rings beyond the locked-memory limit of kernels before 5.12) gives way to the next, with a
+     * warning; a transport named explicitly that fails stops the start. Channels on these loops take their
+     * classes from {@link #of(EventLoop)}.
+     *
+     * @throws ConfigException the property names no transport, or one that cannot run here (with the reason)
+     */
+    public static EventLoopGroup eventLoopsOfThisProcess(int threads) throws ConfigException {
+        return startLoops(System.getProperty(PROPERTY), threads, Transport::eventLoops);
+    }
+
+    /** {@link #eventLoopsOfThisProcess(int)} for the property value {@code name}, loops made by {@code make}. */
+    static EventLoopGroup startLoops(String name, int threads, BiFunction<Transport, Integer, EventLoopGroup> make)
+            throws ConfigException {
+        Transport first = named(name);
+        if (!isAuto(name)) {
+            try {
+                return make.apply(first, threads);
+            } catch (RuntimeException e) {
+                throw new ConfigException(ConfigLocation.synthetic("-D" + PROPERTY),
+                        first + " event loops cannot start here: " + rootMessage(e), e);
+            }
+        }
+        for (Transport t = first; ; t = t.next()) {
+            try {
+                return make.apply(t, threads);
+            } catch (RuntimeException e) {
+                if (t == NIO) {
+                    throw e;
+                }
+                log.warn("{} event loops cannot start here ({}); using {} instead", t, rootMessage(e), t.next());
+            }
+        }
+    }
+
+    /**
      * The transport of this process: the one {@code -Dgatehouse.transport} names, or the best available.
      *
      * @throws ConfigException the property names no transport, or one that cannot run here (with the reason)
@@ -72,7 +114,7 @@ public enum Transport {
 
     /** {@link #chosen()} for the value {@code name} ({@code null}, blank or {@code auto}: the best available). */
     static Transport named(String name) throws ConfigException {
-        if (name == null || name.isBlank() || name.trim().equalsIgnoreCase("auto")) {
+        if (isAuto(name)) {
             return best();
         }
         ConfigLocation where = ConfigLocation.synthetic("-D" + PROPERTY);
@@ -87,6 +129,28 @@ public enum Transport {
         }
         throw new ConfigException(where, "'" + name + "' is not a transport; use auto, "
                 + Arrays.stream(values()).map(t -> t.label).collect(Collectors.joining(", ")));
+    }
+
+    private static boolean isAuto(String name) {
+        return name == null || name.isBlank() || name.trim().equalsIgnoreCase("auto");
+    }
+
+    /** The next transport after this one that is available here (NIO always is). */
+    private Transport next() {
+        for (int i = ordinal() + 1; i < values().length; i++) {
+            if (values()[i].unavailabilityCause() == null) {
+                return values()[i];
+            }
+        }
+        return NIO;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root;
     }
 
     /** The first transport of io_uring, epoll and NIO that is available here. */

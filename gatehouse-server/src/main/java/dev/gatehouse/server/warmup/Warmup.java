@@ -130,7 +130,7 @@ public final class Warmup {
         Counters counters = new Counters();
         boolean settled = false;
         long resumed = 0;
-        EventLoopGroup loops = Transport.chosen().eventLoops(1);
+        EventLoopGroup loops = Transport.eventLoopsOfThisProcess(1);
         try (WarmupTarget target = WarmupTarget.start(loops); WarmupClient client = new WarmupClient(loops, pki)) {
             Path config = writeConfig(dir, pki, target.port(), real == null ? null : real.logs());
             // Two rounds, each against a gateway of its own: the second one's start, the first one's stop and

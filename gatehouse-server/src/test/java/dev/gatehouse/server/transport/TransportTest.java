@@ -2,6 +2,7 @@ package dev.gatehouse.server.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gatehouse.server.config.ConfigException;
 import io.netty.bootstrap.Bootstrap;
@@ -16,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 class TransportTest {
@@ -49,6 +51,44 @@ class TransportTest {
                         .isInstanceOf(ConfigException.class)
                         .hasMessageContaining(t + " cannot run here: ");
             }
+        }
+    }
+
+    /** A transport left to choose whose loops fail to start (io_uring beyond a locked-memory limit) gives way. */
+    @Test
+    void loopsThatFailToStartGiveWayToTheNextTransportUnlessNamed() throws Exception {
+        Transport first = Transport.best();
+        assumeTrue(first != Transport.NIO, "only NIO runs here: nothing to fall back from");
+        BiFunction<Transport, Integer, EventLoopGroup> failingFirst = (t, n) -> {
+            if (t == first) {
+                throw new IllegalStateException("failed to create a child event loop",
+                        new RuntimeException("failed to create io_uring ring fd: Cannot allocate memory"));
+            }
+            return t.eventLoops(n);
+        };
+        EventLoopGroup loops = Transport.startLoops(null, 1, failingFirst);
+        try {
+            Transport used = Transport.of(loops.next());
+            assertThat(used).isNotEqualTo(first);
+            assertThat(available()).contains(used);
+            assertThat(used.ordinal()).isGreaterThan(first.ordinal());
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+        assertThatThrownBy(() -> Transport.startLoops(first.toString(), 1, failingFirst))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("-Dgatehouse.transport: " + first + " event loops cannot start here: "
+                        + "failed to create a child event loop: java.lang.RuntimeException: failed to create io_uring"
+                        + " ring fd: Cannot allocate memory");
+    }
+
+    @Test
+    void theLoopsOfThisProcessAreOnTheBestTransportByDefault() throws Exception {
+        EventLoopGroup loops = Transport.startLoops(null, 1, (t, n) -> t.eventLoops(n));
+        try {
+            assertThat(Transport.of(loops.next())).isEqualTo(Transport.best());
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
