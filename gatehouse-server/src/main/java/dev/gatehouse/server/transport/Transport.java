@@ -122,7 +122,7 @@ public enum Transport {
             if (t.label.equalsIgnoreCase(name.trim())) {
                 Throwable cause = t.unavailabilityCause();
                 if (cause != null) {
-                    throw new ConfigException(where, t.label + " cannot run here: " + cause.getMessage(), cause);
+                    throw new ConfigException(where, t.label + " cannot run here: " + rootMessage(cause), cause);
                 }
                 return t;
             }
