@@ -66,12 +66,10 @@ public final class RelayFloor {
 
     private final Mode mode;
     private final int targetPort;
-    private final Transport transport;
 
-    private RelayFloor(Mode mode, int targetPort, Transport transport) {
+    private RelayFloor(Mode mode, int targetPort) {
         this.mode = mode;
         this.targetPort = targetPort;
-        this.transport = transport;
     }
 
     public static void main(String[] args) throws Exception {
@@ -83,12 +81,12 @@ public final class RelayFloor {
         SslContext tls = SslContextBuilder.forServer(new File(args[3]), new File(args[4]))
                 .sslProvider(SslProvider.OPENSSL).clientAuth(ClientAuth.REQUIRE)
                 .trustManager(new File(args[5])).protocols("TLSv1.3", "TLSv1.2").build();
-        new RelayFloor(mode, Integer.parseInt(args[2]), Transport.chosen()).serve(tls, Integer.parseInt(args[1]));
+        new RelayFloor(mode, Integer.parseInt(args[2])).serve(tls, Integer.parseInt(args[1]));
     }
 
-    private void serve(SslContext tls, int port) throws InterruptedException {
-        EventLoopGroup loops = transport.eventLoops(Runtime.getRuntime().availableProcessors());
-        Class<? extends ServerChannel> server = transport.serverChannel();
+    private void serve(SslContext tls, int port) throws Exception {
+        EventLoopGroup loops = Transport.eventLoopsOfThisProcess(Runtime.getRuntime().availableProcessors());
+        Class<? extends ServerChannel> server = Transport.of(loops.next()).serverChannel();
         Channel listening = new ServerBootstrap().group(loops).channel(server)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -144,7 +142,7 @@ public final class RelayFloor {
                     headers.forEach(h -> addedHeaders.add(AsciiString.of(h.getKey()), new AsciiString(h.getValue())));
                 }
                 new Bootstrap().group(client.eventLoop())
-                        .channel(transport.socketChannel())
+                        .channel(Transport.of(client.eventLoop()).socketChannel())
                         .option(ChannelOption.TCP_NODELAY, true)
                         .handler(new ChannelInitializer<Channel>() {
                             @Override

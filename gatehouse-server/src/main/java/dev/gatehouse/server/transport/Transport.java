@@ -104,15 +104,11 @@ public enum Transport {
     }
 
     /**
-     * The transport of this process: the one {@code -Dgatehouse.transport} names, or the best available.
+     * The transport {@code -Dgatehouse.transport} set to {@code name} names ({@code null}, blank or
+     * {@code auto}: the best available).
      *
-     * @throws ConfigException the property names no transport, or one that cannot run here (with the reason)
+     * @throws ConfigException {@code name} names no transport, or one that cannot run here (with the reason)
      */
-    public static Transport chosen() throws ConfigException {
-        return named(System.getProperty(PROPERTY));
-    }
-
-    /** {@link #chosen()} for the value {@code name} ({@code null}, blank or {@code auto}: the best available). */
     static Transport named(String name) throws ConfigException {
         if (isAuto(name)) {
             return best();
@@ -137,7 +133,11 @@ public enum Transport {
 
     /** The next transport after this one that is available here (NIO always is). */
     private Transport next() {
-        for (int i = ordinal() + 1; i < values().length; i++) {
+        return firstAvailableFrom(ordinal() + 1);
+    }
+
+    private static Transport firstAvailableFrom(int index) {
+        for (int i = index; i < values().length; i++) {
             if (values()[i].unavailabilityCause() == null) {
                 return values()[i];
             }
@@ -155,12 +155,7 @@ public enum Transport {
 
     /** The first transport of io_uring, epoll and NIO that is available here. */
     public static Transport best() {
-        for (Transport t : values()) {
-            if (t.unavailabilityCause() == null) {
-                return t;
-            }
-        }
-        return NIO;
+        return firstAvailableFrom(0);
     }
 
     /** Why this transport cannot run here, or {@code null} if it can. */

@@ -84,7 +84,7 @@ class TransportTest {
 
     @Test
     void theLoopsOfThisProcessAreOnTheBestTransportByDefault() throws Exception {
-        EventLoopGroup loops = Transport.startLoops(null, 1, (t, n) -> t.eventLoops(n));
+        EventLoopGroup loops = Transport.startLoops(null, 1, Transport::eventLoops);
         try {
             assertThat(Transport.of(loops.next())).isEqualTo(Transport.best());
         } finally {
