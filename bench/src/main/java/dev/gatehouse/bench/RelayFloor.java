@@ -4,6 +4,7 @@ import dev.gatehouse.pki.ClientIdentity;
 import dev.gatehouse.server.config.ConfigLocation;
 import dev.gatehouse.server.config.MutualAuthConfig;
 import dev.gatehouse.server.headers.IdentityHeaderValues;
+import dev.gatehouse.server.transport.CpuAffinity;
 import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -85,7 +86,9 @@ public final class RelayFloor {
     }
 
     private void serve(SslContext tls, int port) throws Exception {
+        CpuAffinity affinity = CpuAffinity.fromProperty();
         EventLoopGroup loops = Transport.eventLoopsOfThisProcess(Runtime.getRuntime().availableProcessors());
+        System.err.println("relay floor: event loops " + affinity.pin(loops));
         Class<? extends ServerChannel> server = Transport.of(loops.next()).serverChannel();
         Channel listening = new ServerBootstrap().group(loops).channel(server)
                 .childOption(ChannelOption.TCP_NODELAY, true)

@@ -15,6 +15,7 @@ import dev.gatehouse.server.reload.FileWatcher;
 import dev.gatehouse.server.reload.ReloadHistory;
 import dev.gatehouse.server.reload.ReloadResult;
 import dev.gatehouse.server.reload.WatchedFiles;
+import dev.gatehouse.server.transport.CpuAffinity;
 import dev.gatehouse.server.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -124,9 +125,10 @@ public final class Gateway implements AutoCloseable {
     /** {@link #start(GatewayConfig)}, reporting metrics, rejections and readiness to {@code telemetry}. */
     public static Gateway start(GatewayConfig config, Telemetry telemetry) throws ConfigException {
         int threads = Integer.getInteger("gatehouse.eventLoops", Runtime.getRuntime().availableProcessors());
+        CpuAffinity affinity = CpuAffinity.fromProperty();
         EventLoopGroup loops = Transport.eventLoopsOfThisProcess(threads);
         Transport transport = Transport.of(loops.next());
-        log.info("{} event loops on {}", threads, transport);
+        log.info("{} event loops on {}, {}", threads, transport, affinity.pin(loops));
         Gateway g = new Gateway(config, loops, transport.serverChannel(), telemetry);
         RuntimeState built = null;
         try {
