@@ -1,5 +1,6 @@
 package dev.gatehouse.server.http;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,9 +15,10 @@ import java.util.concurrent.TimeUnit;
  * A close that lets the client read what was written last: the first handler of a client connection
  * whose client may still be sending when Gatehouse ends it (HTTP/2, where streams and frames keep coming
  * until the client has read the GOAWAY; an HTTP/1.1 connection closed before the request body was read,
- * where it is added at that moment). Closing a socket that has unread input makes the kernel send a
- * TCP reset, and a client that receives the reset may lose the GOAWAY or the response (and the TLS
- * close_notify) sent just before it, so it never learns why the connection ended.
+ * where it is added at that moment; a TLS handshake that failed, where the client has often sent its
+ * Finished and first request before it reads the alert). Closing a socket that has unread input makes the
+ * kernel send a TCP reset, and a client that receives the reset may lose the GOAWAY, the response or the
+ * TLS alert (and the close_notify) sent just before it, so it never learns why the connection ended.
  *
  * <p>So a close first ends only the output (FIN after everything written, the TLS close_notify
  * included), then reads and drops whatever the client still sends until it closes its side too, or
@@ -25,19 +27,19 @@ import java.util.concurrent.TimeUnit;
  * <h2>Threading</h2>
  * Event loop only.
  */
-final class LingeringClose extends ChannelDuplexHandler {
+public final class LingeringClose extends ChannelDuplexHandler {
     /** How long a closing connection waits at most for the client to close its side. */
     static final long LINGER_MILLIS = 2_000;
 
     /**
-     * For an HTTP/1.1 connection about to close while its client may still be sending the request body (a
-     * refusal of a large upload, a body that stopped arriving): the close will linger, so that the client's
-     * unread bytes do not make the kernel reset the connection under the response. Added only then, so the
-     * connections that close with nothing unread do not pay for it.
+     * For a connection about to close while its client may still be sending (an HTTP/1.1 request body
+     * refused or stopped, a TLS handshake that failed): the close will linger, so that the client's unread
+     * bytes do not make the kernel reset the connection under the response or the alert. Added only then,
+     * so the connections that close with nothing unread do not pay for it.
      */
-    static void addTo(ChannelPipeline pipeline) {
+    public static void addTo(ChannelPipeline pipeline) {
         if (pipeline.get(LingeringClose.class) == null) {
-            pipeline.addFirst("h1-linger", new LingeringClose());
+            pipeline.addFirst("linger", new LingeringClose());
         }
     }
 
@@ -60,10 +62,19 @@ final class LingeringClose extends ChannelDuplexHandler {
             return;
         }
         lingering = promise;
-        duplex.shutdownOutput().addListener(f -> {
-            if (!f.isSuccess()) {
+        // The FIN goes out once everything written before it has: io_uring may still have those writes in
+        // flight when the close comes (a handshake alert flushed a moment ago), and a shutdown issued
+        // straight away would overtake them. Writes complete in order, so an empty one marks the point.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
+            if (!written.isSuccess() || lingering == null) {
                 finish(ctx);
+                return;
             }
+            duplex.shutdownOutput().addListener(f -> {
+                if (!f.isSuccess()) {
+                    finish(ctx);
+                }
+            });
         });
         timer = ctx.executor().schedule(() -> finish(ctx), LINGER_MILLIS, TimeUnit.MILLISECONDS);
         ch.config().setAutoRead(true);

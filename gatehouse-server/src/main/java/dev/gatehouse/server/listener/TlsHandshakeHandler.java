@@ -10,6 +10,7 @@ import dev.gatehouse.server.connection.CertificateRefusal;
 import dev.gatehouse.server.connection.ConnectionInfo;
 import dev.gatehouse.server.connection.ServerNames;
 import dev.gatehouse.server.headers.IdentityHeaderValues;
+import dev.gatehouse.server.http.LingeringClose;
 import dev.gatehouse.server.observe.ConnectionLog;
 import dev.gatehouse.server.observe.ListenerTelemetry;
 import dev.gatehouse.server.tls.HandshakeFacts;
@@ -78,6 +79,11 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
                 done.isSuccess() ? null : done.cause());
         if (!facts.succeeded()) {
             log(ctx, facts, -1, null, "Failed:" + facts.failure());
+            // The alert is written; the client may have sent its Finished and a request behind its
+            // certificate, unread here. Linger, so that the kernel does not reset the connection under
+            // the alert (the client would see "connection reset" instead of the reason). SslHandler's
+            // own close, which follows this event, passes through it too.
+            LingeringClose.addTo(ctx.pipeline());
             ctx.close();
             return;
         }
