@@ -1,5 +1,6 @@
 package dev.gatehouse.server.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -38,13 +39,32 @@ public final class LingeringClose extends ChannelDuplexHandler {
      * so the connections that close with nothing unread do not pay for it.
      */
     public static void addTo(ChannelPipeline pipeline) {
+        addTo(pipeline, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #addTo(ChannelPipeline)}, but the linger also ends once the client has sent {@code maxBytes}
+     * more: for a connection whose client may be hostile (a failed handshake), whose late bytes are a
+     * Finished and a first request, not a body worth draining.
+     */
+    public static void addTo(ChannelPipeline pipeline, long maxBytes) {
         if (pipeline.get(LingeringClose.class) == null) {
-            pipeline.addFirst("linger", new LingeringClose());
+            pipeline.addFirst("linger", new LingeringClose(maxBytes));
         }
     }
 
+    /** How many more bytes of the client's a linger reads and drops before it closes anyway. */
+    private long budget;
     private ChannelPromise lingering;
     private ScheduledFuture<?> timer;
+
+    LingeringClose() {
+        this(Long.MAX_VALUE);
+    }
+
+    private LingeringClose(long maxBytes) {
+        this.budget = maxBytes;
+    }
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
@@ -102,7 +122,13 @@ public final class LingeringClose extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (lingering != null) {
+            if (msg instanceof ByteBuf b) {
+                budget -= b.readableBytes();
+            }
             ReferenceCountUtil.release(msg); // read only to see the client's end; nothing of it is used
+            if (budget < 0) {
+                finish(ctx); // the client keeps sending: enough has been read
+            }
             return;
         }
         ctx.fireChannelRead(msg);

@@ -81,9 +81,10 @@ final class TlsHandshakeHandler extends ChannelInboundHandlerAdapter {
             log(ctx, facts, -1, null, "Failed:" + facts.failure());
             // The alert is written; the client may have sent its Finished and a request behind its
             // certificate, unread here. Linger, so that the kernel does not reset the connection under
-            // the alert (the client would see "connection reset" instead of the reason). SslHandler's
-            // own close, which follows this event, passes through it too.
-            LingeringClose.addTo(ctx.pipeline());
+            // the alert (the client would see "connection reset" instead of the reason), but only for a
+            // client's late bytes (64 KiB), not for a hostile one that keeps sending. SslHandler's own
+            // close, which follows this event, passes through it too.
+            LingeringClose.addTo(ctx.pipeline(), 64 * 1024);
             ctx.close();
             return;
         }
