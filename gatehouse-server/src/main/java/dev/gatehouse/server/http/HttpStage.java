@@ -174,7 +174,7 @@ public final class HttpStage {
         connections.add(ch);
         Http2FrameCodec codec = Http2Limits.serverCodec(maxConcurrentStreams, STREAM_WINDOW, MAX_HEAD, shutdownMillis);
         ForwardedHeaders forwarded = new ForwardedHeaders(connection);
-        pipeline.addFirst("h2-linger", new LingeringClose());
+        LingeringClose.addTo(pipeline);
         // Responses of many streams reach the connection from as many target connections, each with its
         // own flush: one TLS record and one write per response. Flushed together by one task that the
         // loop runs after the events it has ready, they share records and writes (HTTP/2 keep-alive,

@@ -33,10 +33,11 @@ public final class LingeringClose extends ChannelDuplexHandler {
     static final long LINGER_MILLIS = 2_000;
 
     /**
-     * For a connection about to close while its client may still be sending (an HTTP/1.1 request body
-     * refused or stopped, a TLS handshake that failed): the close will linger, so that the client's unread
-     * bytes do not make the kernel reset the connection under the response or the alert. Added only then,
-     * so the connections that close with nothing unread do not pay for it.
+     * For a connection whose client may still be sending when it closes: every HTTP/2 connection, added
+     * when it starts; an HTTP/1.1 request body refused or stopped, or a TLS handshake that failed, added
+     * at that moment, so the connections that close with nothing unread do not pay for it. The close will
+     * linger, so that the client's unread bytes do not make the kernel reset the connection under the
+     * GOAWAY, the response or the alert.
      */
     public static void addTo(ChannelPipeline pipeline) {
         addTo(pipeline, Long.MAX_VALUE);
@@ -57,10 +58,6 @@ public final class LingeringClose extends ChannelDuplexHandler {
     private long budget;
     private ChannelPromise lingering;
     private ScheduledFuture<?> timer;
-
-    LingeringClose() {
-        this(Long.MAX_VALUE);
-    }
 
     private LingeringClose(long maxBytes) {
         this.budget = maxBytes;
