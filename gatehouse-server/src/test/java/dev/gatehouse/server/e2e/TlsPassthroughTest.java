@@ -49,6 +49,7 @@ class TlsPassthroughTest {
     static TlsTarget beta;
     static Gateway gateway;
     static Path connectionLog;
+    static java.net.Socket dead;
     static int deadPort;
 
     @BeforeAll
@@ -59,7 +60,8 @@ class TlsPassthroughTest {
                 .signedBy(ca).serverAuth().build(), false);
         beta = TlsTarget.start("beta", HeldCertificate.builder().commonName("beta.test").addSanDns("beta.test")
                 .addSanDns("other.test").signedBy(ca).serverAuth().build(), true);
-        deadPort = FreePort.loopback();
+        dead = FreePort.refusing();
+        deadPort = dead.getLocalPort();
         connectionLog = Files.createDirectories(dir.resolve("logs")).resolve("connection.log");
         Files.writeString(dir.resolve("gatehouse.yaml"), """
                 name: gw-l4
@@ -102,6 +104,9 @@ class TlsPassthroughTest {
     static void stop() throws IOException {
         if (gateway != null) {
             gateway.stop(Duration.ofSeconds(2));
+        }
+        if (dead != null) {
+            dead.close();
         }
         if (alpha != null) {
             alpha.close();
