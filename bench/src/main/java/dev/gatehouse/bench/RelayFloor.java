@@ -17,7 +17,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -89,8 +88,9 @@ public final class RelayFloor {
         CpuAffinity affinity = CpuAffinity.fromProperty();
         EventLoopGroup loops = Transport.eventLoopsOfThisProcess(Runtime.getRuntime().availableProcessors());
         System.err.println("relay floor: event loops " + affinity.pin(loops));
-        Class<? extends ServerChannel> server = Transport.of(loops.next()).serverChannel();
-        Channel listening = new ServerBootstrap().group(loops).channel(server)
+        Transport transport = Transport.of(loops.next());
+        Channel listening = transport.connectionOptions(new ServerBootstrap()).group(loops)
+                .channel(transport.serverChannel())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -144,8 +144,9 @@ public final class RelayFloor {
                     addedHeaders = DefaultHttpHeadersFactory.headersFactory().newHeaders();
                     headers.forEach(h -> addedHeaders.add(AsciiString.of(h.getKey()), new AsciiString(h.getValue())));
                 }
-                new Bootstrap().group(client.eventLoop())
-                        .channel(Transport.of(client.eventLoop()).socketChannel())
+                Transport transport = Transport.of(client.eventLoop());
+                transport.connectionOptions(new Bootstrap()).group(client.eventLoop())
+                        .channel(transport.socketChannel())
                         .option(ChannelOption.TCP_NODELAY, true)
                         .handler(new ChannelInitializer<Channel>() {
                             @Override

@@ -21,7 +21,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -73,7 +72,7 @@ public final class Gateway implements AutoCloseable {
 
     private final Path source;
     private final EventLoopGroup eventLoops;
-    private final Class<? extends ServerChannel> serverChannelType;
+    private final Transport transport;
     private final AtomicReference<RuntimeState> state = new AtomicReference<>();
     /** Bound listeners by name; changed only by start and reload (under this object's lock). */
     private final Map<String, Bound> serverChannels = new ConcurrentHashMap<>();
@@ -92,13 +91,12 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean stopped;
 
 
-    private Gateway(GatewayConfig config, EventLoopGroup eventLoops, Class<? extends ServerChannel> serverChannelType,
-                    Telemetry telemetry) {
+    private Gateway(GatewayConfig config, EventLoopGroup eventLoops, Transport transport, Telemetry telemetry) {
         this.telemetry = telemetry;
         this.source = config.source();
         this.config = config;
         this.eventLoops = eventLoops;
-        this.serverChannelType = serverChannelType;
+        this.transport = transport;
         this.clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
         this.reloads = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "gatehouse-reload");
@@ -128,8 +126,10 @@ public final class Gateway implements AutoCloseable {
         CpuAffinity affinity = CpuAffinity.fromProperty();
         EventLoopGroup loops = Transport.eventLoopsOfThisProcess(threads);
         Transport transport = Transport.of(loops.next());
-        log.info("{} event loops on {}, {}", threads, transport, affinity.pin(loops));
-        Gateway g = new Gateway(config, loops, transport.serverChannel(), telemetry);
+        String reads = transport.reads();
+        log.info("{} event loops on {}{}, {}", threads, transport, reads.isEmpty() ? "" : ", " + reads,
+                affinity.pin(loops));
+        Gateway g = new Gateway(config, loops, transport, telemetry);
         RuntimeState built = null;
         try {
             built = g.live.build(config);
@@ -188,9 +188,9 @@ public final class Gateway implements AutoCloseable {
     private Bound bind(ListenerConfig l) throws ConfigException {
         String name = l.name();
         Bound bound = new Bound(l.address(), name);
-        ServerBootstrap b = new ServerBootstrap()
+        ServerBootstrap b = transport.connectionOptions(new ServerBootstrap())
                 .group(eventLoops)
-                .channel(serverChannelType)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.AUTO_READ, false)

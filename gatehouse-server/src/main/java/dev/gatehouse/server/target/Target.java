@@ -149,9 +149,10 @@ public final class Target {
      * {@code TCP_NODELAY}, and {@code connectTimeoutMillis} to connect.
      */
     static Bootstrap bootstrap(EventLoop loop, int connectTimeoutMillis) {
-        return new Bootstrap()
+        Transport transport = Transport.of(loop);
+        return transport.connectionOptions(new Bootstrap())
                 .group(loop)
-                .channel(Transport.of(loop).socketChannel())
+                .channel(transport.socketChannel())
                 .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);

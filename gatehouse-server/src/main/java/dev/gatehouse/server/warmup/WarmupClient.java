@@ -141,7 +141,8 @@ final class WarmupClient implements AutoCloseable {
      */
     private Promise<Integer> open(int port, BiConsumer<Channel, Promise<Integer>> handlers) {
         Promise<Integer> done = loops.next().newPromise();
-        ChannelFuture connecting = new Bootstrap().group(loops).channel(transport.socketChannel())
+        ChannelFuture connecting = transport.connectionOptions(new Bootstrap()).group(loops)
+                .channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override

@@ -33,7 +33,8 @@ final class WarmupTarget implements AutoCloseable {
 
     static WarmupTarget start(EventLoopGroup loops) throws InterruptedException {
         Transport transport = Transport.of(loops.next());
-        Channel server = new ServerBootstrap().group(loops).channel(transport.serverChannel())
+        Channel server = transport.connectionOptions(new ServerBootstrap()).group(loops)
+                .channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
