@@ -6,6 +6,7 @@ import dev.gatehouse.pki.testing.Json;
 import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.NamedTarget;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +24,8 @@ class TargetHealthStateTest {
     @Test
     @SuppressWarnings("unchecked")
     void theStateCarriesEachTargetsLatestHealthCheck(@TempDir Path dir) throws Exception {
-        int deadPort = FreePort.loopback();
-        try (NamedTarget live = NamedTarget.start("live")) {
+        try (Socket refusing = FreePort.refusing(); NamedTarget live = NamedTarget.start("live")) {
+            int deadPort = refusing.getLocalPort();
             Path config = dir.resolve("gatehouse.yaml");
             Files.writeString(config, """
                     listeners:

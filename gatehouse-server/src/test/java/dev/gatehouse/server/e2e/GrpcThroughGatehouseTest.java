@@ -34,6 +34,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +100,8 @@ class GrpcThroughGatehouseTest {
     /** The service names the health checks asked about. */
     static final java.util.concurrent.ConcurrentLinkedQueue<String> checkedServices = new java.util.concurrent.ConcurrentLinkedQueue<>();
     static Gateway gateway;
+    /** Bound, not listening: the port of the target group nobody serves, held so no listener is given it. */
+    static Socket closed;
     static ManagedChannel ops;
     static ManagedChannel guest;
 
@@ -157,7 +160,8 @@ class GrpcThroughGatehouseTest {
                         })).build())
                 .addService(health(2))
                 .build().start();
-        int closedPort = FreePort.loopback();
+        closed = FreePort.refusing();
+        int closedPort = closed.getLocalPort();
 
         Path config = dir.resolve("gatehouse.yaml");
         Files.writeString(config, """
@@ -227,6 +231,9 @@ class GrpcThroughGatehouseTest {
             if (s != null) {
                 s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
+        }
+        if (closed != null) {
+            closed.close();
         }
     }
 

@@ -7,6 +7,7 @@ import dev.gatehouse.server.config.ConfigParser;
 import dev.gatehouse.server.target.Target;
 import dev.gatehouse.server.testing.FreePort;
 import dev.gatehouse.server.testing.NamedTarget;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -118,9 +119,10 @@ class TargetHealthTest {
 
     @Test
     void aTargetThatDoesNotAnswerInTimeOrRefusesIsUnhealthy(@TempDir Path dir) throws Exception {
-        try (NamedTarget a = NamedTarget.start("a")) {
-            // A port with nobody listening: refused connections make the second target unhealthy.
-            int closedPort = FreePort.loopback();
+        // A port with nobody listening (held, so no listener is given it): refused connections make the
+        // second target unhealthy.
+        try (NamedTarget a = NamedTarget.start("a"); Socket closed = FreePort.refusing()) {
+            int closedPort = closed.getLocalPort();
             Gateway gateway = start(dir, """
                     listeners:
                       - name: web

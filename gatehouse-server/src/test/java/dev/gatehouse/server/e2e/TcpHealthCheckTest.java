@@ -37,13 +37,14 @@ class TcpHealthCheckTest {
     void tcpChecksJudgeTheConnectionAndTheVerifiedHandshakeNotAnHttpAnswer(@TempDir Path dir) throws Exception {
         HeldCertificate ca = HeldCertificate.builder().commonName("Health Test CA").ca(0).build();
         Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
-        int deadPort = FreePort.loopback();
-        try (Silent silent = new Silent();
+        try (Socket dead = FreePort.refusing();
+             Silent silent = new Silent();
              TlsPassthroughTest.TlsTarget plain = TlsPassthroughTest.TlsTarget.start("plain", HeldCertificate.builder()
                      .commonName("plain.test").addSanDns("plain.test").signedBy(ca).serverAuth().build(), false);
              TlsPassthroughTest.TlsTarget proxied = TlsPassthroughTest.TlsTarget.start("proxied", HeldCertificate.builder()
                      .commonName("proxied.test").addSanDns("proxied.test").signedBy(ca).serverAuth().build(), true);
              CapturedLog log = CapturedLog.of("dev.gatehouse.server.target.HealthChecker")) {
+            int deadPort = dead.getLocalPort();
             // Two failures in a row make a target unhealthy, so one slow first handshake of a cold JVM does not.
             String check = "interval: 300ms, timeout: 300ms, healthy_threshold: 1, unhealthy_threshold: 2";
             Files.writeString(dir.resolve("gatehouse.yaml"), """

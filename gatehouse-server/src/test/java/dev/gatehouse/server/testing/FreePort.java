@@ -11,7 +11,10 @@ import java.net.Socket;
 public final class FreePort {
     private FreePort() {}
 
-    /** A loopback port that was free a moment ago: bound, read and closed again. */
+    /**
+     * A loopback port that was free a moment ago: bound, read and closed again. For a port a test binds
+     * itself (a clash then fails loudly at bind); a port meant to stay dead takes {@link #refusing()}.
+     */
     public static int loopback() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
