@@ -43,12 +43,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>io_uring comes first because it costs less per request: on keep-alive connections about a fifth
  * less CPU than epoll for the same relay (bench/README.md), each loop's reads and writes submitted and
- * completed through one ring instead of a system call each. Where the kernel has buffer rings (Linux
- * 5.19 and later), each io_uring loop also registers one ring of read buffers that all its connections
- * read into ({@link #connectionOptions}): a connection's read stays armed in the kernel and completes
- * with the bytes already in a buffer, instead of a readiness event followed by a read submitted on the
- * next turn of the loop. That is one turn of the loop less on every read, which shortens the latency
- * tail of keep-alive requests (bench/README.md).
+ * completed through one ring instead of a system call each. Where the kernel consumes buffer rings
+ * incrementally (Linux 6.12 and later), each io_uring loop also registers one ring of read buffers that
+ * all its connections read into ({@link #connectionOptions}): a connection's read stays armed in the
+ * kernel and completes with the bytes already in a buffer, instead of a readiness event followed by a
+ * read submitted on the next turn of the loop. That is one turn of the loop less on every read, which
+ * shortens the latency tail of keep-alive requests (bench/README.md).
  */
 public enum Transport {
     IO_URING("io_uring", IoUringIoHandler.class, Transport::ioUringHandlers, IoUringServerSocketChannel.class,
@@ -66,7 +66,8 @@ public enum Transport {
     private static final short READ_BUFFERS = 0;
     /**
      * Size of each read buffer: the largest TLS record, so a record never needs two buffers. Buffers are
-     * consumed incrementally where the kernel can (6.12 and later): a short read takes only what it needs.
+     * consumed incrementally: a short read takes only its bytes, so a slow client holding a partial record
+     * does not keep a whole buffer to itself.
      */
     private static final int READ_BUFFER_BYTES = 16 * 1024;
     /** Buffers a ring starts with, and most it grows to when reads find it empty. */
@@ -223,21 +224,27 @@ public enum Transport {
         return IoUringIoHandler.newFactory(config);
     }
 
-    /** Whether connections on io_uring loops read into the loops' buffer rings: where the kernel has them. */
+    /**
+     * Whether connections on io_uring loops read into the loops' buffer rings: where the kernel consumes
+     * them incrementally (6.12 and later). Rings without it (5.19-6.11) give every read a whole 16 KiB
+     * buffer, which a slow client sending a record a few bytes at a time could keep, one per connection.
+     */
     static boolean readsIntoBufferRings() {
-        return IoUring.isAvailable() && IoUring.isRegisterBufferRingSupported();
+        return IoUring.isAvailable() && IoUring.isRegisterBufferRingSupported()
+                && IoUring.isRegisterBufferRingIncSupported();
     }
 
     /**
      * How connections on this transport's loops read, for a short line in the start-up log: on io_uring
-     * {@code "reading into buffer rings"} or {@code "reading without buffer rings (Linux 5.19 or later
+     * {@code "reading into buffer rings"} or {@code "reading without buffer rings (Linux 6.12 or later
      * has them)"}, else empty.
      */
     public String reads() {
         if (this != IO_URING) {
             return "";
         }
-        return readsIntoBufferRings() ? "reading into buffer rings" : "reading without buffer rings (Linux 5.19 or later has them)";
+        return readsIntoBufferRings() ? "reading into buffer rings"
+                : "reading without buffer rings (Linux 6.12 or later has them)";
     }
 
     /**
